@@ -1,0 +1,72 @@
+"""``python -m bench [--articles N] [--only crawl|extraction]``: run, print, save JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "scrapy": version("scrapy"),
+        "twisted": version("twisted"),
+        "lxml": version("lxml"),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--articles", type=int, default=300, help="demo portal size")
+    parser.add_argument("--only", choices=["crawl", "extraction"])
+    parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
+    parser.add_argument("--rounds", type=int, default=5, help="crawl rounds (median reported)")
+    args = parser.parse_args(argv)
+
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+    }
+    m = results["machine"]
+    print(f"machine: {m['nproc']} CPUs, {m['cpu']}, Python {m['python']}, Scrapy {m['scrapy']}")
+    if args.only in (None, "crawl"):
+        from bench import crawl
+
+        results["crawl"] = crawl.run(args.articles, rounds=args.rounds)
+        print(f"\n== crawl: demo portal, {args.articles} articles, both sites ==")
+        print(crawl.table(results["crawl"]))
+    if args.only in (None, "extraction"):
+        from bench import extraction
+
+        results["extraction"] = extraction.run(args.articles, reps=args.reps)
+        print(f"\n== extraction: demo portal, {args.articles} articles ==")
+        print(extraction.table(results["extraction"]))
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    print(f"\nresults: {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Crawl benchmark: pages/s of ``luutru crawl`` vs a bare Scrapy spider on the same pages.
+
+1. Serve the demo portal in its own process (``python -m luutru demo-portal``), so the
+   server does not share the crawler's GIL.
+2. Time ``python -m luutru crawl demo-liferay demo-aspnet`` against it (fresh archive).
+   Its Scrapy stats come from the archive's runs; the pages it fetched come from its own
+   log: bench.logformat makes Scrapy's "Crawled (200) <GET url>" line INFO, one per response.
+3. Restart the portal (fresh process: its first-hit 503 quirks start over) and time
+   bench.bare_spider GETting those same URLs (POST postback pages cannot be replayed and
+   are skipped; robots.txt is left to the robots middleware, as in the luutru run).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.logformat import CRAWLED
+
+REPO = Path(__file__).resolve().parent.parent
+SITES = ("demo-liferay", "demo-aspnet")
+# Politeness off, for benchmarks only; ROBOTSTXT_OBEY stays True (crawler/settings.py).
+OVERRIDES = (
+    "AUTOTHROTTLE_ENABLED=False",
+    "DOWNLOAD_DELAY=0",
+    "CONCURRENT_REQUESTS_PER_DOMAIN=8",
+    "LOG_LEVEL=INFO",
+    "LOG_FORMATTER=bench.logformat.CrawledAtInfo",
+)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def portal_process(articles: int, log_dir: Path) -> Iterator[str]:
+    """A demo portal in its own process; yields its base URL once it answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = open(log_dir / f"portal-{port}.log", "wb")  # noqa: SIM115 (closed below)
+    cmd = [
+        sys.executable,
+        "-m",
+        "luutru",
+        "demo-portal",
+        "--articles",
+        str(articles),
+        "--port",
+        str(port),
+    ]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"demo portal exited ({proc.returncode}); see {log.name}")
+            try:
+                urllib.request.urlopen(base + "/robots.txt", timeout=2).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answered
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"demo portal not answering at {base}") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _tail(path: Path, chars: int = 3000) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+
+def fetched_pages(log_text: str) -> list[tuple[int, str, str]]:
+    """(status, method, url) of every response the log names, in order."""
+    return [(int(s), m, u) for s, m, u in re.findall(CRAWLED, log_text)]
+
+
+def crawl_phase_seconds(stats: list[dict[str, Any]], wall: float) -> tuple[float, str]:
+    """The sites are crawled concurrently in one process: the phase lasts as long as the
+    longest crawl (adding their durations would count the overlap twice)."""
+    elapsed = [float(s["elapsed_time_seconds"]) for s in stats if "elapsed_time_seconds" in s]
+    if len(elapsed) == len(stats) and elapsed:
+        return max(elapsed), "max elapsed_time_seconds over the concurrent crawls"
+    return wall, "wall time of the crawl subprocess (elapsed_time_seconds missing)"
+
+
+def side(stats: list[dict[str, Any]], pages: int, wall: float) -> dict[str, Any]:
+    seconds, how = crawl_phase_seconds(stats, wall)
+    return {
+        "pages": pages,
+        "responses": sum(int(s.get("downloader/response_count", 0)) for s in stats),
+        "requests": sum(int(s.get("downloader/request_count", 0)) for s in stats),
+        "retries": sum(int(s.get("retry/count", 0)) for s in stats),
+        "seconds": round(seconds, 3),
+        "seconds_from": how,
+        "process_wall_seconds": round(wall, 3),
+        "pages_per_s": round(pages / seconds, 1) if seconds else None,
+        "finish_reasons": sorted({str(s.get("finish_reason")) for s in stats}),
+    }
+
+
+def run_luutru(base: str, work: Path) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
+    from archive.store import Archive
+
+    data = work / "archive"
+    cmd = [sys.executable, "-m", "luutru", "crawl", *SITES, "--base-url", base, "--data", str(data)]
+    for pair in OVERRIDES:
+        cmd += ["-s", pair]
+    log_path = work / "luutru-crawl.log"
+    with open(log_path, "wb") as log:
+        started = time.monotonic()
+        done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, check=False)
+        wall = time.monotonic() - started
+    log_text = log_path.read_text(encoding="utf-8", errors="replace")
+    pages = fetched_pages(log_text)
+    with Archive.open(data) as archive:
+        runs = archive.runs()
+        stats = [r["stats"] for r in runs]
+        counts = archive.counts()
+    if not stats or not all(stats):
+        # No stats stored: the crawl failed before closing its runs; nothing to measure.
+        raise RuntimeError(f"luutru crawl exited {done.returncode}:\n{_tail(log_path)}")
+    result = side(stats, len(pages), wall)
+    result["archive"] = counts
+    result["run_status"] = {r["site"]: r["status"] for r in runs}
+    result["exit_code"] = done.returncode
+    # A non-zero exit with stored stats is measured, and its errors are reported.
+    result["errors"] = [line[:300] for line in log_text.splitlines() if "] ERROR:" in line]
+    result["errors"] += [
+        line[:300]
+        for line in log_text.splitlines()
+        if line.startswith(
+            ("KeyError", "ValueError", "TypeError", "AttributeError", "RuntimeError")
+        )
+    ]
+    result["summary"] = done.stdout.decode("utf-8", "replace").strip().splitlines()
+    return result, pages
+
+
+def run_bare(urls: list[str], work: Path) -> dict[str, Any]:
+    url_file = work / "urls.txt"
+    url_file.write_text("".join(u + "\n" for u in urls), encoding="utf-8")
+    cmd = [sys.executable, "-m", "bench.bare_spider", str(url_file)]
+    for pair in OVERRIDES:
+        cmd += ["-s", pair]
+    log_path = work / "bare-crawl.log"
+    with open(log_path, "wb") as log:
+        started = time.monotonic()
+        done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, check=False)
+        wall = time.monotonic() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"bare spider exited {done.returncode}:\n{_tail(log_path)}")
+    out = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
+    pages = fetched_pages(log_path.read_text(encoding="utf-8", errors="replace"))
+    return side(list(out["crawlers"].values()), len(pages), wall)
+
+
+def one_round(articles: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="luutru-bench-") as tmp:
+        work = Path(tmp)
+        with portal_process(articles, work) as base:
+            luutru, pages = run_luutru(base, work)
+        robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
+        posts = [u for _, m, u in pages if m == "POST"]
+        gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]
+        with portal_process(articles, work) as base2:  # fresh portal: same first-hit 503s
+            urls = [base2 + u[len(base) :] if u.startswith(base) else u for u in gets]
+            bare = run_bare(urls, work)
+    ratio = luutru["pages_per_s"] / bare["pages_per_s"] if bare["pages_per_s"] else 0.0
+    return {
+        "url_list": {"get_pages": len(gets), "post_skipped": len(posts), "robots": len(robots)},
+        "luutru": luutru,
+        "bare": bare,
+        "ratio_luutru_over_bare": round(ratio, 3),
+    }
+
+
+def run(articles: int = 300, rounds: int = 5) -> dict[str, Any]:
+    """``rounds`` independent rounds (fresh portals, fresh archive); medians reported."""
+    done = [one_round(articles) for _ in range(rounds)]
+
+    def median(name: str, key: str) -> float:
+        return round(statistics.median(float(r[name][key]) for r in done), 3)
+
+    summary: dict[str, Any] = {"articles": articles, "rounds": rounds, "overrides": list(OVERRIDES)}
+    for name in ("luutru", "bare"):
+        summary[name] = {
+            key: median(name, key)
+            for key in ("pages", "responses", "seconds", "pages_per_s", "process_wall_seconds")
+        }
+        summary[name]["pages_per_s_rounds"] = [r[name]["pages_per_s"] for r in done]
+    summary["ratio_luutru_over_bare"] = round(
+        statistics.median(r["ratio_luutru_over_bare"] for r in done), 3
+    )
+    summary["last_round"] = done[-1]
+    return summary
+
+
+def table(result: dict[str, Any]) -> str:
+    head = ("side", "pages", "responses", "seconds", "pages/s", "process wall s", "pages/s rounds")
+    rows = [head]
+    for name in ("luutru", "bare"):
+        r = result[name]
+        rows.append(
+            (
+                name,
+                f"{r['pages']:.0f}",
+                f"{r['responses']:.0f}",
+                f"{r['seconds']:.2f}",
+                f"{r['pages_per_s']:.1f}",
+                f"{r['process_wall_seconds']:.2f}",
+                " ".join(f"{x:.1f}" for x in r["pages_per_s_rounds"]),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    lines = [
+        "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in rows
+    ]
+    last = result["last_round"]
+    u, lu = last["url_list"], last["luutru"]
+    lines += [
+        f"ratio luutru/bare (pages/s, median of {result['rounds']} rounds): "
+        f"{result['ratio_luutru_over_bare']}",
+        f"bare URL list: {u['get_pages']} GET pages from the luutru run; {u['post_skipped']} "
+        f"POST postback pages skipped; robots.txt fetched by each side's robots middleware "
+        f"({u['robots']} in the luutru run)",
+        f"seconds: luutru {lu['seconds_from']}; bare {last['bare']['seconds_from']}",
+        f"luutru archive after the last run: {lu['archive']}; runs {lu['run_status']}",
+    ]
+    if lu["exit_code"] != 0 or lu["errors"]:
+        lines.append(f"NOTE: luutru crawl exited {lu['exit_code']}; errors in its log:")
+        lines.extend(f"  {e}" for e in lu["errors"])
+        lines.append("  its summary lines (stdout):")
+        lines.extend(f"  {e}" for e in lu["summary"])
+    return "\n".join(lines)

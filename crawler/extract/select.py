@@ -1,0 +1,102 @@
+"""Selector helpers: profile selectors are CSS, or XPath when prefixed with ``xpath:``."""
+
+from __future__ import annotations
+
+import re
+
+import parsel
+from lxml import etree
+from w3lib.encoding import html_to_unicode
+
+from crawler.extract.text import normalize_text
+
+XPATH_PREFIX = "xpath:"
+# Elements whose boundaries separate words/paragraphs when flattening text.
+BLOCK_TAGS = frozenset(
+    str.split(
+        """
+    address article aside blockquote br center dd div dl dt fieldset figcaption figure
+    footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section table tbody td
+    tfoot th thead tr ul
+        """
+    )
+)
+INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+
+
+def decode_html(html: str | bytes, encoding: str | None = None) -> str:
+    """Unicode page text: explicit encoding, else BOM / meta charset, else UTF-8."""
+    if isinstance(html, str):
+        return html
+    content_type = f"text/html; charset={encoding}" if encoding else None
+    try:
+        return html_to_unicode(content_type, html or b"")[1]
+    except Exception:  # an unknown codec name from a header: fall back to UTF-8
+        return (html or b"").decode("utf-8", errors="replace")
+
+
+def make_selector(html: str | bytes, encoding: str | None = None) -> parsel.Selector:
+    text = _XML_DECL.sub("", decode_html(html, encoding))
+    try:
+        return parsel.Selector(text=text or "<html></html>", type="html")
+    except Exception:  # lxml refuses some garbage (e.g. NUL bytes): strip and retry
+        cleaned = text.replace("\x00", "")
+        try:
+            return parsel.Selector(text=cleaned or "<html></html>", type="html")
+        except Exception:
+            return parsel.Selector(text="<html></html>", type="html")
+
+
+def select(sel: parsel.Selector, selector: str) -> parsel.SelectorList:
+    """CSS or ``xpath:`` selection; a selector that fails to evaluate selects nothing."""
+    if not selector:
+        return parsel.SelectorList([])
+    try:
+        if selector.startswith(XPATH_PREFIX):
+            return sel.xpath(selector[len(XPATH_PREFIX) :].strip())
+        return sel.css(selector)
+    except Exception:  # profiles are validated, but be safe with any selector
+        return parsel.SelectorList([])
+
+
+def element_text(node: object) -> str:
+    """Flattened text of an lxml element (or a string result), blocks separated by spaces.
+
+    ``string()`` would glue "<p>a</p><p>b</p>" into "ab"; inline tags must not add spaces.
+    """
+    if isinstance(node, str):
+        return normalize_text(node)
+    if not isinstance(node, etree._Element):
+        return ""
+    parts: list[str] = []
+    _collect(node, parts, root=True)
+    return normalize_text("".join(parts))
+
+
+def _collect(el: etree._Element, parts: list[str], root: bool = False) -> None:
+    # Comments/PIs have a non-str tag; invisible children are skipped, but a selected
+    # <title> itself is read.
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag and (root or tag.lower() not in INVISIBLE_TAGS):
+        block = tag.lower() in BLOCK_TAGS
+        if block:
+            parts.append(" ")
+        if el.text:
+            parts.append(el.text)
+        for child in el:
+            _collect(child, parts)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append(" ")
+
+
+def text_of(selection: parsel.SelectorList | parsel.Selector) -> str:
+    """Normalised text of the first non-empty match."""
+    items = [selection] if isinstance(selection, parsel.Selector) else list(selection)
+    for item in items:
+        text = element_text(item.root)
+        if text:
+            return text
+    return ""

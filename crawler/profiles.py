@@ -1,0 +1,308 @@
+"""Site profiles: one TOML file per portal, validated before any crawl starts.
+
+A profile may ``extends = "<template>"`` a CMS-family template from ``sites/templates/``;
+tables are merged key by key, the site's own values winning. Every key is checked: an
+unknown key, a selector that does not compile or a regex that does not compile is refused
+with a message naming the file, the key and the problem (``ProfileError``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from parsel import Selector
+
+BUNDLED_SITES = Path(__file__).parent / "sites"
+TEMPLATES_DIR = BUNDLED_SITES / "templates"
+
+
+class ProfileError(ValueError):
+    """A profile that cannot be used; the message names the file and the key."""
+
+    def __init__(self, path: Path | str, key: str, problem: str) -> None:
+        self.path, self.key, self.problem = str(path), key, problem
+        super().__init__(f"{path}: key '{key}': {problem}")
+
+
+@dataclass(frozen=True)
+class ListingRules:
+    links: str = ""  # selector of article links on a listing page
+    next: str = ""  # selector of next-page links (href or __doPostBack javascript)
+    postback: bool = False  # follow ASP.NET __doPostBack pagers with FormRequest
+    other_news: str = ""  # selector of the "Các tin khác" block on article pages
+    categories: str = ""  # selector of category listing links on start pages
+    url_pattern: str = ""  # regex a category/listing URL must match to be followed
+    max_pages: int = 500  # hard bound on listing pages per crawl (a runaway pager)
+
+
+@dataclass(frozen=True)
+class ArticleRules:
+    url_pattern: str = ""  # regex with a named group `id`
+    title: str = ""
+    date: str = ""
+    author: str = ""
+    body: str = ""
+    summary: str = ""
+    source: str = ""
+    category: str = ""
+    drop: tuple[str, ...] = ()
+    date_format: str = ""  # strptime format, tried before the built-in Vietnamese forms
+    soft_404: tuple[str, ...] = ()  # texts that mark a "not found" page served with 200
+    id_params: tuple[str, ...] = ()  # query params that identify the article (names match any case)
+    canonical: str = ""  # URL template with {id}, relative to the article URL (IIS-style portals)
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    id: str
+    name: str
+    province: str
+    department: str
+    start_urls: tuple[str, ...]
+    schedule: str
+    listing: ListingRules
+    article: ArticleRules
+    cms: str = ""
+    deny: tuple[str, ...] = ()  # regexes of URLs never requested (traps, print views)
+    verified_offline: bool = True  # false for real portals nobody could check from here
+    settings: Mapping[str, Any] = field(default_factory=dict)  # Scrapy settings for this site
+    source_path: str = ""
+
+    @property
+    def allowed_domains(self) -> list[str]:
+        from urllib.parse import urlsplit
+
+        return sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
+
+    def rebased(self, base_url: str) -> SiteProfile:
+        """The same profile with start URLs moved to another scheme://host:port (mirrors, demo)."""
+        from dataclasses import replace
+        from urllib.parse import urlsplit, urlunsplit
+
+        base = urlsplit(base_url)
+        moved = tuple(
+            urlunsplit((base.scheme, base.netloc, *urlsplit(u)[2:])) for u in self.start_urls
+        )
+        return replace(self, start_urls=moved)
+
+
+_TOP_KEYS = {
+    "id": str,
+    "name": str,
+    "province": str,
+    "department": str,
+    "start_urls": list,
+    "schedule": str,
+    "cms": str,
+    "extends": str,
+    "deny": list,
+    "verified_offline": bool,
+    "notes": str,
+    "listing": dict,
+    "article": dict,
+    "settings": dict,
+}
+_REQUIRED = ("id", "name", "province", "department", "start_urls", "schedule")
+_LISTING_KEYS = {
+    "links": str,
+    "next": str,
+    "postback": bool,
+    "other_news": str,
+    "categories": str,
+    "url_pattern": str,
+    "max_pages": int,
+}
+_ARTICLE_KEYS = {
+    "url_pattern": str,
+    "title": str,
+    "date": str,
+    "author": str,
+    "body": str,
+    "summary": str,
+    "source": str,
+    "category": str,
+    "drop": list,
+    "date_format": str,
+    "soft_404": list,
+    "id_params": list,
+    "canonical": str,
+}
+_SELECTOR_KEYS = {
+    "listing": ("links", "next", "other_news", "categories"),
+    "article": ("title", "date", "author", "body", "summary", "source", "category"),
+}
+_CRON_FIELDS = 5
+
+
+def check_selector(selector: str) -> None:
+    """Raise ValueError when a CSS or ``xpath:`` selector does not compile."""
+    probe = Selector(text="<html></html>")
+    try:
+        if selector.startswith("xpath:"):
+            probe.xpath(selector[len("xpath:") :])
+        else:
+            probe.css(selector)
+    except Exception as exc:  # parsel raises several types (cssselect, lxml)
+        raise ValueError(f"selector {selector!r} does not compile: {exc}") from exc
+
+
+def _check_types(path: Path, table: str, data: Mapping[str, Any], schema: dict) -> None:
+    for key, value in data.items():
+        name = f"{table}.{key}" if table else key
+        if key not in schema:
+            known = ", ".join(sorted(schema))
+            raise ProfileError(path, name, f"unknown key (known keys: {known})")
+        expected = schema[key]
+        if (expected is int and isinstance(value, bool)) or not isinstance(value, expected):
+            raise ProfileError(
+                path, name, f"expected {expected.__name__}, got {type(value).__name__}"
+            )
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(path, "(file)", f"not valid TOML: {exc}") from exc
+
+
+def _resolve_extends(path: Path, data: dict[str, Any], search: Iterable[Path]) -> dict[str, Any]:
+    template = data.get("extends")
+    if not template:
+        return data
+    for folder in search:
+        candidate = folder / f"{template}.toml"
+        if candidate.is_file():
+            base = _read_toml(candidate)
+            _check_types(candidate, "", base, _TOP_KEYS)
+            base = _resolve_extends(candidate, base, search)
+            merged = _merge(base, {k: v for k, v in data.items() if k != "extends"})
+            return merged
+    raise ProfileError(path, "extends", f"no template named {template!r}")
+
+
+def _regex(path: Path, key: str, pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ProfileError(path, key, f"regex {pattern!r} does not compile: {exc}") from exc
+
+
+def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = ()) -> SiteProfile:
+    """Validate raw TOML data (already read from ``path``) and build a SiteProfile."""
+    search = [*templates, TEMPLATES_DIR]
+    _check_types(path, "", data, _TOP_KEYS)
+    data = _resolve_extends(path, data, search)
+    for key in _REQUIRED:
+        if not data.get(key):
+            raise ProfileError(path, key, "required key is missing or empty")
+    listing = data.get("listing", {})
+    article = data.get("article", {})
+    _check_types(path, "listing", listing, _LISTING_KEYS)
+    _check_types(path, "article", article, _ARTICLE_KEYS)
+    for table, keys in _SELECTOR_KEYS.items():
+        values = listing if table == "listing" else article
+        for key in keys:
+            if values.get(key):
+                try:
+                    check_selector(values[key])
+                except ValueError as exc:
+                    raise ProfileError(path, f"{table}.{key}", str(exc)) from exc
+    for i, selector in enumerate(article.get("drop", [])):
+        try:
+            check_selector(selector)
+        except ValueError as exc:
+            raise ProfileError(path, f"article.drop[{i}]", str(exc)) from exc
+    if not article.get("url_pattern"):
+        raise ProfileError(path, "article.url_pattern", "required key is missing or empty")
+    _regex(path, "article.url_pattern", article["url_pattern"])
+    if "id" not in re.compile(article["url_pattern"]).groupindex:
+        raise ProfileError(path, "article.url_pattern", "regex needs a named group (?P<id>...)")
+    if article.get("canonical") and "{id}" not in article["canonical"]:
+        raise ProfileError(path, "article.canonical", "template needs an {id} placeholder")
+    if listing.get("url_pattern"):
+        _regex(path, "listing.url_pattern", listing["url_pattern"])
+    for i, pattern in enumerate(data.get("deny", [])):
+        _regex(path, f"deny[{i}]", pattern)
+    for i, url in enumerate(data["start_urls"]):
+        if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
+            raise ProfileError(path, f"start_urls[{i}]", f"not an http(s) URL: {url!r}")
+    if len(data["schedule"].split()) != _CRON_FIELDS:
+        raise ProfileError(path, "schedule", "expected a 5-field cron expression")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", data["id"]):
+        raise ProfileError(path, "id", "use lowercase letters, digits and '-'")
+    return SiteProfile(
+        id=data["id"],
+        name=data["name"],
+        province=data["province"],
+        department=data["department"],
+        start_urls=tuple(data["start_urls"]),
+        schedule=data["schedule"],
+        cms=data.get("cms", ""),
+        deny=tuple(data.get("deny", ())),
+        verified_offline=data.get("verified_offline", True),
+        settings=dict(data.get("settings", {})),
+        listing=ListingRules(**listing),
+        article=ArticleRules(
+            **{
+                **article,
+                "drop": tuple(article.get("drop", ())),
+                "soft_404": tuple(article.get("soft_404", ())),
+                "id_params": tuple(article.get("id_params", ())),
+            }
+        ),
+        source_path=str(path),
+    )
+
+
+def load_profile_file(path: Path | str, templates: Iterable[Path] = ()) -> SiteProfile:
+    path = Path(path)
+    return parse_profile(path, _read_toml(path), templates)
+
+
+def site_dirs(extra: str | Path | None = None) -> list[Path]:
+    """Bundled profiles first, then ``--sites DIR`` / ``LUUTRU_SITES`` (which may override)."""
+    dirs = [BUNDLED_SITES]
+    user = extra or os.environ.get("LUUTRU_SITES")
+    if user:
+        dirs.append(Path(user))
+    return dirs
+
+
+def load_profiles(extra: str | Path | None = None) -> dict[str, SiteProfile]:
+    """Every profile by id; a user directory's profile replaces a bundled one of the same id."""
+    profiles: dict[str, SiteProfile] = {}
+    dirs = site_dirs(extra)
+    for folder in dirs:
+        if not folder.is_dir():
+            raise ProfileError(folder, "--sites", "not a directory")
+        templates = [folder / "templates", folder]
+        for path in sorted(folder.glob("*.toml")):
+            profile = load_profile_file(path, templates)
+            profiles[profile.id] = profile
+    return profiles
+
+
+def get_profile(site_id: str, extra: str | Path | None = None) -> SiteProfile:
+    profiles = load_profiles(extra)
+    if site_id not in profiles:
+        known = ", ".join(sorted(profiles)) or "none"
+        raise KeyError(f"no site profile with id {site_id!r} (known: {known})")
+    return profiles[site_id]

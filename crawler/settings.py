@@ -1,0 +1,63 @@
+"""Scrapy settings for luutru. Every changed setting names Scrapy's default beside it.
+
+Politeness first: these are small government servers. Benchmarks may override with -s.
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "luutru"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are, with a contact URL a portal's administrator can follow. Set your own with
+# -s LUUTRU_CONTACT_URL=...; the spider builds USER_AGENT from it unless USER_AGENT is set.
+LUUTRU_CONTACT_URL = "https://github.com/luutru/luutru"
+USER_AGENT_TEMPLATE = "luutru/0.1 (+{contact}; archive of public government news)"
+# default "Scrapy/VERSION (+https://scrapy.org)"
+USER_AGENT = USER_AGENT_TEMPLATE.format(contact=LUUTRU_CONTACT_URL)
+
+ROBOTSTXT_OBEY = True  # default False
+CONCURRENT_REQUESTS = 8  # default 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # default 8
+DOWNLOAD_DELAY = 0.25  # default 0; AutoThrottle never goes below it
+DOWNLOAD_TIMEOUT = 30  # default 180: a portal that takes longer is down, retry later
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024  # default 1024 MB: no news page is this big
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024  # default 32 MB
+
+AUTOTHROTTLE_ENABLED = True  # default False
+AUTOTHROTTLE_START_DELAY = 1.0  # default 5.0
+AUTOTHROTTLE_MAX_DELAY = 30.0  # default 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # default 1.0 (kept; stated for the record)
+
+RETRY_ENABLED = True  # default True
+RETRY_TIMES = 3  # default 2: portals answer 503 under load more often than most sites
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # default the same list
+
+# 404 and 410 reach the spider: a vanished article is news for the archive, not an error.
+HTTPERROR_ALLOWED_CODES = [404, 410]  # default []
+
+REDIRECT_MAX_TIMES = 5  # default 20: a redirect loop should end fast
+DEPTH_LIMIT = 0  # default 0; traps are bounded by URL rules in the spider, not by depth
+COOKIES_ENABLED = True  # default True: ASP.NET postbacks need the session cookie
+TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port during a crawl
+REMOTE_CONTROL_ENABLED = False  # default True (Scrapy ≥ 2.19): same reason
+LOG_LEVEL = "INFO"  # default "DEBUG"
+FEED_EXPORT_ENCODING = "utf-8"  # default None (ASCII escapes): Vietnamese text stays readable
+
+ITEM_PIPELINES = {
+    # Normalise first so dedup and hashing see NFC text with decoded entities.
+    "crawler.pipelines.NormalisePipeline": 100,
+    # Drop a second capture of one article in one run before it costs a write.
+    "crawler.pipelines.DedupPipeline": 200,
+    # Archive last: only clean, unique records reach the store.
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.ProgressLine": 500,
+}
+
+# Where the archive lives; the CLI sets it from --data / LUUTRU_DATA.
+LUUTRU_DATA = "luutru-data"
+# Print a progress line to stderr while crawling (the CLI turns it on).
+LUUTRU_PROGRESS = False

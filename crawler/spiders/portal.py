@@ -1,0 +1,282 @@
+"""The one profile-driven spider: ``scrapy crawl portal -a site=ID``.
+
+What it follows is bounded by URL rules, never by luck: start pages, category links that
+the profile names, next-page links (GET or ASP.NET postback) up to ``max_pages``, and
+article links that match ``article.url_pattern``. Nothing else is requested, so a
+"Xem tin theo ngày" widget whose next-day links go on forever is never entered. URL
+variants of one article (same ``id`` group) are fetched once; the others become aliases.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import scrapy
+from form2request import form2request
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.extract.article import extract_article, is_soft_404, select
+from crawler.items import ArticleRecord
+from crawler.profiles import SiteProfile, get_profile
+from crawler.urls import article_key, canonical_url, is_denied
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
+
+
+def now_iso() -> str:
+    return datetime.now(VN_TZ).isoformat(timespec="seconds")
+
+
+class PortalSpider(scrapy.Spider):
+    name = "portal"
+
+    def __init__(
+        self,
+        site: str = "",
+        sites: str | None = None,
+        base_url: str | None = None,
+        check: int | str = 0,
+        profile: SiteProfile | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if profile is None:
+            if not site:
+                raise ValueError("portal spider needs -a site=ID")
+            profile = get_profile(site, sites)
+        if base_url:
+            profile = profile.rebased(base_url)
+        self.profile = profile
+        self.site_id = profile.id
+        # `luutru site check`: one listing page and this many articles, nothing archived.
+        self.check_articles = int(check or 0)
+        self.seen_keys: set[str] = set()
+        self.aliases: dict[str, set[str]] = defaultdict(set)
+        self.missing_keys: set[str] = set()
+        self.listing_pages = 0
+        self.seen_postbacks: set[tuple[str, str]] = set()
+        self.seen_listings: set[str] = set()
+        self.check_candidates: list[tuple[str, str]] = []
+        self.check_pending = 0
+        self.check_ok = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Scrapy ≥ 2.11 creates the spider before freezing settings: a profile's own
+        # [settings] table (say, a slower delay for a fragile portal) applies here.
+        settings = crawler.settings
+        if spider.profile.settings:
+            settings.setdict(dict(spider.profile.settings), priority="spider")
+        if settings.getpriority("USER_AGENT") <= settings.getpriority("LUUTRU_CONTACT_URL"):
+            contact = settings.get("LUUTRU_CONTACT_URL")
+            user_agent = settings.get("USER_AGENT_TEMPLATE").format(contact=contact)
+            settings.set(
+                "USER_AGENT", user_agent, priority=settings.getpriority("LUUTRU_CONTACT_URL")
+            )
+        return spider
+
+    # -- listings -------------------------------------------------------------------------
+
+    async def start(self) -> Any:
+        for url in self.profile.start_urls:
+            yield Request(url, callback=self.parse_listing, cb_kwargs={"is_start": True})
+
+    def parse_listing(self, response: Response, is_start: bool = False) -> Iterator[Any]:
+        if not isinstance(response, TextResponse):
+            self.logger.warning("listing %s is not text (%s); skipped", response.url, response)
+            return
+        if response.status >= 400:
+            self.logger.warning("listing %s answered %s", response.url, response.status)
+            return
+        self.listing_pages += 1
+        self.crawler.stats.inc_value("luutru/listing_pages")
+        rules = self.profile.listing
+        found = 0
+        for href in self._hrefs(response, rules.links):
+            found += 1
+            yield from self.follow_article(response.urljoin(href), via="listing")
+        if found == 0 and not is_start:
+            self.logger.warning(
+                "listing %s: no article links matched %r", response.url, rules.links
+            )
+        if is_start and rules.categories:
+            for href in self._hrefs(response, rules.categories):
+                followed = list(self.follow_listing(response.urljoin(href), category=True))
+                yield from followed
+                if followed and self.check_articles:
+                    break  # a check looks at one listing
+        if self.check_articles:
+            yield from self._check_fill()
+            return  # a check looks at the first listing page only
+        if rules.next:
+            for href in self._hrefs(response, rules.next):
+                yield from self.follow_next(response, href)
+
+    def follow_listing(self, url: str, category: bool = False) -> Iterator[Request]:
+        rules = self.profile.listing
+        if category and rules.url_pattern and not re.search(rules.url_pattern, url):
+            return  # a menu link that is not a news category (contact page, trap, …)
+        if is_denied(self.profile, url) or url in self.seen_listings:
+            return
+        if self._listing_budget_spent():
+            return
+        self.seen_listings.add(url)
+        yield Request(url, callback=self.parse_listing)
+
+    def follow_next(self, response: TextResponse, href: str) -> Iterator[Request]:
+        postback = POSTBACK.search(href)
+        if postback:
+            if not self.profile.listing.postback:
+                return
+            target, argument = postback.groups()
+            key = (response.url.split("#")[0], argument)
+            if key in self.seen_postbacks or self._listing_budget_spent():
+                return
+            self.seen_postbacks.add(key)
+            form = response.xpath("//form[.//input[@name='__VIEWSTATE']]")
+            if not form:
+                self.logger.warning("postback pager without an ASP.NET form: %s", response.url)
+                return
+            # The form carries this response's __VIEWSTATE/__EVENTVALIDATION, which change
+            # on every request; our own (url, argument) key bounds the walk, not the body.
+            # form2request is what Scrapy ≥ 2.19 recommends in place of
+            # FormRequest.from_response (same form-filling rules, now a separate library).
+            data = {"__EVENTTARGET": target, "__EVENTARGUMENT": argument}
+            yield form2request(form[0], data, click=False).to_scrapy(
+                callback=self.parse_listing, dont_filter=True
+            )
+        elif not href.lower().startswith("javascript:"):
+            yield from self.follow_listing(response.urljoin(href))
+
+    def _listing_budget_spent(self) -> bool:
+        queued = len(self.seen_listings) + len(self.seen_postbacks)
+        if queued >= self.profile.listing.max_pages:
+            self.crawler.stats.inc_value("luutru/listing_budget_spent")
+            return True
+        return False
+
+    # -- articles -------------------------------------------------------------------------
+
+    def follow_article(self, url: str, via: str) -> Iterator[Request]:
+        url = url.split("#")[0]
+        if is_denied(self.profile, url):
+            return
+        key = article_key(self.profile, url)
+        if key is None:
+            return
+        if key in self.seen_keys:
+            self.aliases[key].add(url)  # a URL variant: recorded, never fetched again
+            return
+        self.seen_keys.add(key)
+        if self.check_articles:
+            self.check_candidates.append((url, key))  # fetched by _check_fill, N at a time
+            return
+        yield self._article_request(url, key, via)
+
+    def _article_request(self, url: str, key: str, via: str) -> Request:
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"key": key},
+            meta={"via": via},
+            priority=1,  # finish articles before walking deeper into listings: bounded queue
+        )
+
+    def _check_fill(self) -> Iterator[Request]:
+        """`site check`: keep N articles in flight until N extracted or no candidate left."""
+        while self.check_candidates and self.check_pending + self.check_ok < self.check_articles:
+            url, key = self.check_candidates.pop(0)
+            self.check_pending += 1
+            yield self._article_request(url, key, "check")
+
+    def _check_done(self, ok: bool) -> Iterator[Request]:
+        if not self.check_articles:
+            return
+        self.check_pending -= 1
+        self.check_ok += int(ok)
+        yield from self._check_fill()
+
+    def parse_article(self, response: Response, key: str) -> Iterator[Any]:
+        stats = self.crawler.stats
+        if response.status in (404, 410):
+            self.missing_keys.add(key)
+            stats.inc_value("luutru/articles_gone")
+            self.logger.info(
+                "article %s gone at source (%s): %s", key, response.status, response.url
+            )
+            yield from self._check_done(ok=False)
+            return
+        if not isinstance(response, TextResponse):
+            stats.inc_value("luutru/articles_failed")
+            self.logger.warning("article %s is not an HTML page: %s", key, response.url)
+            yield from self._check_done(ok=False)
+            return
+        rules = self.profile.article
+        if is_soft_404(response.text, rules):
+            stats.inc_value("luutru/soft_404")
+            self.logger.warning("soft 404 (a 'not found' page served with 200): %s", response.url)
+            yield from self._check_done(ok=False)
+            return
+        extracted = extract_article(response.body, response.url, rules, response.encoding)
+        declared = response.css('link[rel="canonical"]::attr(href)').get()
+        canonical = canonical_url(self.profile, response.url, declared)
+        aliases = {response.url, response.request.url} - {canonical}
+        yield ArticleRecord(
+            site=self.site_id,
+            article_key=key,
+            url=canonical,
+            fetched_url=response.url,
+            title=extracted.title,
+            body=extracted.body,
+            body_html=extracted.body_html,
+            date=extracted.date,
+            datetime=extracted.datetime,
+            author=extracted.author,
+            source=extracted.source,
+            summary=extracted.summary,
+            category=extracted.category,
+            attachments=list(extracted.attachments),
+            aliases=sorted(aliases),
+            fetched_at=now_iso(),
+            http_status=response.status,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            warnings=list(extracted.warnings),
+            raw_html=response.body,
+        )
+        yield from self._check_done(ok=True)
+        if self.profile.listing.other_news and not self.check_articles:
+            for href in self._hrefs(response, self.profile.listing.other_news):
+                yield from self.follow_article(response.urljoin(href), via="other_news")
+
+    def article_failed(self, failure: Failure) -> Iterator[Request]:
+        self.crawler.stats.inc_value("luutru/articles_failed")
+        request = failure.request  # type: ignore[attr-defined]
+        self.logger.error("article %s failed: %s", request.url, failure.getErrorMessage())
+        yield from self._check_done(ok=False)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    @staticmethod
+    def _hrefs(response: TextResponse, selector: str) -> list[str]:
+        """Link targets under ``selector``: the matched ``a`` elements or links inside them."""
+        hrefs: list[str] = []
+        for node in select(response.selector, selector):
+            own = node.attrib.get("href")
+            values = [own] if own else node.css("a::attr(href)").getall()
+            hrefs.extend(v.strip() for v in values if v and v.strip())
+        return hrefs
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None

@@ -1,0 +1,59 @@
+"""Article identity from URLs: which URL variants are one article, and its canonical URL.
+
+Real portals link one article under many URLs (extra CatID, parameter case, tracking
+params, trailing junk). The profile's ``article.url_pattern`` names the identifying part
+(group ``id``); ``article.id_params`` says which query parameters identify the article
+so the canonical URL keeps only those (names case-folded, w3lib canonical order).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+from crawler.profiles import SiteProfile
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def article_key(profile: SiteProfile, url: str) -> str | None:
+    """The article id inside ``url``, or None when the URL is not an article of this site."""
+    match = _compiled(profile.article.url_pattern).search(url)
+    return match.group("id") if match else None
+
+
+def is_denied(profile: SiteProfile, url: str) -> bool:
+    return any(_compiled(p).search(url) for p in profile.deny)
+
+
+def canonical_url(profile: SiteProfile, url: str, declared: str | None = None) -> str:
+    """The article's canonical URL.
+
+    A ``<link rel=canonical>`` that names the same article wins (the portal's own word);
+    then the profile's ``article.canonical`` template; otherwise the URL is canonicalised
+    by w3lib and reduced to the identifying params.
+    """
+    key = article_key(profile, url)
+    if profile.article.canonical and key is not None:
+        declared = declared or profile.article.canonical.format(id=key)
+    if declared:
+        absolute = urljoin(url, declared.strip())
+        if article_key(profile, absolute) == key:
+            return canonicalize_url(absolute)
+    parts = urlsplit(canonicalize_url(url))
+    query = parts.query
+    if profile.article.id_params:
+        spelling = {name.lower(): name for name in profile.article.id_params}
+        keep = [
+            (spelling[name.lower()], value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=False)
+            if name.lower() in spelling
+        ]
+        query = urlencode(sorted(keep))
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, query, ""))

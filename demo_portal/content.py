@@ -1,0 +1,375 @@
+"""Deterministic generator of demo articles (both portal families) and their ground truth.
+
+Everything here is pure: the same ``(articles, epoch, seed)`` always yields the same sites.
+Epoch 1 is "the same sites later": new articles on top, 3 edited, 1 removed per site.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from .vocab import (
+    ACTORS,
+    ATTACH_KINDS,
+    DISTRICTS,
+    EDIT_SENTENCES,
+    GIVENS,
+    MIDDLES,
+    PERIODS,
+    SENTENCES,
+    SOURCES,
+    SURNAMES,
+    TOPICS,
+    VERBS,
+)
+
+VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+PROVINCE = "Hòa An"
+
+LF = "demo-liferay"
+ASP = "demo-aspnet"
+LF_PREFIX = "/lf/web/so-tttt"
+ASP_PREFIX = "/asp/Pages"
+LF_CATS: list[tuple[str, str]] = [
+    ("cong-nghe-thong-tin", "Công nghệ thông tin"),
+    ("chi-dao-dieu-hanh", "Chỉ đạo điều hành"),
+]
+ASP_CATS: list[tuple[int, str]] = [(1, "Tin hoạt động"), (2, "Lao động - Việc làm")]
+LF_SOFT404_ID = 9999999
+ASP_SOFT404_ID = 999999
+LF_MISSING_IDS = (9000001, 9000002)  # one per category listing; answer 404
+ASP_MISSING_IDS = (99998, 99997)
+
+# date-line styles: (has_time)
+LF_STYLES = {0: True, 1: True, 2: False, 3: True}
+ASP_STYLES = {0: False, 1: True, 2: True, 3: False, 4: False}
+WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
+
+AUTHOR_BARE, AUTHOR_TACGIA, AUTHOR_TINANH, AUTHOR_SOURCE = 0, 1, 2, 3
+ENCODINGS = ("plain", "nfd", "ncr", "named", "plain")
+
+
+def _dot(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def fill(template: str, rng: random.Random, year: int) -> str:
+    reps = {
+        "{y}": str(year),
+        "{y2}": str(year + 1),
+        "{big}": lambda: _dot(rng.randint(1_200, 25_000)),
+        "{int}": lambda: str(rng.randint(3, 480)),
+        "{small_int}": lambda: str(rng.randint(2, 9)),
+        "{pct}": lambda: f"{rng.randint(55, 99)},{rng.randint(1, 99):02d}",
+        "{small}": lambda: f"0,{rng.randint(11, 95)}",
+        "{money}": lambda: _dot(rng.randint(10_000, 990_000) * 1_000_000),
+        "{money2}": lambda: _dot(rng.randint(5, 90) * 100_000),
+        "{d}": lambda: rng.choice(DISTRICTS),
+        "{dd}": lambda: f"{rng.randint(1, 28)}/{rng.randint(1, 12)}",
+    }
+
+    def sub(m: re.Match[str]) -> str:
+        r = reps[m.group(0)]
+        return r if isinstance(r, str) else r()
+
+    return re.sub(r"\{[a-z0-9_]+\}", sub, template)
+
+
+def ascii_slug(text: str, limit: int = 80) -> str:
+    t = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    t = "".join(c for c in t if not unicodedata.combining(c)).lower()
+    t = re.sub(r"[^a-z0-9]+", "-", t).strip("-")
+    return t[:limit].rstrip("-")
+
+
+def clean(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+Segment = tuple[str, ...]  # ("t", text) | ("a", href_path, text)
+
+
+@dataclass(frozen=True)
+class Article:
+    site: str
+    id: int
+    cat: int  # 0 or 1
+    title: str
+    slug: str
+    lead: str
+    paras: tuple[tuple[Segment, ...], ...]
+    author: str | None
+    source: str | None
+    author_form: int
+    published: datetime  # date shown in the date line (aware, +07:00)
+    date_style: int
+    encoding: str
+    alias_kind: int
+    attachments: tuple[str, ...] = ()  # absolute paths
+    status: str = "live"
+    edited: bool = False
+    created_epoch: int = 0
+
+    @property
+    def has_time(self) -> bool:
+        return (LF_STYLES if self.site == LF else ASP_STYLES)[self.date_style]
+
+    @property
+    def body_text(self) -> str:
+        return "\n\n".join(clean("".join(s[-1] for s in p)) for p in self.paras)
+
+    @property
+    def flaky(self) -> bool:
+        """Deterministic ~5% of articles answer 503 to the first request."""
+        return (self.id * 2654435761 + (7 if self.site == LF else 3)) % 20 == 0
+
+
+@dataclass
+class Site:
+    name: str
+    articles: list[Article] = field(default_factory=list)  # every article ever, incl. removed
+
+    def live(self, cat: int | None = None) -> list[Article]:
+        arts = [a for a in self.articles if a.status == "live" and (cat is None or a.cat == cat)]
+        return sorted(arts, key=lambda a: (a.published, a.id), reverse=True)
+
+    def by_id(self, aid: int) -> Article | None:
+        for a in self.articles:
+            if a.id == aid:
+                return a
+        return None
+
+
+def _person(rng: random.Random) -> str:
+    k = rng.choices([2, 3, 4, 5], weights=[1, 6, 3, 1])[0]
+    mids = [rng.choice(MIDDLES) for _ in range(max(0, k - 2))]
+    return " ".join([rng.choice(SURNAMES), *mids, rng.choice(GIVENS)])
+
+
+def _rand_dt(rng: random.Random, start: datetime, end: datetime) -> datetime:
+    span = int((end - start).total_seconds() // 60)
+    dt = start + timedelta(minutes=rng.randrange(span))
+    return dt.replace(hour=rng.randint(7, 17), minute=rng.choice(range(0, 60, 5)))
+
+
+def _make_article(
+    site: str,
+    aid: int,
+    cat: int,
+    published: datetime,
+    rng: random.Random,
+    titles: set[str],
+    index: int,
+) -> Article:
+    year = published.year
+    title = ""
+    for attempt in range(30):
+        t = f"{rng.choice(ACTORS[site])} {rng.choice(VERBS)} {rng.choice(TOPICS[site])}"
+        if rng.random() < 0.5:
+            t += f" tại huyện {rng.choice(DISTRICTS)}"
+        t += f" năm {year}"
+        if attempt > 20:
+            t += f" (đợt {index + 1})"
+        if t not in titles:
+            title = t
+            break
+    titles.add(title)
+    title = title[0].upper() + title[1:]
+    inbody = published - timedelta(days=rng.randint(1, 9))
+    topic = rng.choice(TOPICS[site])
+    lead = f"{rng.choice(ACTORS[site])} {rng.choice(VERBS)} {topic[0].lower()}{topic[1:]}."
+    if rng.random() < 0.6:
+        per = rng.choice(PERIODS)
+        d = f"({inbody.day}/{inbody.month})" if "ngày" in per else f"{inbody.day}/{inbody.month}"
+        lead = f"{per} {d}, {lead}"  # actors are institutions: keep capitals
+    n_par = rng.randint(3, 6)
+    paras: list[tuple[Segment, ...]] = []
+    pool = rng.sample(SENTENCES, k=min(len(SENTENCES), n_par * 3))
+    for i in range(n_par):
+        text = " ".join(fill(s, rng, year) for s in pool[i * 2 : i * 2 + rng.randint(1, 3)])
+        if not text:
+            text = fill(rng.choice(SENTENCES), rng, year)
+        if i == 0 and rng.random() < 0.4:
+            first = text.split(" ", 1)[0]
+            keep = first in ("Huyện", "Đảng", "Sở", "UBND", "Hội", "Đoàn")
+            text = (
+                f"Ngày {inbody.day}/{inbody.month}, {text if keep else text[0].lower() + text[1:]}"
+            )
+        paras.append((("t", text),))
+    attachments: list[str] = []
+    if rng.random() < 0.2:
+        label, fname, ext = rng.choice(ATTACH_KINDS)
+        n = rng.randint(10, 350)
+        org = "STTTT" if site == LF else "SLĐTBXH"
+        label = label.format(n=n, org=org)
+        path = (
+            f"/lf/documents/10180/{aid}/{fname.format(n=n)}.{ext}"
+            if site == LF
+            else f"/asp/Uploads/{fname.format(n=n)}.{ext}"
+        )
+        attachments.append(path)
+        pos = rng.randrange(1, n_par + 1)
+        paras.insert(pos, (("t", "Chi tiết xem tại "), ("a", path, label), ("t", ".")))
+    form = index % 4
+    author: str | None = _person(rng)
+    source: str | None = None
+    if form == AUTHOR_SOURCE:
+        author, source = None, rng.choice(SOURCES)
+    return Article(
+        site=site, id=aid, cat=cat, title=title, slug=ascii_slug(title), lead=lead,
+        paras=tuple(paras), author=author, source=source, author_form=form,
+        published=published,
+        date_style=rng.randrange(len(LF_STYLES if site == LF else ASP_STYLES)),
+        encoding=ENCODINGS[(index * 7 + aid) % len(ENCODINGS)], alias_kind=index % 4,
+        attachments=tuple(attachments),
+    )  # fmt: skip
+
+
+def _ids(site: str, rng: random.Random, count: int) -> list[int]:
+    if site == LF:
+        return sorted(rng.sample(range(1_000_000, 8_900_000), count))
+    step = max(1, min(30, 80_000 // max(count, 1)))
+    cur, out = rng.randint(100, 2_000), []
+    for _ in range(count):
+        cur += rng.randint(1, step)
+        out.append(cur)
+    return out
+
+
+def build_site(site: str, n_site: int, epoch: int, seed: int) -> Site:
+    rng = random.Random(f"{seed}:{site}:base")
+    n_new = max(2, n_site // 20) if n_site else 0
+    start0, end0 = datetime(2020, 1, 2, tzinfo=VN_TZ), datetime(2024, 6, 28, tzinfo=VN_TZ)
+    start1, end1 = datetime(2024, 7, 1, tzinfo=VN_TZ), datetime(2024, 12, 20, tzinfo=VN_TZ)
+    dates0 = sorted(_rand_dt(rng, start0, end0) for _ in range(n_site))
+    dates1 = sorted(_rand_dt(rng, start1, end1) for _ in range(n_new))
+    ids = _ids(site, rng, n_site + n_new)
+    titles: set[str] = set()
+    arts: list[Article] = []
+    for i, dt in enumerate(dates0 + dates1):
+        arng = random.Random(f"{seed}:{site}:{ids[i]}")
+        a = _make_article(site, ids[i], i % 2, dt, arng, titles, i)
+        arts.append(replace(a, created_epoch=0 if i < n_site else 1))
+    result = Site(site, [a for a in arts if a.created_epoch <= epoch])
+    if epoch >= 1 and n_site >= 2:
+        erng = random.Random(f"{seed}:{site}:epoch1")
+        picks = erng.sample(range(n_site), k=min(4, n_site))
+        removed, edited = picks[0], picks[1:]
+        for i in edited:
+            a = result.articles[i]
+            year = a.published.year
+            extra = fill(erng.choice(EDIT_SENTENCES), erng, year)
+            paras = list(a.paras)
+            first = paras[0]
+            paras[0] = ((first[0][0], first[0][1] + " " + fill(erng.choice(SENTENCES), erng, year)),
+                        *first[1:])  # fmt: skip
+            paras.append((("t", extra),))
+            result.articles[i] = replace(
+                a, paras=tuple(paras), published=_rand_dt(erng, start1, end1), edited=True
+            )
+        result.articles[removed] = replace(result.articles[removed], status="removed")
+    return result
+
+
+@lru_cache(maxsize=32)
+def build_sites(articles: int, epoch: int, seed: int) -> tuple[Site, Site]:
+    if articles < 0 or epoch not in (0, 1):
+        raise ValueError("articles must be >= 0 and epoch 0 or 1")
+    return (
+        build_site(LF, math.ceil(articles / 2), epoch, seed),
+        build_site(ASP, articles // 2, epoch, seed),
+    )
+
+
+# ---------------------------------------------------------------- URLs
+
+
+def lf_cat_path(cat: int) -> str:
+    return f"{LF_PREFIX}/{LF_CATS[cat][0]}"
+
+
+def lf_article_path(a: Article, cat: int | None = None, seg: str = "view_content") -> str:
+    c = a.cat if cat is None else cat
+    return f"{lf_cat_path(c)}/-/{seg}/{a.id}-{a.slug}.html"
+
+
+def asp_listing_rel(a: Article) -> str:
+    return f"ChiTiet.aspx?ItemID={a.id}&CatID={ASP_CATS[a.cat][0]}"
+
+
+def canonical_path(a: Article) -> str:
+    if a.site == LF:
+        return lf_article_path(a)
+    return f"{ASP_PREFIX}/ChiTiet.aspx?ItemID={a.id}"
+
+
+def alias_path(a: Article) -> str:
+    """The one alias form of this article that the portal links (other-news / home)."""
+    k = a.alias_kind
+    if a.site == LF:
+        if k == 0:
+            return lf_article_path(a) + "?_101_INSTANCE_xYz_redirect=%2Flf%2Fweb"
+        if k == 1:
+            return lf_article_path(a, cat=1 - a.cat)
+        if k == 2:
+            return lf_article_path(a, seg="View_Content")
+        return lf_article_path(a) + "/vi"
+    cat, other = ASP_CATS[a.cat][0], ASP_CATS[1 - a.cat][0]
+    rel = [
+        f"chitiet.aspx?itemid={a.id}",
+        f"ChiTiet.aspx?CatID={cat}&ItemID={a.id}",
+        f"ChiTiet.aspx?ItemId={a.id}&CatID={other}",
+        f"ChiTiet.aspx?ItemID={a.id}&",
+    ][k]
+    return f"{ASP_PREFIX}/{rel}"
+
+
+def alias_paths(a: Article) -> list[str]:
+    out = [alias_path(a)]
+    if a.site == ASP:
+        out.append(f"{ASP_PREFIX}/{asp_listing_rel(a)}")
+    return out
+
+
+def category_name(a: Article) -> str:
+    return (LF_CATS if a.site == LF else ASP_CATS)[a.cat][1]
+
+
+# ---------------------------------------------------------------- truth
+
+
+def truth_record(a: Article, base_url: str) -> dict[str, object]:
+    base = base_url.rstrip("/")
+    p = a.published
+    return {
+        "site": a.site,
+        "key": str(a.id),
+        "url": base + canonical_path(a),
+        "aliases": [base + x for x in alias_paths(a)],
+        "title": clean(a.title),
+        "date": p.strftime("%Y-%m-%d"),
+        "datetime": p.strftime("%Y-%m-%dT%H:%M:00+07:00") if a.has_time else None,
+        "author": clean(a.author) if a.author else None,
+        "source": clean(a.source) if a.source else None,
+        "summary": clean(a.lead),
+        "body": a.body_text,
+        "category": category_name(a),
+        "attachments": [base + x for x in a.attachments],
+        "status": a.status,
+    }
+
+
+def ground_truth(
+    articles: int, epoch: int = 0, seed: int = 1, base_url: str = "http://127.0.0.1:8765"
+) -> list[dict[str, object]]:
+    """One dict per article that ever existed up to ``epoch`` (removed ones included)."""
+    out: list[dict[str, object]] = []
+    for site in build_sites(articles, epoch, seed):
+        out.extend(truth_record(a, base_url) for a in sorted(site.articles, key=lambda a: a.id))
+    return out

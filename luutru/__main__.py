@@ -1,0 +1,5 @@
+import sys
+
+from luutru.cli import main
+
+sys.exit(main())

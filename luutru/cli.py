@@ -1,0 +1,211 @@
+"""The ``luutru`` command line: crawl, sites, site check, export, demo-portal, demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+DEFAULT_DATA = "luutru-data"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data",
+        default=os.environ.get("LUUTRU_DATA", DEFAULT_DATA),
+        help="archive directory (env LUUTRU_DATA; default ./luutru-data)",
+    )
+    parser.add_argument(
+        "--sites",
+        default=os.environ.get("LUUTRU_SITES"),
+        help="extra directory of site profiles (env LUUTRU_SITES)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="luutru", description="Scheduled scraper and versioned archive of Vietnamese portals"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    crawl = sub.add_parser("crawl", help="crawl one site into the archive")
+    crawl.add_argument("site", nargs="+", help="site profile id(s)")
+    crawl.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a Scrapy setting (repeatable)",
+    )
+    crawl.add_argument(
+        "--base-url", help="move the profile's start URLs to this scheme://host:port"
+    )
+    _common(crawl)
+
+    sites = sub.add_parser("sites", help="list site profiles")
+    sites.add_argument("--format", choices=["text", "json"], default="text")
+    _common(sites)
+
+    site = sub.add_parser("site", help="site profile tools")
+    site_sub = site.add_subparsers(dest="site_command", required=True)
+    check = site_sub.add_parser("check", help="fetch one listing and three articles, print fields")
+    check.add_argument("site")
+    check.add_argument("--articles", type=int, default=3)
+    check.add_argument("--base-url")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    _common(check)
+
+    export = sub.add_parser("export", help="export the archive")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.add_argument("--site", help="only this site")
+    _common(export)
+
+    portal = sub.add_parser("demo-portal", help="serve the bundled demo portal on 127.0.0.1")
+    portal.add_argument("--articles", type=int, default=300)
+    portal.add_argument("--epoch", type=int, default=0)
+    portal.add_argument("--port", type=int, default=8765)
+    portal.add_argument("--host", default="127.0.0.1")
+    portal.add_argument("--delay", type=float, default=0.0)
+    portal.add_argument("--seed", type=int, default=1)
+
+    demo = sub.add_parser("demo", help="serve the demo portal, crawl it offline, show the result")
+    demo.add_argument("--articles", type=int, default=300)
+    _common(demo)
+    return parser
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.profiles import get_profile
+    from luutru.crawling import parse_setting_pairs, run_crawls
+
+    overrides: dict[str, Any] = parse_setting_pairs(args.settings)
+    overrides["LUUTRU_PROGRESS"] = True
+    profiles = [get_profile(s, args.sites) for s in args.site]
+    if args.base_url:
+        profiles = [p.rebased(args.base_url) for p in profiles]
+    summaries = run_crawls(profiles, args.data, overrides)
+    for summary in summaries:
+        print(summary.line())
+    return 0 if all(s.stats.get("finish_reason") == "finished" for s in summaries) else 1
+
+
+def cmd_sites(args: argparse.Namespace) -> int:
+    from crawler.profiles import load_profiles
+
+    profiles = load_profiles(args.sites)
+    if args.format == "json":
+        rows = [
+            {
+                "id": p.id,
+                "name": p.name,
+                "province": p.province,
+                "department": p.department,
+                "cms": p.cms,
+                "schedule": p.schedule,
+                "start_urls": list(p.start_urls),
+                "verified_offline": p.verified_offline,
+                "file": p.source_path,
+            }
+            for p in profiles.values()
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for p in profiles.values():
+        mark = "" if p.verified_offline else "  [not verified offline]"
+        print(f"{p.id:<18} {p.cms or '-':<8} {p.schedule:<14} {p.name}{mark}")
+    return 0
+
+
+def cmd_site_check(args: argparse.Namespace) -> int:
+    from crawler.profiles import get_profile
+    from luutru.checks import field_warnings, render_check
+    from luutru.crawling import run_crawls
+
+    profile = get_profile(args.site, args.sites)
+    if args.base_url:
+        profile = profile.rebased(args.base_url)
+    summary = run_crawls([profile], args.data, {"LOG_LEVEL": "WARNING"}, check=args.articles)[0]
+    records = [(item, field_warnings(item)) for item in summary.items]
+    if args.format == "json":
+        print(
+            json.dumps(
+                [{**item.as_dict(), "warnings": w} for item, w in records],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(render_check(profile, summary, records))
+    return 0 if records else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from archive import export
+    from archive.store import Archive
+
+    writer = export.write_jsonl if args.format == "jsonl" else export.write_csv
+    with Archive.open(args.data) as archive:
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                count = writer(archive, out, site=args.site)
+            print(f"wrote {count} articles to {args.output}", file=sys.stderr)
+        else:
+            writer(archive, sys.stdout, site=args.site)
+    return 0
+
+
+def cmd_demo_portal(args: argparse.Namespace) -> int:
+    from demo_portal.server import main as serve
+
+    argv = [
+        "--articles",
+        str(args.articles),
+        "--epoch",
+        str(args.epoch),
+        "--port",
+        str(args.port),
+        "--host",
+        args.host,
+        "--delay",
+        str(args.delay),
+        "--seed",
+        str(args.seed),
+    ]
+    return serve(argv) or 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from luutru.demo import run_demo
+
+    return run_demo(articles=args.articles, data_dir=args.data, sites_dir=args.sites)
+
+
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "sites": cmd_sites,
+    "export": cmd_export,
+    "demo-portal": cmd_demo_portal,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from crawler.profiles import ProfileError
+
+    args = build_parser().parse_args(argv)
+    handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]
+    try:
+        return handler(args)
+    except (ProfileError, KeyError, ValueError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
+        print(f"luutru: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Running crawls in-process: settings from crawler.settings, the CLI's overrides, the profile.
+
+The Twisted reactor starts once per process, so every site of one command is crawled in
+the same CrawlerProcess (a scheduler runs each crawl in its own subprocess).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import crawler  # noqa: F401  (sets the offline tldextract environment before Scrapy loads)
+from crawler.profiles import SiteProfile
+
+SUMMARY_KEYS = ("new", "updated", "unchanged", "gone", "failed", "soft_404")
+
+
+@dataclass
+class CrawlSummary:
+    site: str
+    stats: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+    items: list[Any] = field(default_factory=list)  # only for `site check`
+
+    def count(self, name: str) -> int:
+        return int(self.stats.get(f"luutru/articles_{name}", 0) or 0)
+
+    @property
+    def requests(self) -> int:
+        return int(self.stats.get("downloader/request_count", 0) or 0)
+
+    @property
+    def soft_404(self) -> int:
+        return int(self.stats.get("luutru/soft_404", 0) or 0)
+
+    def line(self) -> str:
+        return (
+            f"{self.site}: {self.count('new')} new, {self.count('updated')} updated, "
+            f"{self.count('unchanged')} unchanged, {self.count('failed')} failed, "
+            f"{self.count('gone')} gone, {self.soft_404} soft-404 skipped · "
+            f"{self.requests} requests · {self.stats.get('luutru/listing_pages', 0)} listing "
+            f"pages · {self.seconds:.1f} s"
+        )
+
+
+def parse_setting_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """``-s NAME=VALUE`` pairs as a dict; a pair without '=' is refused clearly."""
+    result: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ValueError(f"-s expects NAME=VALUE, got {pair!r}")
+        result[name.strip()] = value
+    return result
+
+
+def build_settings(data_dir: str | Path, overrides: Mapping[str, Any] | None = None) -> Any:
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("LUUTRU_DATA", str(data_dir), priority="cmdline")
+    if overrides:
+        settings.setdict(dict(overrides), priority="cmdline")
+    return settings
+
+
+def run_crawls(
+    profiles: list[SiteProfile],
+    data_dir: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    check: int = 0,
+) -> list[CrawlSummary]:
+    """Crawl each profile (concurrently, one process); returns one summary per site."""
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.portal import PortalSpider
+
+    settings = build_settings(data_dir, overrides)
+    if check:
+        # A check archives nothing: items are collected and printed by the caller.
+        settings.set("ITEM_PIPELINES", {"crawler.pipelines.NormalisePipeline": 100}, "cmdline")
+    process = CrawlerProcess(settings)
+    summaries: list[CrawlSummary] = []
+    receivers: list[Any] = []
+    started = time.monotonic()
+    for profile in profiles:
+        summary = CrawlSummary(site=profile.id)
+        summaries.append(summary)
+        crawler_obj = process.create_crawler(PortalSpider)
+
+        def collect(item: Any, summary: CrawlSummary = summary) -> None:
+            summary.items.append(item)
+
+        def closed(
+            spider: Any, reason: str, summary: CrawlSummary = summary, c: Any = crawler_obj
+        ) -> None:
+            summary.stats = dict(c.stats.get_stats())
+            summary.stats["finish_reason"] = reason
+            summary.seconds = time.monotonic() - started
+
+        if check:
+            crawler_obj.signals.connect(collect, signal=signals.item_scraped)
+        crawler_obj.signals.connect(closed, signal=signals.spider_closed)
+        receivers.extend((collect, closed))  # Scrapy holds signal receivers weakly
+        process.crawl(crawler_obj, profile=profile, check=check)
+    process.start()
+    return summaries

@@ -1,0 +1,124 @@
+"""Site profiles: bundled ones load, templates merge, bad profiles are refused by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crawler.profiles import ProfileError, get_profile, load_profile_file, load_profiles
+
+GOOD = """
+id = "so-test"
+extends = "aspnet"
+name = "Sở Thử nghiệm"
+province = "Hòa An"
+department = "Sở Thử nghiệm"
+start_urls = ["http://127.0.0.1:9/asp/Pages/Default.aspx"]
+schedule = "0 6 * * *"
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "site.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_bundled_profiles_load_with_demo_sites() -> None:
+    profiles = load_profiles()
+    assert {"demo-liferay", "demo-aspnet"} <= set(profiles)
+
+
+def test_real_portal_profiles_are_marked_not_verified_offline() -> None:
+    profiles = load_profiles()
+    real = [p for p in profiles.values() if not p.id.startswith("demo-")]
+    assert real, "at least one real portal profile is bundled"
+    assert all(p.verified_offline is False for p in real)
+
+
+def test_extends_merges_template_selectors(tmp_path: Path) -> None:
+    profile = load_profile_file(write(tmp_path, GOOD))
+    assert profile.article.body == "div.ms-rtestate-field"
+    assert profile.listing.postback is True
+    assert profile.cms == "aspnet"
+
+
+def test_site_value_overrides_template(tmp_path: Path) -> None:
+    profile = load_profile_file(write(tmp_path, GOOD + '\n[article]\nbody = "div.noidung"\n'))
+    assert profile.article.body == "div.noidung"
+    assert profile.article.title == "h1.tandan-title"  # the rest of the table still merges
+
+
+def test_unknown_key_names_file_and_key(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + '\n[article]\nbdoy = "div.x"\n')
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    assert err.value.key == "article.bdoy"
+    assert str(path) in str(err.value)
+    assert "unknown key" in str(err.value)
+
+
+def test_bad_css_selector_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD + '\n[article]\ntitle = "h1[["\n'))
+    assert err.value.key == "article.title"
+
+
+def test_bad_xpath_selector_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD + '\n[listing]\nlinks = "xpath://a[@href"\n'))
+    assert err.value.key == "listing.links"
+
+
+def test_bad_regex_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD + '\n[article]\nurl_pattern = "(?P<id>\\\\d+"\n'))
+    assert err.value.key == "article.url_pattern"
+    assert "does not compile" in err.value.problem
+
+
+def test_url_pattern_needs_id_group(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD + '\n[article]\nurl_pattern = "ItemID=\\\\d+"\n'))
+    assert "(?P<id>" in err.value.problem
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD.replace('schedule = "0 6 * * *"', "")))
+    assert err.value.key == "schedule"
+
+
+def test_wrong_type_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD + '\n[listing]\npostback = "yes"\n'))
+    assert err.value.key == "listing.postback"
+    assert "expected bool" in err.value.problem
+
+
+def test_unknown_template(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(write(tmp_path, GOOD.replace('"aspnet"', '"joomla"')))
+    assert err.value.key == "extends"
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    with pytest.raises(ProfileError, match="not valid TOML"):
+        load_profile_file(write(tmp_path, "id = \n"))
+
+
+def test_user_directory_overrides_bundled_profile(tmp_path: Path) -> None:
+    write(tmp_path, GOOD.replace('"so-test"', '"demo-aspnet"'), "mine.toml")
+    profile = get_profile("demo-aspnet", tmp_path)
+    assert profile.name == "Sở Thử nghiệm"
+
+
+def test_unknown_site_id_lists_known_ones() -> None:
+    with pytest.raises(KeyError, match="demo-liferay"):
+        get_profile("no-such-site")
+
+
+def test_rebased_moves_start_urls_only() -> None:
+    profile = get_profile("demo-aspnet").rebased("http://127.0.0.1:5555")
+    assert profile.start_urls == ("http://127.0.0.1:5555/asp/Pages/Default.aspx",)
