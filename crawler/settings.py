@@ -5,6 +5,8 @@ Politeness first: these are small government servers. Benchmarks may override wi
 
 from __future__ import annotations
 
+import os
+
 BOT_NAME = "luutru"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -57,7 +59,7 @@ EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,
 }
 
-# Where the archive lives; the CLI sets it from --data / LUUTRU_DATA.
-LUUTRU_DATA = "luutru-data"
+# Where the archive lives; the CLI sets it from --data, `scrapy crawl` reads the environment.
+LUUTRU_DATA = os.environ.get("LUUTRU_DATA", "luutru-data")
 # Print a progress line to stderr while crawling (the CLI turns it on).
 LUUTRU_PROGRESS = False

@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     portal.add_argument("--host", default="127.0.0.1")
     portal.add_argument("--delay", type=float, default=0.0)
     portal.add_argument("--seed", type=int, default=1)
+    portal.add_argument("--layout", type=int, default=1, help="2: renamed author/date classes")
+    _common(portal)  # accepted for uniformity; the portal keeps no archive
 
     demo = sub.add_parser("demo", help="serve the demo portal, crawl it offline, show the result")
     demo.add_argument("--articles", type=int, default=300)
@@ -175,6 +177,8 @@ def cmd_demo_portal(args: argparse.Namespace) -> int:
         str(args.delay),
         "--seed",
         str(args.seed),
+        "--layout",
+        str(args.layout),
     ]
     return serve(argv) or 0
 
@@ -201,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]
     try:
         return handler(args)
+    except BrokenPipeError:
+        # `luutru export | head`: the reader left; not an error worth a traceback.
+        sys.stderr.close()
+        return 0
     except (ProfileError, KeyError, ValueError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
         print(f"luutru: error: {message}", file=sys.stderr)

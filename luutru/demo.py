@@ -29,12 +29,16 @@ def run_demo(
     with Archive.open(data_dir) as archive:
         counts = archive.counts()
         print(f"\narchive {Path(data_dir).resolve()}: {counts}")
-        sample = next(iter(archive.articles(site="demo-aspnet")), None)
+        # Show a typical record: one with a byline and a time, as most portals print them.
+        articles = list(archive.articles(site="demo-aspnet"))
+        sample = next((a for a in articles if a["author"] and a["datetime"]), None)
+        sample = sample or (articles[0] if articles else None)
     if sample:
         print("\none archived article:")
         print(f"  title : {sample['title']}")
         print(f"  date  : {sample['datetime'] or sample['date']}")
         print(f"  author: {sample['author']}")
+        print(f"  source: {sample['source']}")
         print(f"  url   : {sample['url']}")
         first = sample["body"].split("\n\n")[:2]
         for para in first:

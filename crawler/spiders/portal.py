@@ -75,7 +75,8 @@ class PortalSpider(scrapy.Spider):
         settings = crawler.settings
         if spider.profile.settings:
             settings.setdict(dict(spider.profile.settings), priority="spider")
-        if settings.getpriority("USER_AGENT") <= settings.getpriority("LUUTRU_CONTACT_URL"):
+        contact_priority = settings.getpriority("LUUTRU_CONTACT_URL")
+        if contact_priority is not None and settings.getpriority("USER_AGENT") <= contact_priority:
             contact = settings.get("LUUTRU_CONTACT_URL")
             user_agent = settings.get("USER_AGENT_TEMPLATE").format(contact=contact)
             settings.set(

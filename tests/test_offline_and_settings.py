@@ -1,0 +1,61 @@
+"""Offline by construction, polite by default, per-site settings applied."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+from crawler.profiles import get_profile
+from crawler.spiders.portal import PortalSpider
+from luutru.crawling import build_settings
+
+
+def test_tldextract_never_reaches_for_the_public_suffix_list() -> None:
+    # In a fresh interpreter, as a crawl would start: importing the project before Scrapy's
+    # cookie middleware must leave tldextract with no URL to download from.
+    code = (
+        "import crawler, scrapy.downloadermiddlewares.cookies as c;"
+        "print(c._split_domain.suffix_list_urls)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "()"
+
+
+def test_polite_defaults() -> None:
+    settings = build_settings("unused")
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 2
+    assert 503 in settings.getlist("RETRY_HTTP_CODES")
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+
+
+def project_crawler(**overrides: object) -> object:
+    """A crawler with the project's settings module (no reactor needed to build it)."""
+    import crawler.settings as module
+
+    from scrapy.crawler import Crawler
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule(module, priority="project")
+    settings.setdict(overrides, priority="cmdline")
+    return Crawler(PortalSpider, settings)  # settings stay mutable until the crawl starts
+
+
+def test_user_agent_names_luutru_and_the_contact_url() -> None:
+    crawler = project_crawler(LUUTRU_CONTACT_URL="https://archive.example/contact")
+    PortalSpider.from_crawler(crawler, profile=get_profile("demo-aspnet"))
+    user_agent = crawler.settings.get("USER_AGENT")
+    assert user_agent.startswith("luutru/")
+    assert "https://archive.example/contact" in user_agent
+
+
+def test_profile_settings_table_applies_to_its_crawl() -> None:
+    profile = get_profile("demo-aspnet")
+    assert profile.settings["DOWNLOAD_DELAY"] == 0
+    crawler = project_crawler()
+    PortalSpider.from_crawler(crawler, profile=profile)
+    assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 0
+    assert crawler.settings.getfloat("AUTOTHROTTLE_START_DELAY") == 0.05
