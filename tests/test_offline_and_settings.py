@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-
 from crawler.profiles import get_profile
 from crawler.spiders.portal import PortalSpider
 from luutru.crawling import build_settings
@@ -33,10 +32,10 @@ def test_polite_defaults() -> None:
 
 def project_crawler(**overrides: object) -> object:
     """A crawler with the project's settings module (no reactor needed to build it)."""
-    import crawler.settings as module
-
     from scrapy.crawler import Crawler
     from scrapy.settings import Settings
+
+    import crawler.settings as module
 
     settings = Settings()
     settings.setmodule(module, priority="project")
