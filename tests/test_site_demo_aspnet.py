@@ -1,0 +1,247 @@
+"""Frozen pages of the demo portal's ASP.NET family (tests/pages/demo-aspnet), city-scrapers style.
+
+Each ``test_<field>`` compares the live extraction of every frozen page with its expected JSON
+(written only by ``tests/regen_expected.py``); ``test_matches_truth`` checks that expected JSON
+against the demo portal's independent ground truth; the rest are hand assertions on what the
+pages were chosen to cover. Time is frozen at the capture date in each file name. No network.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+
+from tests.regen_expected import (
+    capture_date,
+    extract_page,
+    load_json,
+    page_url,
+    pages,
+    sidecar,
+)
+
+SITE = "demo-aspnet"
+PAGES = pages(SITE)
+ARTICLE_PAGES = [p for p in PAGES if sidecar(p, "truth").exists()]
+TRUTH_FIELDS = (
+    "title", "date", "datetime", "author", "source", "summary", "body", "category", "attachments",
+)  # fmt: skip
+CHROME_TEXTS = ("Đang truy cập", "Lượt truy cập", "Tổng:")
+TEXT_FIELDS = ("title", "author", "source", "summary", "body", "body_html", "category")
+
+
+def by_name(name: str) -> Path:
+    """The page whose short name (after the capture date) is ``name``."""
+    found = [p for p in PAGES if p.stem.split("_", 1)[1] == name]
+    assert len(found) == 1, f"{SITE}: no single page named {name!r}"
+    return found[0]
+
+
+@functools.cache
+def _live(page: Path) -> dict[str, Any]:
+    with freeze_time(capture_date(page).isoformat()):
+        return extract_page(page)
+
+
+@pytest.fixture(params=PAGES, ids=lambda p: p.stem)
+def page(request: pytest.FixtureRequest) -> Path:
+    return request.param
+
+
+@pytest.fixture
+def item(page: Path) -> dict[str, Any]:
+    return _live(page)
+
+
+@pytest.fixture
+def expected(page: Path) -> dict[str, Any]:
+    return load_json(sidecar(page, "expected"))
+
+
+# ------------------------------------------------------------ live == expected, per field
+
+
+def test_title(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["title"] == expected["title"]
+
+
+def test_date(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["date"] == expected["date"]
+
+
+def test_datetime(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["datetime"] == expected["datetime"]
+
+
+def test_author(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["author"] == expected["author"]
+
+
+def test_source(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["source"] == expected["source"]
+
+
+def test_summary(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["summary"] == expected["summary"]
+
+
+def test_body(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["body"] == expected["body"]
+
+
+def test_body_html(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["body_html"] == expected["body_html"]
+
+
+def test_category(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["category"] == expected["category"]
+
+
+def test_attachments(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["attachments"] == expected["attachments"]
+
+
+def test_warnings(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["warnings"] == expected["warnings"]
+
+
+def test_soft_404(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert item["soft_404"] == expected["soft_404"]
+
+
+def test_expected_has_every_field(item: dict[str, Any], expected: dict[str, Any]) -> None:
+    assert set(expected) == set(item)
+
+
+# ------------------------------------------------------------ expected == independent truth
+
+
+@pytest.mark.parametrize("field", TRUTH_FIELDS)
+@pytest.mark.parametrize("truth_page", ARTICLE_PAGES, ids=lambda p: p.stem)
+def test_matches_truth(truth_page: Path, field: str) -> None:
+    truth = load_json(sidecar(truth_page, "truth"))
+    assert load_json(sidecar(truth_page, "expected"))[field] == truth[field]
+
+
+# ------------------------------------------------------------ what the pages cover
+
+
+def test_pages_cover_the_variety() -> None:
+    names = {p.stem.split("_", 1)[1] for p in PAGES}
+    for form in ("bare", "tac-gia", "tin-anh", "nguon"):
+        assert any(n.startswith(form) for n in names), form
+    for style in ("d0", "d1", "d2", "d3", "d4"):  # every date-line form of the family
+        assert any(f"-{style}-" in n for n in names), style
+    assert any("nfd" in n for n in names)
+    assert any("attachment" in n for n in names)
+    assert "soft-404" in names
+    assert len(ARTICLE_PAGES) == len(PAGES) - 1
+
+
+def test_sidecars(page: Path) -> None:
+    assert capture_date(page).isoformat() == page.name[:10]
+    assert page_url(page).startswith("http://127.0.0.1:8765/asp/Pages/ChiTiet.aspx?ItemID=")
+    assert sidecar(page, "expected").exists()
+
+
+@pytest.mark.parametrize("name", ["tac-gia-d1-nfd", "nguon-d3-nfd", "nguon-d4-nfd-attachment"])
+def test_nfd_page_gives_nfc(name: str) -> None:
+    page = by_name(name)
+    raw = page.read_bytes().decode("utf-8")
+    assert not unicodedata.is_normalized("NFC", raw)  # the page really is decomposed
+    item = _live(page)
+    for field in TEXT_FIELDS:
+        value = item[field]
+        if value:
+            assert unicodedata.is_normalized("NFC", value), field
+
+
+def test_character_references_are_decoded() -> None:
+    page = by_name("tin-anh-d2-ncr-attachment")
+    assert "&#" in page.read_bytes().decode("utf-8")
+    item = _live(page)
+    for field in TEXT_FIELDS:
+        assert "&#" not in (item[field] or ""), field
+
+
+@pytest.mark.parametrize("name", ["nguon-d3-nfd", "nguon-d4-nfd-attachment"])
+def test_nguon_page_has_source_not_author(name: str) -> None:
+    item = _live(by_name(name))
+    assert item["author"] is None
+    assert item["source"]
+    assert "Nguồn" not in item["source"]
+    assert "Nguồn" not in item["body"].rsplit("\n\n", 1)[-1]
+
+
+@pytest.mark.parametrize("name", ["tac-gia-d0-named-attachment", "tac-gia-d1-nfd"])
+def test_tac_gia_label_is_stripped(name: str) -> None:
+    item = _live(by_name(name))
+    assert item["author"]
+    assert not item["author"].startswith("Tác giả")
+    assert "Tác giả" not in item["body"]
+
+
+def test_tin_anh_label_is_stripped() -> None:
+    item = _live(by_name("tin-anh-d2-ncr-attachment"))
+    assert item["author"]
+    assert "Tin, ảnh" not in item["author"]
+    assert "Tin, ảnh" not in item["body"]
+
+
+def test_bare_author_leaves_body() -> None:
+    item = _live(by_name("bare-d2-named"))
+    assert item["author"]
+    assert not item["body"].endswith(item["author"])
+
+
+@pytest.mark.parametrize(
+    "name", ["tac-gia-d0-named-attachment", "tin-anh-d2-ncr-attachment", "nguon-d4-nfd-attachment"]
+)
+def test_attachment_is_absolute_and_not_from_sidebar(name: str) -> None:
+    item = _live(by_name(name))
+    assert item["attachments"]
+    for url in item["attachments"]:
+        assert url.startswith("http://127.0.0.1:8765/asp/Uploads/")
+        assert "/bieu-mau/" not in url  # the sidebar's "Văn bản mới" files
+
+
+def test_twelve_hour_clock_with_sa_ch() -> None:
+    page = by_name("tac-gia-d1-nfd")  # "Cập nhật lúc hh:mm SA|CH, <weekday>, dd/mm/yyyy"
+    raw = unicodedata.normalize("NFC", page.read_bytes().decode("utf-8"))
+    assert "Cập nhật lúc" in raw
+    item = _live(page)
+    assert item["datetime"] and item["datetime"].startswith(item["date"])
+    assert item["datetime"].endswith("+07:00")
+
+
+@pytest.mark.parametrize("name", ["tac-gia-d0-named-attachment", "nguon-d3-nfd"])
+def test_date_without_time_has_no_datetime(name: str) -> None:
+    item = _live(by_name(name))  # "Ngày cập nhật dd/mm/yyyy", "(Ngày dd/mm/yyyy)"
+    assert item["date"]
+    assert item["datetime"] is None
+
+
+def test_soft_404_page() -> None:
+    item = _live(by_name("soft-404"))
+    assert item["soft_404"] is True
+    assert item["body"] == ""
+
+
+@pytest.mark.parametrize("article", ARTICLE_PAGES, ids=lambda p: p.stem)
+def test_article_pages_are_not_soft_404(article: Path) -> None:
+    item = _live(article)
+    assert item["soft_404"] is False
+    assert item["warnings"] == []
+
+
+def test_no_page_chrome_in_fields(page: Path, item: dict[str, Any]) -> None:
+    raw = page.read_bytes().decode("utf-8")
+    assert "Đang truy cập" in raw and "Lượt truy cập" in raw  # on the page ...
+    for field in TEXT_FIELDS:
+        for text in CHROME_TEXTS:  # ... and in no extracted field
+            assert text not in (item[field] or ""), (field, text)
