@@ -17,9 +17,11 @@ from __future__ import annotations
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -51,6 +53,10 @@ runs = Table(
     Column("status", String(32), nullable=False),  # running | ok | failed | … (free text)
     Column("stats", Text, nullable=True),  # JSON object
     Column("log_path", Text, nullable=True),
+    # 0002: who runs it (a crashed run is found by its dead pid) and how it walked
+    Column("pid", Integer, nullable=True),
+    Column("host", String(255), nullable=True),
+    Column("mode", String(16), nullable=True),  # full | incremental
     CheckConstraint("\"trigger\" IN ('manual', 'schedule')", name="trigger"),
 )
 
@@ -65,6 +71,11 @@ articles = Table(
     Column("last_seen", String(40), nullable=False),
     Column("status", String(16), nullable=False, server_default="live"),
     Column("removed_at", String(40), nullable=True),
+    # 0002: crawl state, a cache of the captures log (which stays the record of truth)
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("last_checked", String(40), nullable=True),
+    Column("gone_count", Integer, nullable=False, server_default="0"),
     UniqueConstraint("site", "article_key"),
     CheckConstraint("status IN ('live', 'removed')", name="status"),
 )
@@ -113,8 +124,84 @@ versions = Table(
     Column("fetched_url", Text, nullable=True),
     Column("warc_file", Text, nullable=True),  # filled by the WARC writer (later issue)
     Column("warc_offset", Integer, nullable=True),
+    # 0002: the WARC record's length and payload digest, and the near-dup signature
+    Column("warc_length", Integer, nullable=True),
+    Column("payload_digest", Text, nullable=True),
+    Column("minhash", LargeBinary, nullable=True),
     UniqueConstraint("article_id", "number"),
     CheckConstraint("number >= 1", name="number_positive"),
 )
 
 Index("ix_articles_site_status", articles.c.site, articles.c.status)
+
+# 0002 ---------------------------------------------------------------------------------
+
+CAPTURE_OUTCOMES = ("new", "updated", "unchanged", "not_modified", "gone", "alias")
+
+# Every fetch of an article, whatever came of it: the append-only log that last_seen,
+# removals and revisit records are derived from.
+captures = Table(
+    "captures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="RESTRICT"), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="RESTRICT"), nullable=True),
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="RESTRICT"), nullable=True),
+    Column("fetched_at", String(40), nullable=False),
+    Column("fetched_url", Text, nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("outcome", String(16), nullable=False),
+    Column("warc_file", Text, nullable=True),
+    Column("warc_offset", Integer, nullable=True),
+    Column("warc_length", Integer, nullable=True),
+    Column("payload_digest", Text, nullable=True),
+    CheckConstraint(
+        "outcome IN ('new', 'updated', 'unchanged', 'not_modified', 'gone', 'alias')",
+        name="outcome",
+    ),
+)
+Index("ix_captures_article_id", captures.c.article_id)
+Index("ix_captures_run_id", captures.c.run_id)
+
+# Links that never were an article: 404 on first sight, or a soft-404 page. Remembered so
+# an incremental crawl does not fetch them again every run.
+dead_links = Table(
+    "dead_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site", String(100), nullable=False),
+    Column("article_key", String(255), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("reason", String(32), nullable=False),  # http_404 | http_410 | soft_404
+    Column("first_seen", String(40), nullable=False),
+    Column("last_checked", String(40), nullable=False),
+    Column("times", Integer, nullable=False, server_default="1"),
+    UniqueConstraint("site", "article_key"),
+)
+
+# Another key of the same site that served exactly the content of an existing article
+# (the same page published under a second ItemID): an alias, not a second article.
+key_aliases = Table(
+    "key_aliases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site", String(100), nullable=False),
+    Column("article_key", String(255), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="RESTRICT"), nullable=False),
+    Column("first_seen", String(40), nullable=False),
+    UniqueConstraint("site", "article_key"),
+)
+
+# Near-duplicate versions (MinHash, see archive/neardup.py): linked, never merged.
+near_duplicates = Table(
+    "near_duplicates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="RESTRICT"), nullable=False),
+    Column(
+        "other_version_id", Integer, ForeignKey("versions.id", ondelete="RESTRICT"), nullable=False
+    ),
+    Column("similarity", Float, nullable=False),
+    Column("found_at", String(40), nullable=False),
+    UniqueConstraint("version_id", "other_version_id"),
+)

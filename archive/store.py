@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    case,
     create_engine,
     event,
     func,
@@ -38,7 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 
 from archive import schema
-from archive.schema import aliases, articles, runs, versions
+from archive.crawlstate import CrawlStateMixin
+from archive.schema import aliases, articles, captures, key_aliases, runs, versions
 from archive.times import normalize_iso, now_iso
 from archive.versions import Decision, content_hash, decide
 from crawler.items import ArticleRecord
@@ -128,7 +132,7 @@ def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-class Archive:
+class Archive(CrawlStateMixin):
     """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
 
     def __init__(self, engine: Engine, *, path: Path | None = None) -> None:
@@ -181,7 +185,12 @@ class Archive:
     # ---------------------------------------------------------------- runs
 
     def start_run(
-        self, site: str, trigger: str = "manual", *, log_path: str | Path | None = None
+        self,
+        site: str,
+        trigger: str = "manual",
+        *,
+        log_path: str | Path | None = None,
+        mode: str | None = None,
     ) -> int:
         if trigger not in schema.RUN_TRIGGERS:
             raise ValueError(f"trigger must be one of {schema.RUN_TRIGGERS}, not {trigger!r}")
@@ -193,6 +202,9 @@ class Archive:
                     started_at=now_iso(),
                     status="running",
                     log_path=str(log_path) if log_path is not None else None,
+                    pid=os.getpid(),
+                    host=socket.gethostname(),
+                    mode=mode,
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -237,22 +249,36 @@ class Archive:
 
     # ---------------------------------------------------------------- writes
 
-    def record(self, record: ArticleRecord, run_id: int | None) -> Decision:
-        """Store one capture, in one transaction. Returns "new" | "updated" | "unchanged".
+    def record(self, record: ArticleRecord, run_id: int | None) -> Decision | str:
+        """Store one capture, in one transaction: "new" | "updated" | "unchanged" | "alias".
 
-        new: article row + version 1 + aliases; updated: version n+1; unchanged: only
-        last_seen (and canonical URL / live status) move. All URLs of the record become
-        aliases of the article (idempotent).
+        new: article row + version 1 + aliases; updated: version n+1; unchanged: only the
+        crawl state (last_seen, validators) moves; alias: a key not seen before served
+        exactly the current content of another article of the site, so its URLs become
+        aliases of that article. Every capture is logged in ``captures``.
         """
         new_hash = content_hash(record.content())
         seen_at = normalize_iso(record.fetched_at)
         with self._write() as conn:
-            art = conn.execute(
-                select(articles.c.id, articles.c.last_seen).where(
-                    articles.c.site == record.site, articles.c.article_key == record.article_key
+            article_id = self._article_id(conn, record.site, record.article_key)
+            alias_of = None
+            if article_id is None:
+                alias_of = self._same_content_article(conn, record.site, new_hash)
+            if alias_of is not None:
+                article_id = alias_of
+                conn.execute(
+                    key_aliases.insert().values(
+                        site=record.site,
+                        article_key=record.article_key,
+                        article_id=article_id,
+                        first_seen=seen_at,
+                    )
                 )
-            ).first()
-            if art is None:
+                self._touch(conn, article_id, seen_at, record.etag, record.last_modified)
+                self._add_aliases(conn, article_id, _urls(record), seen_at)
+                self._log_capture(conn, article_id, run_id, None, record, seen_at, "alias")
+                return "alias"
+            if article_id is None:
                 article_id = int(
                     conn.execute(
                         articles.insert().values(
@@ -262,12 +288,14 @@ class Archive:
                             first_seen=seen_at,
                             last_seen=seen_at,
                             status="live",
+                            etag=record.etag,
+                            last_modified=record.last_modified,
+                            last_checked=seen_at,
                         )
                     ).inserted_primary_key[0]
                 )
                 previous_hash, number = None, 0
             else:
-                article_id = art.id
                 current = conn.execute(
                     select(versions.c.number, versions.c.content_hash)
                     .where(versions.c.article_id == article_id)
@@ -277,23 +305,113 @@ class Archive:
                 previous_hash, number = (
                     (current.content_hash, current.number) if current else (None, 0)
                 )
+                self._touch(conn, article_id, seen_at, record.etag, record.last_modified)
                 conn.execute(
                     update(articles)
                     .where(articles.c.id == article_id)
-                    .values(
-                        last_seen=max(art.last_seen, seen_at),
-                        canonical_url=record.url,
-                        status="live",
-                        removed_at=None,
-                    )
+                    .values(canonical_url=record.url)
                 )
             decision = decide(previous_hash, new_hash)
+            version_id = None
             if decision != "unchanged":
-                self._insert_version(
+                version_id = self._insert_version(
                     conn, article_id, number + 1, run_id, seen_at, new_hash, record
                 )
             self._add_aliases(conn, article_id, _urls(record), seen_at)
+            self._log_capture(conn, article_id, run_id, version_id, record, seen_at, decision)
+        if version_id is not None:
+            self._on_new_version(version_id, record)
         return decision
+
+    def _on_new_version(self, version_id: int, record: ArticleRecord) -> None:
+        """Hook for work after a version is committed (near-duplicate linking)."""
+
+    @staticmethod
+    def _article_id(conn: Connection, site: str, article_key: str) -> int | None:
+        """The article a key belongs to: its own row, or the article it is a key alias of."""
+        found = conn.execute(
+            select(articles.c.id).where(
+                articles.c.site == site, articles.c.article_key == article_key
+            )
+        ).scalar()
+        if found is None:
+            found = conn.execute(
+                select(key_aliases.c.article_id).where(
+                    key_aliases.c.site == site, key_aliases.c.article_key == article_key
+                )
+            ).scalar()
+        return found
+
+    def _same_content_article(self, conn: Connection, site: str, digest: str) -> int | None:
+        """A live article of ``site`` whose CURRENT version has exactly this content hash."""
+        latest = (
+            select(versions.c.article_id, func.max(versions.c.number).label("n"))
+            .group_by(versions.c.article_id)
+            .subquery()
+        )
+        return conn.execute(
+            select(articles.c.id)
+            .join(latest, latest.c.article_id == articles.c.id)
+            .join(
+                versions,
+                and_(versions.c.article_id == articles.c.id, versions.c.number == latest.c.n),
+            )
+            .where(articles.c.site == site, versions.c.content_hash == digest)
+            .limit(1)
+        ).scalar()
+
+    @staticmethod
+    def _touch(
+        conn: Connection,
+        article_id: int,
+        seen_at: str,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> None:
+        """The article answered: it is live, seen now; keep its newest validators."""
+        values: dict[str, Any] = {
+            # forward only (portable: no GREATEST on SQLite, no 2-arg MAX on PostgreSQL)
+            "last_seen": case(
+                (articles.c.last_seen > seen_at, articles.c.last_seen), else_=seen_at
+            ),
+            "last_checked": seen_at,
+            "status": "live",
+            "removed_at": None,
+            "gone_count": 0,
+        }
+        if etag:
+            values["etag"] = etag
+        if last_modified:
+            values["last_modified"] = last_modified
+        conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+
+    @staticmethod
+    def _log_capture(
+        conn: Connection,
+        article_id: int,
+        run_id: int | None,
+        version_id: int | None,
+        record: Any,
+        fetched_at: str,
+        outcome: str,
+        http_status: int | None = None,
+    ) -> None:
+        warc = getattr(record, "warc", None)
+        conn.execute(
+            captures.insert().values(
+                article_id=article_id,
+                run_id=run_id,
+                version_id=version_id,
+                fetched_at=fetched_at,
+                fetched_url=record.fetched_url,
+                http_status=http_status or getattr(record, "http_status", None),
+                outcome=outcome,
+                warc_file=warc.file if warc else None,
+                warc_offset=warc.offset if warc else None,
+                warc_length=warc.length if warc else None,
+                payload_digest=warc.payload_digest if warc else None,
+            )
+        )
 
     @staticmethod
     def _insert_version(
@@ -304,8 +422,9 @@ class Archive:
         fetched_at: str,
         digest: str,
         record: ArticleRecord,
-    ) -> None:
-        conn.execute(
+    ) -> int:
+        warc = record.warc
+        result = conn.execute(
             versions.insert().values(
                 article_id=article_id,
                 number=number,
@@ -326,8 +445,13 @@ class Archive:
                 etag=record.etag,
                 last_modified=record.last_modified,
                 fetched_url=record.fetched_url,
+                warc_file=warc.file if warc else None,
+                warc_offset=warc.offset if warc else None,
+                warc_length=warc.length if warc else None,
+                payload_digest=warc.payload_digest if warc else None,
             )
         )
+        return int(result.inserted_primary_key[0])
 
     @staticmethod
     def _add_aliases(conn: Connection, article_id: int, urls: Iterable[str], seen_at: str) -> int:

@@ -12,6 +12,17 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
+@dataclass(frozen=True)
+class WarcRef:
+    """A record in the run's WARC series: file name (relative to the WARC directory)."""
+
+    file: str
+    offset: int
+    length: int
+    payload_digest: str | None = None
+    record_id: str | None = None
+
+
 @dataclass
 class ArticleRecord:
     site: str
@@ -35,6 +46,7 @@ class ArticleRecord:
     last_modified: str | None = None
     warnings: list[str] = field(default_factory=list)
     raw_html: bytes = field(default=b"", repr=False)  # payload as served, for the WARC capture
+    warc: WarcRef | None = None  # where the response record of this capture is
 
     # Fields that define the content of a version: the hash is over these only, so
     # counters, viewstate and capture times can never make a new version.
@@ -57,3 +69,40 @@ class ArticleRecord:
         data = asdict(self)
         data.pop("raw_html")
         return data
+
+
+@dataclass
+class NotModified:
+    """A conditional GET answered 304: the article is still there, unchanged."""
+
+    site: str
+    article_key: str
+    fetched_url: str
+    fetched_at: str
+    etag: str | None = None
+    last_modified: str | None = None
+    warc: WarcRef | None = None
+
+
+@dataclass
+class Gone:
+    """An article URL answered 404/410. ``vanished``: it also left the listings (full walk)."""
+
+    site: str
+    article_key: str
+    fetched_url: str
+    fetched_at: str
+    http_status: int
+    vanished: bool = False
+    warc: WarcRef | None = None
+
+
+@dataclass
+class DeadLink:
+    """A link that never was an article here: a soft-404 page, or a 404 on first sight."""
+
+    site: str
+    article_key: str
+    url: str
+    reason: str  # http_404 | http_410 | soft_404
+    fetched_at: str

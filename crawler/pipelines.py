@@ -1,25 +1,32 @@
-"""Item pipelines: normalise → dedup → archive (priorities in settings.py say why)."""
+"""Item pipelines: normalise → dedup → archive (priorities in settings.py say why).
+
+Four kinds of item reach them: ``ArticleRecord`` (a page with content), ``NotModified``
+(a 304), ``Gone`` (a known article answered 404/410) and ``DeadLink`` (a link that never
+was an article). Only records are normalised and deduplicated; all four are archived.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from scrapy import signals
 from scrapy.exceptions import DropItem
 
 from crawler.extract.text import normalize_multiline, normalize_text
-from crawler.items import ArticleRecord
+from crawler.items import ArticleRecord, DeadLink, Gone, NotModified
+from crawler.session import CrawlSession
 
 _MULTILINE = {"body"}
-_RAW = {"body_html", "raw_html", "fetched_at", "etag", "last_modified"}
+_RAW = {"body_html", "raw_html", "fetched_at", "etag", "last_modified", "warc"}
 
 
 class NormalisePipeline:
     """NFC, decoded entities, single spaces, on every text field; refuses non-articles."""
 
-    def process_item(self, item: ArticleRecord, spider: Any = None) -> ArticleRecord:
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, ArticleRecord):
+            return item
         for f in dataclasses.fields(item):
             value = getattr(item, f.name)
             if f.name in _RAW:
@@ -48,7 +55,9 @@ class DedupPipeline:
     def __init__(self) -> None:
         self.seen: set[tuple[str, str]] = set()
 
-    def process_item(self, item: ArticleRecord, spider: Any = None) -> ArticleRecord:
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        if not isinstance(item, ArticleRecord):
+            return item
         key = (item.site, item.article_key)
         if key in self.seen:
             raise DropItem(f"second capture of article {item.article_key} in this run")
@@ -57,58 +66,53 @@ class DedupPipeline:
 
 
 class ArchivePipeline:
-    """Writes each capture to the archive; the archive decides new / updated / unchanged."""
+    """Writes each item to the archive, which decides new / updated / unchanged / alias;
+    the decision also goes into the WARC as a metadata record beside the capture."""
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.data_dir = crawler.settings.get("LUUTRU_DATA")
-        self.archive: Any = None
-        self.run_id: int | None = None
+        self.session = CrawlSession.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
-        pipeline = cls(crawler)
-        # The run is closed on spider_closed, which carries the finish reason.
-        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
-        return pipeline
+        return cls(crawler)
 
-    def open_spider(self, spider: Any = None) -> None:
-        from archive.store import Archive
-
-        spider = self.crawler.spider
-        self.archive = Archive.open(self.data_dir)
-        trigger = self.crawler.settings.get("LUUTRU_TRIGGER", "manual")
-        self.run_id = self.archive.start_run(spider.site_id, trigger=trigger)
-        self.stats.set_value("luutru/run_id", self.run_id)
-
-    def process_item(self, item: ArticleRecord, spider: Any = None) -> ArticleRecord:
-        outcome = self.archive.record(item, self.run_id)
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        session = self.session
+        if session is None or not session.is_open:
+            return item
+        archive = session.archive
+        if isinstance(item, ArticleRecord):
+            outcome = archive.record(item, session.run_id)
+        elif isinstance(item, NotModified):
+            outcome = archive.not_modified(item, session.run_id)
+        elif isinstance(item, Gone):
+            outcome = archive.gone(item, session.run_id)
+        elif isinstance(item, DeadLink):
+            archive.dead_link(item)
+            outcome = "dead_link"
+        else:
+            return item
         self.stats.inc_value(f"luutru/articles_{outcome}")
+        warc = getattr(item, "warc", None)
+        if warc is not None:
+            fields = {"site": item.site, "article-key": item.article_key, "outcome": outcome}
+            if isinstance(item, ArticleRecord):
+                from archive.versions import content_hash
+
+                fields["content-hash"] = content_hash(item.content())
+            session.warc.write_metadata(item.fetched_url, fields, concurrent_to=warc.record_id)
         return item
 
     def close_spider(self, spider: Any = None) -> None:
+        session = self.session
         spider = self.crawler.spider
-        archived = self.archive.known_keys(spider.site_id)
+        if session is None or not session.is_open:
+            return
+        archived = session.archive.known_keys(spider.site_id)
         for key, urls in getattr(spider, "aliases", {}).items():
             if key not in archived:
                 continue  # variants of a page that was gone or not an article
             for url in urls:
-                self.archive.add_alias(spider.site_id, key, url)
-
-    def spider_closed(self, spider: Any, reason: str) -> None:
-        if self.archive is None:
-            return
-        stats = {k: _jsonable(v) for k, v in self.stats.get_stats().items()}
-        stats["finish_reason"] = reason
-        status = "succeeded" if reason == "finished" else "failed"
-        self.archive.finish_run(self.run_id, status, stats)
-        self.archive.close()
-        self.archive = None
-
-
-def _jsonable(value: Any) -> Any:
-    """Stats values as JSON: datetimes become ISO strings."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+                session.archive.add_alias(spider.site_id, key, url)

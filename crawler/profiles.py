@@ -39,6 +39,18 @@ class ListingRules:
     categories: str = ""  # selector of category listing links on start pages
     url_pattern: str = ""  # regex a category/listing URL must match to be followed
     max_pages: int = 500  # hard bound on listing pages per crawl (a runaway pager)
+    item: str = ""  # selector of one listing item (link + date), for incremental walks
+    item_date: str = ""  # selector of the date inside an item: a changed date means an edit
+    stop_after: int = 20  # incremental: stop after this many consecutive known, unchanged items
+
+
+@dataclass(frozen=True)
+class RevisitRules:
+    """Decaying revisits of known articles: interval = age × factor in [min_days, max_days]."""
+
+    factor: float = 0.1
+    min_days: float = 1.0
+    max_days: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class SiteProfile:
     schedule: str
     listing: ListingRules
     article: ArticleRules
+    revisit: RevisitRules = field(default_factory=RevisitRules)
     cms: str = ""
     deny: tuple[str, ...] = ()  # regexes of URLs never requested (traps, print views)
     verified_offline: bool = True  # false for real portals nobody could check from here
@@ -106,6 +119,7 @@ _TOP_KEYS = {
     "notes": str,
     "listing": dict,
     "article": dict,
+    "revisit": dict,
     "settings": dict,
 }
 _REQUIRED = ("id", "name", "province", "department", "start_urls", "schedule")
@@ -117,7 +131,11 @@ _LISTING_KEYS = {
     "categories": str,
     "url_pattern": str,
     "max_pages": int,
+    "item": str,
+    "item_date": str,
+    "stop_after": int,
 }
+_REVISIT_KEYS = {"factor": float, "min_days": float, "max_days": float}
 _ARTICLE_KEYS = {
     "url_pattern": str,
     "title": str,
@@ -134,7 +152,7 @@ _ARTICLE_KEYS = {
     "canonical": str,
 }
 _SELECTOR_KEYS = {
-    "listing": ("links", "next", "other_news", "categories"),
+    "listing": ("links", "next", "other_news", "categories", "item", "item_date"),
     "article": ("title", "date", "author", "body", "summary", "source", "category"),
 }
 _CRON_FIELDS = 5
@@ -217,6 +235,10 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     article = data.get("article", {})
     _check_types(path, "listing", listing, _LISTING_KEYS)
     _check_types(path, "article", article, _ARTICLE_KEYS)
+    revisit = {k: float(v) if isinstance(v, int) else v for k, v in data.get("revisit", {}).items()}
+    _check_types(path, "revisit", revisit, _REVISIT_KEYS)
+    if listing.get("stop_after", 1) < 1:
+        raise ProfileError(path, "listing.stop_after", "must be at least 1")
     for table, keys in _SELECTOR_KEYS.items():
         values = listing if table == "listing" else article
         for key in keys:
@@ -260,6 +282,7 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
         verified_offline=data.get("verified_offline", True),
         settings=dict(data.get("settings", {})),
         listing=ListingRules(**listing),
+        revisit=RevisitRules(**revisit),
         article=ArticleRules(
             **{
                 **article,

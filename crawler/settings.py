@@ -35,8 +35,9 @@ RETRY_ENABLED = True  # default True
 RETRY_TIMES = 3  # default 2: portals answer 503 under load more often than most sites
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # default the same list
 
-# 404 and 410 reach the spider: a vanished article is news for the archive, not an error.
-HTTPERROR_ALLOWED_CODES = [404, 410]  # default []
+# 304 answers our conditional GETs; 404 and 410 reach the spider too: a vanished article
+# is news for the archive, not an error.
+HTTPERROR_ALLOWED_CODES = [304, 404, 410]  # default []
 
 REDIRECT_MAX_TIMES = 5  # default 20: a redirect loop should end fast
 DEPTH_LIMIT = 0  # default 0; traps are bounded by URL rules in the spider, not by depth
@@ -55,6 +56,12 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }
 
+DOWNLOADER_MIDDLEWARES = {
+    # Next to the downloader (above HttpCompression at 590, Retry at 550): every response,
+    # retried 503s included, is captured as the server sent it.
+    "crawler.middlewares.WarcCaptureMiddleware": 901,
+}
+
 EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,
 }
@@ -63,3 +70,8 @@ EXTENSIONS = {
 LUUTRU_DATA = os.environ.get("LUUTRU_DATA", "luutru-data")
 # Print a progress line to stderr while crawling (the CLI turns it on).
 LUUTRU_PROGRESS = False
+# Archive what is crawled (off for `luutru site check`); walk everything (`--full`).
+LUUTRU_ARCHIVE = True
+LUUTRU_FULL = False
+# Roll to the next WARC file of a run's series past this size.
+LUUTRU_WARC_MAX_BYTES = 1_000_000_000

@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument(
         "--base-url", help="move the profile's start URLs to this scheme://host:port"
     )
+    crawl.add_argument(
+        "--full",
+        action="store_true",
+        help="walk every listing page and revisit every known article (default: incremental)",
+    )
     _common(crawl)
 
     sites = sub.add_parser("sites", help="list site profiles")
@@ -87,6 +92,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
     overrides: dict[str, Any] = parse_setting_pairs(args.settings)
     overrides["LUUTRU_PROGRESS"] = True
+    if args.full:
+        overrides["LUUTRU_FULL"] = True
     profiles = [get_profile(s, args.sites) for s in args.site]
     if args.base_url:
         profiles = [p.rebased(args.base_url) for p in profiles]

@@ -6,6 +6,7 @@ the same CrawlerProcess (a scheduler runs each crawl in its own subprocess).
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 import crawler  # noqa: F401  (sets the offline tldextract environment before Scrapy loads)
 from crawler.profiles import SiteProfile
 
-SUMMARY_KEYS = ("new", "updated", "unchanged", "gone", "failed", "soft_404")
+JOBS_DIR = "jobs"  # <data>/jobs/<site>: Scrapy JOBDIR of an unfinished run, resumed next time
 
 
 @dataclass
@@ -37,10 +38,12 @@ class CrawlSummary:
         return int(self.stats.get("luutru/soft_404", 0) or 0)
 
     def line(self) -> str:
+        unchanged = self.count("unchanged") + self.count("not_modified")
+        mode = self.stats.get("luutru/mode", "check")
         return (
-            f"{self.site}: {self.count('new')} new, {self.count('updated')} updated, "
-            f"{self.count('unchanged')} unchanged, {self.count('failed')} failed, "
-            f"{self.count('gone')} gone, {self.soft_404} soft-404 skipped · "
+            f"{self.site} ({mode}): {self.count('new')} new, {self.count('updated')} updated, "
+            f"{unchanged} unchanged, {self.count('removed')} removed, {self.count('gone')} gone, "
+            f"{self.count('failed')} failed, {self.soft_404} soft-404 skipped · "
             f"{self.requests} requests · {self.stats.get('luutru/listing_pages', 0)} listing "
             f"pages · {self.seconds:.1f} s"
         )
@@ -73,17 +76,20 @@ def run_crawls(
     data_dir: str | Path,
     overrides: Mapping[str, Any] | None = None,
     check: int = 0,
+    resumable: bool = True,
 ) -> list[CrawlSummary]:
     """Crawl each profile (concurrently, one process); returns one summary per site."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.items import ArticleRecord
     from crawler.spiders.portal import PortalSpider
 
     settings = build_settings(data_dir, overrides)
     if check:
         # A check archives nothing: items are collected and printed by the caller.
         settings.set("ITEM_PIPELINES", {"crawler.pipelines.NormalisePipeline": 100}, "cmdline")
+        settings.set("LUUTRU_ARCHIVE", False, "cmdline")
     process = CrawlerProcess(settings)
     summaries: list[CrawlSummary] = []
     receivers: list[Any] = []
@@ -92,9 +98,13 @@ def run_crawls(
         summary = CrawlSummary(site=profile.id)
         summaries.append(summary)
         crawler_obj = process.create_crawler(PortalSpider)
+        if not check and resumable:
+            # A killed run leaves its queue here; the next `luutru crawl` resumes from it.
+            crawler_obj.settings.set("JOBDIR", str(job_dir(data_dir, profile.id)), "cmdline")
 
         def collect(item: Any, summary: CrawlSummary = summary) -> None:
-            summary.items.append(item)
+            if isinstance(item, ArticleRecord):  # not dead links or 404s
+                summary.items.append(item)
 
         def closed(
             spider: Any, reason: str, summary: CrawlSummary = summary, c: Any = crawler_obj
@@ -109,4 +119,13 @@ def run_crawls(
         receivers.extend((collect, closed))  # Scrapy holds signal receivers weakly
         process.crawl(crawler_obj, profile=profile, check=check)
     process.start()
+    for summary in summaries:
+        if summary.stats.get("finish_reason") == "finished":
+            # A finished walk must not leave its dupefilter behind: the next run would
+            # take every URL it saw for already requested.
+            shutil.rmtree(job_dir(data_dir, summary.site), ignore_errors=True)
     return summaries
+
+
+def job_dir(data_dir: str | Path, site: str) -> Path:
+    return Path(data_dir) / JOBS_DIR / site

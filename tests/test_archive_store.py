@@ -41,6 +41,10 @@ def make(**overrides) -> ArticleRecord:
         raw_html=b"<html>1</html>",
     )
     base.update(overrides)
+    if "article_key" in overrides and "title" not in overrides:
+        # Distinct keys get distinct content: identical content under a second key of the
+        # same site is a key alias by design (see test_same_content_under_new_key_is_alias).
+        base["title"] = f"{base['title']} ({overrides['article_key']})"
     return ArticleRecord(**base)
 
 
@@ -243,7 +247,7 @@ def test_sqlite_file_wal_and_pragmas(tmp_path):
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0001"
+    assert head == "0002"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
@@ -335,3 +339,23 @@ def test_batched_iteration(archive, run_id, monkeypatch):
     for key in range(1, 6):
         archive.record(make(article_key=str(key), url=f"https://tinh-a.gov.vn/{key}"), run_id)
     assert [a["article_key"] for a in archive.articles()] == ["1", "2", "3", "4", "5"]
+
+
+def test_same_content_under_new_key_is_alias(archive, run_id):
+    first = make(article_key="1", url="https://tinh-a.gov.vn/1", title="Cùng một bài")
+    second = make(article_key="2", url="https://tinh-a.gov.vn/2", title="Cùng một bài")
+    assert archive.record(first, run_id) == "new"
+    assert archive.record(second, run_id) == "alias"
+    assert archive.counts()["articles"] == 1
+    assert "https://tinh-a.gov.vn/2" in archive.article("tinh-a", "1")["aliases"]
+    # the second key now resolves to the first article: recording it again is unchanged
+    assert archive.record(second, run_id) == "unchanged"
+    assert archive.crawl_state("tinh-a")["2"].status == "alias"
+
+
+def test_same_content_on_another_site_is_not_an_alias(archive, run_id):
+    archive.record(make(article_key="1", title="Thông cáo chung"), run_id)
+    other = make(
+        site="tinh-b", article_key="1", url="https://tinh-b.gov.vn/1", title="Thông cáo chung"
+    )
+    assert archive.record(other, run_id) == "new"

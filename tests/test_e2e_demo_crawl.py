@@ -68,7 +68,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_crawl_command_succeeds_and_prints_summary(crawled: dict) -> None:
     result = crawled["result"]
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "demo-liferay:" in result.stdout and "demo-aspnet:" in result.stdout
+    assert "demo-liferay (full):" in result.stdout and "demo-aspnet (full):" in result.stdout
     assert " new," in result.stdout
 
 

@@ -121,4 +121,5 @@ def test_unknown_site_id_lists_known_ones() -> None:
 
 def test_rebased_moves_start_urls_only() -> None:
     profile = get_profile("demo-aspnet").rebased("http://127.0.0.1:5555")
-    assert profile.start_urls == ("http://127.0.0.1:5555/asp/Pages/Default.aspx",)
+    assert profile.start_urls[0] == "http://127.0.0.1:5555/asp/Pages/TinTuc.aspx?CatID=1"
+    assert all(u.startswith("http://127.0.0.1:5555/asp/") for u in profile.start_urls)

@@ -1,0 +1,220 @@
+"""What a crawl needs to know and tell besides new content: validators for conditional
+GETs, which articles are due for a revisit, 304s, 404s, dead links, interrupted runs.
+
+A mixin of ``Archive`` (archive/store.py); every write is one short transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from archive.schema import articles, captures, dead_links, key_aliases, runs, versions
+from archive.times import normalize_iso, now_iso
+from crawler.items import DeadLink, Gone, NotModified
+
+GONE_RUNS_TO_REMOVE = 2  # consecutive runs answering 404/410 before "removed"
+
+
+@dataclass(frozen=True)
+class KeyState:
+    """One known key of a site, as the spider sees it."""
+
+    article_key: str
+    status: str  # live | removed | dead | alias
+    etag: str | None = None
+    last_modified: str | None = None
+    date: str | None = None  # current version's article date (YYYY-MM-DD)
+    last_checked: str | None = None
+    first_seen: str | None = None
+    url: str | None = None  # canonical URL (to revisit an article no listing shows any more)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class CrawlStateMixin:
+    """Methods of Archive; relies on its ``_read``/``_write``/``_touch``/``_log_capture``."""
+
+    def crawl_state(self, site: str) -> dict[str, KeyState]:
+        """Every key of ``site`` the archive knows: articles, key aliases and dead links."""
+        latest = (
+            select(versions.c.article_id, func.max(versions.c.number).label("n"))
+            .group_by(versions.c.article_id)
+            .subquery()
+        )
+        query = (
+            select(
+                articles.c.article_key,
+                articles.c.status,
+                articles.c.etag,
+                articles.c.last_modified,
+                articles.c.last_checked,
+                articles.c.first_seen,
+                articles.c.canonical_url,
+                versions.c.date,
+            )
+            .join(latest, latest.c.article_id == articles.c.id)
+            .join(
+                versions,
+                (versions.c.article_id == articles.c.id) & (versions.c.number == latest.c.n),
+            )
+            .where(articles.c.site == site)
+        )
+        state: dict[str, KeyState] = {}
+        with self._read() as conn:
+            for row in conn.execute(query):
+                state[row.article_key] = KeyState(
+                    row.article_key,
+                    row.status,
+                    row.etag,
+                    row.last_modified,
+                    row.date,
+                    row.last_checked,
+                    row.first_seen,
+                    row.canonical_url,
+                )
+            for key in conn.execute(
+                select(key_aliases.c.article_key).where(key_aliases.c.site == site)
+            ).scalars():
+                state.setdefault(key, KeyState(key, "alias"))
+            for row in conn.execute(select(dead_links).where(dead_links.c.site == site)):
+                state.setdefault(
+                    row.article_key,
+                    KeyState(row.article_key, "dead", last_checked=row.last_checked),
+                )
+        return state
+
+    def not_modified(self, item: NotModified, run_id: int | None) -> str:
+        """A 304: the article is live and unchanged; only the crawl state moves."""
+        seen_at = normalize_iso(item.fetched_at)
+        with self._write() as conn:
+            article_id = self._article_id(conn, item.site, item.article_key)
+            if article_id is None:
+                raise KeyError(f"{item.site}:{item.article_key}")
+            self._touch(conn, article_id, seen_at, item.etag, item.last_modified)
+            self._log_capture(
+                conn, article_id, run_id, None, item, seen_at, "not_modified", http_status=304
+            )
+        return "not_modified"
+
+    def gone(self, item: Gone, run_id: int | None) -> str:
+        """404/410 for an article: "gone" the first time, "removed" on the second
+        consecutive run (or at once when it also vanished from the listings)."""
+        seen_at = normalize_iso(item.fetched_at)
+        with self._write() as conn:
+            article_id = self._article_id(conn, item.site, item.article_key)
+            if article_id is None:
+                raise KeyError(f"{item.site}:{item.article_key}")
+            row = conn.execute(
+                select(articles.c.status, articles.c.gone_count).where(articles.c.id == article_id)
+            ).one()
+            self._log_capture(
+                conn, article_id, run_id, None, item, seen_at, "gone", http_status=item.http_status
+            )
+            if row.status == "removed":
+                return "removed"
+            count = row.gone_count + 1
+            values: dict[str, Any] = {"gone_count": count, "last_checked": seen_at}
+            outcome = "gone"
+            if item.vanished or count >= GONE_RUNS_TO_REMOVE:
+                values.update(status="removed", removed_at=seen_at)
+                outcome = "removed"
+            conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+        return outcome
+
+    def dead_link(self, item: DeadLink) -> None:
+        """Remember a link that is not an article (404 on first sight, soft-404)."""
+        seen_at = normalize_iso(item.fetched_at)
+        with self._write() as conn:
+            row = conn.execute(
+                select(dead_links.c.id, dead_links.c.times).where(
+                    dead_links.c.site == item.site, dead_links.c.article_key == item.article_key
+                )
+            ).first()
+            if row is None:
+                conn.execute(
+                    dead_links.insert().values(
+                        site=item.site,
+                        article_key=item.article_key,
+                        url=item.url,
+                        reason=item.reason,
+                        first_seen=seen_at,
+                        last_checked=seen_at,
+                    )
+                )
+            else:
+                conn.execute(
+                    update(dead_links)
+                    .where(dead_links.c.id == row.id)
+                    .values(last_checked=seen_at, times=row.times + 1, reason=item.reason)
+                )
+
+    def interrupt_stale_runs(self, site: str | None = None) -> list[int]:
+        """Runs left "running" by a process that no longer exists on this host become
+        "interrupted" (a killed crawl never leaves a run stuck in running)."""
+        host = socket.gethostname()
+        query = select(runs.c.id, runs.c.pid, runs.c.host).where(runs.c.status == "running")
+        if site is not None:
+            query = query.where(runs.c.site == site)
+        stale: list[int] = []
+        with self._write() as conn:
+            for run in conn.execute(query):
+                if run.host == host and run.pid and not _pid_alive(run.pid):
+                    stale.append(run.id)
+            if stale:
+                conn.execute(
+                    update(runs)
+                    .where(runs.c.id.in_(stale))
+                    .values(status="interrupted", finished_at=now_iso())
+                )
+        return stale
+
+    def last_run_succeeded(self, site: str) -> bool:
+        """Whether the newest finished-or-not run of ``site`` succeeded (incremental is safe)."""
+        with self._read() as conn:
+            status = conn.execute(
+                select(runs.c.status).where(runs.c.site == site).order_by(runs.c.id.desc()).limit(1)
+            ).scalar()
+        return status == "succeeded"
+
+    def latest_payload(self, site: str, url: str) -> dict | None:
+        """The newest 200 capture of the article behind ``url`` (for WARC revisit records)."""
+        from archive.schema import aliases
+
+        with self._read() as conn:
+            article_id = conn.execute(
+                select(aliases.c.article_id).where(aliases.c.url == url)
+            ).scalar()
+            if article_id is None:
+                return None
+            row = (
+                conn.execute(
+                    select(
+                        captures.c.fetched_url,
+                        captures.c.fetched_at,
+                        captures.c.payload_digest,
+                    )
+                    .where(
+                        captures.c.article_id == article_id,
+                        captures.c.http_status == 200,
+                        captures.c.payload_digest.is_not(None),
+                    )
+                    .order_by(captures.c.id.desc())
+                    .limit(1)
+                )
+                .mappings()
+                .first()
+            )
+        return dict(row) if row else None

@@ -1,0 +1,95 @@
+"""Downloader middleware: every response is captured in the run's WARC series.
+
+It sits next to the downloader (order 901, above HttpCompression at 590), so what it
+stores is the payload as the server sent it, Content-Encoding included. A 200 whose payload
+is byte-identical to the article's previous capture becomes a ``revisit`` record
+(identical-payload-digest profile) instead of a second copy.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.http import Request, Response
+
+from crawler.items import WarcRef
+from crawler.session import CrawlSession
+
+# Twisted hands us a de-chunked body: keeping the header would make replay tools
+# de-chunk it again, so it is kept under another name.
+_RENAMED = {"transfer-encoding"}
+
+
+def _headers(headers: Any) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, values in headers.items():
+        text = name.decode("latin-1")
+        if text.lower() in _RENAMED:
+            text = f"X-Luutru-Original-{text}"
+        out.extend((text, v.decode("latin-1")) for v in values)
+    return out
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, session: CrawlSession | None) -> None:
+        self.session = session
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
+        return cls(CrawlSession.of(crawler))
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        session = self.session
+        if session is None or not session.is_open:
+            return response
+        from archive.warc import payload_digest
+
+        now = datetime.now(UTC)
+        series = session.warc
+        url = response.url
+        req_headers = _headers(request.headers)
+        digest = payload_digest(response.body)
+        earlier = None
+        if response.status == 200 and request.meta.get("article_key"):
+            earlier = session.archive.latest_payload(session.site, url)
+            if earlier and earlier["payload_digest"] != digest:
+                earlier = None
+        if earlier:
+            pointer = series.write_revisit(
+                url,
+                now,
+                earlier["fetched_url"],
+                earlier["fetched_at"],
+                digest,
+                response.status,
+                _headers(response.headers),
+            )
+            record_id = series.last_record_id
+        else:
+            pointer, record_id, digest = series.write_response(
+                url,
+                response.status,
+                "",
+                _headers(response.headers),
+                response.body,
+                now,
+            )
+        series.write_request(
+            request.url,
+            request.method,
+            req_headers,
+            request.body or b"",
+            now,
+            concurrent_to=record_id,
+        )
+        request.meta["warc"] = WarcRef(
+            file=session.warc_relative(pointer.file),
+            offset=pointer.offset,
+            length=pointer.length,
+            payload_digest=digest,
+            record_id=record_id,
+        )
+        return response

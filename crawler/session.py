@@ -1,0 +1,111 @@
+"""One crawl run's handle on the archive: the run row, its WARC series, the crawl state.
+
+Shared by the spider (what is known, what is due), the WARC capture middleware (where to
+write) and the archive pipeline (where to store), so each opens nothing of its own. A
+`site check` crawl has no session: it archives nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scrapy import signals
+
+log = logging.getLogger(__name__)
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class CrawlSession:
+    ATTRIBUTE = "_luutru_session"
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.data_dir = Path(settings.get("LUUTRU_DATA"))
+        self.force_full = settings.getbool("LUUTRU_FULL")
+        self.archive: Any = None
+        self.run_id: int | None = None
+        self.mode = "full"
+        self.state: dict[str, Any] = {}
+        self.warc: Any = None
+        self.site = ""
+
+    @classmethod
+    def of(cls, crawler: Any) -> CrawlSession | None:
+        """The crawler's session, created on first use; None when archiving is off."""
+        settings = crawler.settings
+        if not settings.getbool("LUUTRU_ARCHIVE", True) or not settings.get("LUUTRU_DATA"):
+            return None  # a check, or a bare crawler without the project's settings
+        session = getattr(crawler, cls.ATTRIBUTE, None)
+        if session is None:
+            session = cls(crawler)
+            setattr(crawler, cls.ATTRIBUTE, session)
+            crawler.signals.connect(session.spider_closed, signal=signals.spider_closed)
+        return session
+
+    @property
+    def is_open(self) -> bool:
+        return self.archive is not None
+
+    def open(self, site: str) -> None:
+        """Open the archive and the run; decide full or incremental; start the WARC series."""
+        from archive.store import Archive
+        from archive.warc import WarcSeries
+
+        if self.is_open:
+            return
+        self.site = site
+        self.archive = Archive.open(self.data_dir)
+        stale = self.archive.interrupt_stale_runs(site)
+        if stale:
+            log.warning(
+                "runs %s of %s were left running by a dead process: interrupted", stale, site
+            )
+        # Incremental walks are safe only on top of a complete one: after a failed, killed
+        # or interrupted run the next walk is full (and resumes from JOBDIR when present).
+        incremental = not self.force_full and self.archive.last_run_succeeded(site)
+        self.mode = "incremental" if incremental else "full"
+        trigger = self.crawler.settings.get("LUUTRU_TRIGGER", "manual")
+        self.run_id = self.archive.start_run(site, trigger=trigger, mode=self.mode)
+        self.state = self.archive.crawl_state(site)
+        self.warc = WarcSeries(
+            self.data_dir / "warc" / site,
+            f"luutru-{site}-run{self.run_id:06d}",
+            max_bytes=self.crawler.settings.getint("LUUTRU_WARC_MAX_BYTES", 1_000_000_000),
+            info={"site": site, "run": str(self.run_id), "mode": self.mode},
+        )
+        self.crawler.stats.set_value("luutru/run_id", self.run_id)
+        self.crawler.stats.set_value("luutru/mode", self.mode)
+        log.info(
+            "run %s of %s: %s walk, %d keys known", self.run_id, site, self.mode, len(self.state)
+        )
+
+    def warc_relative(self, name: str) -> str:
+        """WARC file names are stored relative to the data directory's warc/ folder."""
+        return f"{self.site}/{name}"
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        if not self.is_open:
+            return
+        stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
+        stats["finish_reason"] = reason
+        status = "succeeded" if reason == "finished" else "failed"
+        if reason in ("shutdown", "cancelled"):
+            status = "interrupted"
+        try:
+            self.warc.close()
+        finally:
+            self.archive.finish_run(self.run_id, status, stats)
+            self.archive.close()
+            self.archive = None
+
+
+def _jsonable(value: Any) -> Any:
+    """Stats values as JSON: datetimes become ISO strings."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,183 @@
+"""Near-duplicate detection over Vietnamese press releases (archive.neardup)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from archive.neardup import (
+    MIN_TOKENS,
+    SIGNATURE_BYTES,
+    THRESHOLD,
+    NearDupIndex,
+    clusters,
+    signature,
+    similarity,
+    tokens,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RELEASE = """\
+Hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội năm 2027
+Cập nhật ngày 25/11/2026 08:30
+Sáng ngày 24/11, Ủy ban nhân dân tỉnh tổ chức Hội nghị triển khai nhiệm vụ phát triển \
+kinh tế - xã hội năm 2027. Đồng chí Chủ tịch Ủy ban nhân dân tỉnh chủ trì hội nghị; \
+tham dự có lãnh đạo các sở, ban, ngành, Ủy ban nhân dân các huyện, thị xã, thành phố.
+Theo báo cáo, năm 2026 tốc độ tăng trưởng tổng sản phẩm trên địa bàn ước đạt 7,8%, \
+thu ngân sách nhà nước vượt dự toán được giao; công tác cải cách hành chính, chuyển đổi \
+số tiếp tục được đẩy mạnh, tỷ lệ hồ sơ trực tuyến toàn trình đạt trên 60%. Các chương \
+trình mục tiêu quốc gia về xây dựng nông thôn mới, giảm nghèo bền vững được triển khai \
+đồng bộ, đời sống vật chất và tinh thần của nhân dân tiếp tục được cải thiện.
+Phát biểu chỉ đạo, đồng chí Chủ tịch yêu cầu các cấp, các ngành tập trung tháo gỡ khó \
+khăn cho sản xuất kinh doanh, đẩy nhanh tiến độ giải ngân vốn đầu tư công, nâng cao \
+chất lượng nguồn nhân lực và bảo đảm an sinh xã hội. Đồng thời, tăng cường kỷ luật, \
+kỷ cương hành chính, xử lý nghiêm cán bộ, công chức né tránh, đùn đẩy trách nhiệm.
+Hội nghị đã thống nhất các chỉ tiêu chủ yếu năm 2027, trong đó phấn đấu tăng trưởng \
+tổng sản phẩm trên địa bàn đạt từ 8% trở lên, thu nhập bình quân đầu người tăng khá, \
+tỷ lệ hộ nghèo giảm từ 1 đến 1,5% theo chuẩn nghèo đa chiều.
+"""
+
+# Republished by a department: new heading, new date line, a few words edited.
+REPUBLISHED = (
+    RELEASE.replace(
+        "Hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội năm 2027\n"
+        "Cập nhật ngày 25/11/2026 08:30",
+        "Tỉnh triển khai nhiệm vụ năm 2027\nNgày đăng: 26/11/2026",
+    )
+    .replace("Sáng ngày 24/11", "Sáng 24/11")
+    .replace("tập trung tháo gỡ", "khẩn trương tháo gỡ")
+)
+
+# Same topic, same boilerplate lines, different content.
+UNRELATED = """\
+Hội nghị triển khai nhiệm vụ phát triển kinh tế - xã hội năm 2027
+Cập nhật ngày 25/11/2026 08:30
+Chiều ngày 24/11, Sở Kế hoạch và Đầu tư phối hợp với Hiệp hội Doanh nghiệp tỉnh tổ chức \
+tọa đàm gặp gỡ các nhà đầu tư nhằm lắng nghe ý kiến về môi trường kinh doanh. Nhiều \
+doanh nghiệp phản ánh thủ tục giao đất, cho thuê đất còn kéo dài, chi phí logistics cao \
+và nguồn lao động có tay nghề chưa đáp ứng nhu cầu mở rộng sản xuất.
+Đại diện Sở cho biết sẽ tổng hợp đầy đủ các kiến nghị, báo cáo Ủy ban nhân dân tỉnh xem \
+xét, đồng thời rà soát quy hoạch các khu công nghiệp, cụm công nghiệp để thu hút dự án \
+công nghệ cao, thân thiện môi trường. Tỉnh cũng sẽ thành lập tổ công tác đặc biệt hỗ trợ \
+nhà đầu tư hoàn thiện hồ sơ, rút ngắn thời gian cấp giấy chứng nhận đăng ký đầu tư.
+Các doanh nghiệp đánh giá cao sự cầu thị của chính quyền và mong muốn cơ chế đối thoại \
+định kỳ được duy trì hằng quý, qua đó kịp thời tháo gỡ vướng mắc phát sinh.
+"""
+
+
+def test_tokens_keep_vietnamese_syllables_and_casefold() -> None:
+    assert tokens("Ủy ban Nhân dân TỈNH, ngày 24/11") == [
+        "ủy",
+        "ban",
+        "nhân",
+        "dân",
+        "tỉnh",
+        "ngày",
+        "24",
+        "11",
+    ]
+
+
+def test_signature_shape() -> None:
+    sig = signature(RELEASE)
+    assert isinstance(sig, bytes)
+    assert len(sig) == SIGNATURE_BYTES
+    assert similarity(sig, sig) == 1.0
+
+
+def test_republished_copy_is_found() -> None:
+    a, b = signature(RELEASE), signature(REPUBLISHED)
+    assert a != b
+    assert similarity(a, b) >= THRESHOLD
+
+    index = NearDupIndex()
+    index.add("tinh:1", a)
+    index.add("so:7", b)
+    index.add("tinh:2", signature(UNRELATED))
+    assert len(index) == 3
+    hits = index.query(a, exclude="tinh:1")
+    assert [key for key, _ in hits] == ["so:7"]
+    assert hits[0][1] >= THRESHOLD
+    # Without exclude the article finds itself first, at 1.0.
+    assert index.query(a)[0] == ("tinh:1", 1.0)
+
+
+def test_unrelated_article_with_shared_boilerplate_not_found() -> None:
+    a, c = signature(RELEASE), signature(UNRELATED)
+    assert similarity(a, c) < 0.3
+    index = NearDupIndex()
+    index.add("tinh:2", c)
+    assert index.query(a) == []
+
+
+def test_nfd_and_nfc_give_identical_signature() -> None:
+    nfd = unicodedata.normalize("NFD", RELEASE)
+    assert nfd != RELEASE
+    assert signature(nfd) == signature(unicodedata.normalize("NFC", RELEASE))
+
+
+def test_signature_deterministic_across_processes() -> None:
+    code = (
+        "import sys; from archive.neardup import signature; "
+        "sys.stdout.write(signature(sys.stdin.read()).hex())"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            input=RELEASE,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=ROOT,
+            env={"PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"},
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] == signature(RELEASE).hex()
+
+
+def test_short_text_gives_no_match() -> None:
+    short = "Thông báo lịch tiếp công dân của Chủ tịch Ủy ban nhân dân tỉnh tháng 12"
+    assert len(tokens(short)) < MIN_TOKENS
+    assert signature(short) == b""
+    assert similarity(b"", b"") == 0.0
+    index = NearDupIndex()
+    index.add("a", signature(short))
+    index.add("b", signature(RELEASE))
+    assert len(index) == 1
+    assert index.query(signature(short)) == []
+
+
+def test_readding_key_replaces_signature() -> None:
+    index = NearDupIndex()
+    index.add("k", signature(RELEASE))
+    index.add("k", signature(UNRELATED))
+    assert len(index) == 1
+    assert index.query(signature(RELEASE)) == []
+    assert index.query(signature(UNRELATED))[0][0] == "k"
+
+
+def test_bad_signature_length_rejected() -> None:
+    with pytest.raises(ValueError):
+        similarity(b"\x00" * 10, signature(RELEASE))
+
+
+def test_clusters_are_transitive_and_ordered() -> None:
+    pairs = [
+        ("c", "b", 0.9),  # a~b~c only through b
+        ("b", "a", 0.85),
+        ("x", "y", 0.95),
+        ("z", "z", 1.0),  # self pair: no cluster of one
+    ]
+    assert clusters(pairs) == [["a", "b", "c"], ["x", "y"]]
+    assert clusters([]) == []
+    # Same components whatever the pair order.
+    assert clusters(reversed(pairs)) == clusters(pairs)
+    # Equal sizes: ordered by first key.
+    assert clusters([("q", "r", 0.9), ("d", "e", 0.9)]) == [["d", "e"], ["q", "r"]]
