@@ -40,8 +40,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL
 
-from archive import schema
+from archive import neardup, schema
 from archive.crawlstate import CrawlStateMixin
+from archive.history import HistoryMixin
 from archive.schema import aliases, articles, captures, key_aliases, runs, versions
 from archive.times import normalize_iso, now_iso
 from archive.versions import Decision, content_hash, decide
@@ -132,7 +133,7 @@ def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-class Archive(CrawlStateMixin):
+class Archive(CrawlStateMixin, HistoryMixin):
     """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
 
     def __init__(self, engine: Engine, *, path: Path | None = None) -> None:
@@ -259,6 +260,7 @@ class Archive(CrawlStateMixin):
         """
         new_hash = content_hash(record.content())
         seen_at = normalize_iso(record.fetched_at)
+        signature = neardup.signature(record.body)  # outside the write lock: pure CPU
         with self._write() as conn:
             article_id = self._article_id(conn, record.site, record.article_key)
             alias_of = None
@@ -315,16 +317,14 @@ class Archive(CrawlStateMixin):
             version_id = None
             if decision != "unchanged":
                 version_id = self._insert_version(
-                    conn, article_id, number + 1, run_id, seen_at, new_hash, record
+                    conn, article_id, number + 1, run_id, seen_at, new_hash, record, signature
                 )
             self._add_aliases(conn, article_id, _urls(record), seen_at)
             self._log_capture(conn, article_id, run_id, version_id, record, seen_at, decision)
         if version_id is not None:
-            self._on_new_version(version_id, record)
+            # After the commit: a near-duplicate link is a finding about committed versions.
+            self.link_near_duplicates(version_id, article_id, signature)
         return decision
-
-    def _on_new_version(self, version_id: int, record: ArticleRecord) -> None:
-        """Hook for work after a version is committed (near-duplicate linking)."""
 
     @staticmethod
     def _article_id(conn: Connection, site: str, article_key: str) -> int | None:
@@ -422,6 +422,7 @@ class Archive(CrawlStateMixin):
         fetched_at: str,
         digest: str,
         record: ArticleRecord,
+        signature: bytes | None = None,
     ) -> int:
         warc = record.warc
         result = conn.execute(
@@ -449,6 +450,7 @@ class Archive(CrawlStateMixin):
                 warc_offset=warc.offset if warc else None,
                 warc_length=warc.length if warc else None,
                 payload_digest=warc.payload_digest if warc else None,
+                minhash=signature or None,
             )
         )
         return int(result.inserted_primary_key[0])
@@ -548,6 +550,8 @@ class Archive(CrawlStateMixin):
                 versions.c.body_html,
                 versions.c.category,
                 versions.c.attachments,
+                versions.c.warc_file,
+                versions.c.warc_offset,
             )
             .join(latest, latest.c.article_id == articles.c.id)
             .join(
@@ -600,6 +604,7 @@ class Archive(CrawlStateMixin):
             "fetched_at": row["fetched_at"],
             "fetched_url": row["fetched_url"],
             "http_status": row["http_status"],
+            "warc": f"{row['warc_file']}#{row['warc_offset']}" if row["warc_file"] else None,
             "article_id": row["article_id"],
         }
 

@@ -65,10 +65,43 @@ def build_parser() -> argparse.ArgumentParser:
     _common(check)
 
     export = sub.add_parser("export", help="export the archive")
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--format", choices=["jsonl", "csv", "parquet", "warc"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.add_argument("--site", help="only this site")
+    export.add_argument("--since", help="only articles/versions seen since DATE (YYYY-MM-DD)")
+    export.add_argument("--all-versions", action="store_true", help="one row per version")
     _common(export)
+
+    history = sub.add_parser("history", help="versions and captures of one article")
+    history.add_argument("article", help="site:key, a URL it was seen under, or its number")
+    history.add_argument("--format", choices=["text", "json"], default="text")
+    _common(history)
+
+    show = sub.add_parser("show", help="one version of an article")
+    show.add_argument("article")
+    which = show.add_mutually_exclusive_group()
+    which.add_argument("--version", type=int, help="version number (default: current)")
+    which.add_argument("--as-of", help="the version current at DATE or ISO datetime")
+    show.add_argument("--format", choices=["text", "json"], default="text")
+    _common(show)
+
+    diff = sub.add_parser("diff", help="word-level diff of two versions")
+    diff.add_argument("article")
+    diff.add_argument("a", type=int)
+    diff.add_argument("b", type=int)
+    diff.add_argument("--format", choices=["text", "json"], default="text")
+    diff.add_argument("--color", action="store_true")
+    diff.add_argument("--no-color", action="store_true")
+    _common(diff)
+
+    verify = sub.add_parser("verify", help="re-hash every version and WARC record")
+    verify.add_argument("--format", choices=["text", "json"], default="text")
+    _common(verify)
+
+    dupes = sub.add_parser("dupes", help="near-duplicate clusters (republished articles)")
+    dupes.add_argument("--site")
+    dupes.add_argument("--format", choices=["text", "json"], default="text")
+    _common(dupes)
 
     portal = sub.add_parser("demo-portal", help="serve the bundled demo portal on 127.0.0.1")
     portal.add_argument("--articles", type=int, default=300)
@@ -153,21 +186,6 @@ def cmd_site_check(args: argparse.Namespace) -> int:
     return 0 if records else 1
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    from archive import export
-    from archive.store import Archive
-
-    writer = export.write_jsonl if args.format == "jsonl" else export.write_csv
-    with Archive.open(args.data) as archive:
-        if args.output:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                count = writer(archive, out, site=args.site)
-            print(f"wrote {count} articles to {args.output}", file=sys.stderr)
-        else:
-            writer(archive, sys.stdout, site=args.site)
-    return 0
-
-
 def cmd_demo_portal(args: argparse.Namespace) -> int:
     from demo_portal.server import main as serve
 
@@ -196,10 +214,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(articles=args.articles, data_dir=args.data, sites_dir=args.sites)
 
 
+from luutru import reading  # noqa: E402  (after the parser: keeps --help fast to read)
+
 COMMANDS = {
     "crawl": cmd_crawl,
     "sites": cmd_sites,
-    "export": cmd_export,
+    "export": reading.cmd_export,
+    "history": reading.cmd_history,
+    "show": reading.cmd_show,
+    "diff": reading.cmd_diff,
+    "verify": reading.cmd_verify,
+    "dupes": reading.cmd_dupes,
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
 }
@@ -207,6 +232,7 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     from crawler.profiles import ProfileError
+    from luutru import reading  # noqa: F401  (COMMANDS refers to it)
 
     args = build_parser().parse_args(argv)
     handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]

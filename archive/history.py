@@ -1,0 +1,200 @@
+"""Reading the past: an article's versions and captures, a version as of a date, and the
+near-duplicate links between versions (MinHash, archive/neardup.py).
+
+A mixin of ``Archive`` (archive/store.py).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from archive import neardup
+from archive.schema import aliases, articles, captures, near_duplicates, versions
+from archive.times import normalize_iso, now_iso
+
+
+class HistoryMixin:
+    _neardup_index: neardup.NearDupIndex | None = None
+
+    # ---------------------------------------------------------------- finding articles
+
+    def find(self, ref: str) -> dict | None:
+        """An article by public id ("site:key"), by any URL it was seen under, or by its
+        internal number. Returns the current-version dict of ``article()``."""
+        with self._read() as conn:
+            row = None
+            if "://" in ref:
+                row = conn.execute(
+                    select(articles.c.site, articles.c.article_key)
+                    .join(aliases, aliases.c.article_id == articles.c.id)
+                    .where(aliases.c.url == ref)
+                ).first()
+            elif ":" in ref:
+                site, _, key = ref.partition(":")
+                row = conn.execute(
+                    select(articles.c.site, articles.c.article_key).where(
+                        articles.c.site == site, articles.c.article_key == key
+                    )
+                ).first()
+            elif ref.isdigit():
+                row = conn.execute(
+                    select(articles.c.site, articles.c.article_key).where(articles.c.id == int(ref))
+                ).first()
+        return self.article(row.site, row.article_key) if row else None
+
+    # ---------------------------------------------------------------- versions
+
+    def version(
+        self, article_id: int, number: int | None = None, as_of: str | None = None
+    ) -> dict | None:
+        """Version ``number``, or the version current at ``as_of`` (the newest fetched at or
+        before it), or the current one."""
+        query = select(versions).where(versions.c.article_id == article_id)
+        if number is not None:
+            query = query.where(versions.c.number == number)
+        elif as_of is not None:
+            query = query.where(versions.c.fetched_at <= normalize_iso(as_of))
+        query = query.order_by(versions.c.number.desc()).limit(1)
+        with self._read() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None:
+            return None
+        data = dict(row)
+        data["attachments"] = json.loads(data["attachments"] or "[]")
+        data.pop("minhash", None)
+        return data
+
+    def captures(self, article_id: int) -> list[dict]:
+        """Every fetch of the article, oldest first (new, unchanged, 304, gone, …)."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(captures).where(captures.c.article_id == article_id).order_by(captures.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    # ---------------------------------------------------------------- near-duplicates
+
+    def _neardups(self) -> neardup.NearDupIndex:
+        """The index of every stored signature, built once per open archive."""
+        if self._neardup_index is None:
+            index = neardup.NearDupIndex()
+            with self._read() as conn:
+                for version_id, sig in conn.execute(
+                    select(versions.c.id, versions.c.minhash).where(versions.c.minhash.is_not(None))
+                ):
+                    index.add(str(version_id), sig)
+            self._neardup_index = index
+        return self._neardup_index
+
+    def link_near_duplicates(self, version_id: int, article_id: int, sig: bytes) -> int:
+        """Link a new version to near-duplicate versions of OTHER articles; returns links."""
+        if not sig:
+            return 0
+        index = self._neardups()
+        matches = index.query(sig, exclude=str(version_id))
+        index.add(str(version_id), sig)
+        if not matches:
+            return 0
+        ids = [int(key) for key, _ in matches]
+        with self._write() as conn:
+            owners = dict(
+                conn.execute(
+                    select(versions.c.id, versions.c.article_id).where(versions.c.id.in_(ids))
+                ).all()
+            )
+            links = 0
+            for key, score in matches:
+                other = int(key)
+                if owners.get(other) in (None, article_id):
+                    continue  # an earlier version of the same article is history, not a dupe
+                conn.execute(
+                    near_duplicates.insert().values(
+                        version_id=version_id,
+                        other_version_id=other,
+                        similarity=round(score, 4),
+                        found_at=now_iso(),
+                    )
+                )
+                links += 1
+        return links
+
+    def near_duplicate_clusters(self, site: str | None = None) -> list[list[dict]]:
+        """Clusters of articles linked by near-duplicate versions; each member is a small
+        dict (id, site, title, url). With ``site``: clusters with a member of that site."""
+        with self._read() as conn:
+            pairs = conn.execute(
+                select(
+                    near_duplicates.c.version_id,
+                    near_duplicates.c.other_version_id,
+                    near_duplicates.c.similarity,
+                )
+            ).all()
+            version_ids = {v for a, b, _ in pairs for v in (a, b)}
+            info: dict[int, dict[str, Any]] = {}
+            if version_ids:
+                for row in conn.execute(
+                    select(
+                        versions.c.id,
+                        versions.c.title,
+                        articles.c.site,
+                        articles.c.article_key,
+                        articles.c.canonical_url,
+                    )
+                    .join(articles, articles.c.id == versions.c.article_id)
+                    .where(versions.c.id.in_(version_ids))
+                ):
+                    info[row.id] = {
+                        "id": f"{row.site}:{row.article_key}",
+                        "site": row.site,
+                        "title": row.title,
+                        "url": row.canonical_url,
+                    }
+        article_pairs = [
+            (info[a]["id"], info[b]["id"], score)
+            for a, b, score in pairs
+            if a in info and b in info
+        ]
+        by_id = {member["id"]: member for member in info.values()}
+        result = []
+        for cluster in neardup.clusters(article_pairs):
+            members = [by_id[i] for i in cluster]
+            if site is None or any(m["site"] == site for m in members):
+                result.append(members)
+        return result
+
+    def near_duplicates_of(self, article_id: int) -> list[dict]:
+        """Other articles with a version near-duplicate to one of this article's versions."""
+        with self._read() as conn:
+            mine = select(versions.c.id).where(versions.c.article_id == article_id)
+            rows = conn.execute(
+                select(near_duplicates).where(
+                    or_(
+                        near_duplicates.c.version_id.in_(mine),
+                        near_duplicates.c.other_version_id.in_(mine),
+                    )
+                )
+            ).all()
+            own = set(conn.execute(mine).scalars())
+            others = {
+                (r.other_version_id if r.version_id in own else r.version_id): r.similarity
+                for r in rows
+            }
+            out = []
+            for version_id, score in others.items():
+                row = conn.execute(
+                    select(articles.c.site, articles.c.article_key, versions.c.title)
+                    .join(articles, articles.c.id == versions.c.article_id)
+                    .where(versions.c.id == version_id)
+                ).first()
+                if row:
+                    out.append(
+                        {
+                            "id": f"{row.site}:{row.article_key}",
+                            "title": row.title,
+                            "similarity": score,
+                        }
+                    )
+        return sorted(out, key=lambda d: -d["similarity"])

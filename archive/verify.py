@@ -1,0 +1,106 @@
+"""`luutru verify`: re-hash everything the archive stores against its own digests.
+
+- the database: SQLite's integrity check, and every version's content hash recomputed
+  from its stored fields (a changed byte in a title or body shows up here);
+- every WARC pointer of a version or capture: the record is read (warcio checks its block
+  and payload digests), its target URI and payload digest must be the stored ones;
+- every WARC file under ``warc/``: each record's digests, truncation, malformed headers.
+
+Problems are returned as text lines; nothing is changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from archive.schema import captures, versions
+from archive.store import Archive
+from archive.versions import content_hash
+from archive.warc import WarcError, WarcPointer, check_file, read_record
+
+
+@dataclass
+class Report:
+    versions: int = 0
+    pointers: int = 0
+    warc_files: int = 0
+    warc_bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "versions": self.versions,
+            "pointers": self.pointers,
+            "warc_files": self.warc_files,
+            "warc_bytes": self.warc_bytes,
+            "problems": self.problems,
+        }
+
+
+def _database(
+    archive: Archive, report: Report
+) -> Iterator[tuple[str, str, WarcPointer, str | None]]:
+    """Check version hashes; yield (what, url, pointer, payload digest) to check in WARCs."""
+    if archive.engine.dialect.name == "sqlite":
+        with archive.engine.connect() as conn:
+            result = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            report.problems.extend(f"database: {line}" for line in result)
+    with archive.engine.connect() as conn:
+        for row in conn.execute(select(versions)).mappings():
+            report.versions += 1
+            fields = dict(row)
+            fields["attachments"] = json.loads(fields["attachments"] or "[]")
+            if content_hash(fields) != row["content_hash"]:
+                report.problems.append(
+                    f"database: version {row['number']} of article {row['article_id']} "
+                    f"(version id {row['id']}): content does not match its hash"
+                )
+            if row["warc_file"] and row["warc_length"]:
+                pointer = WarcPointer(row["warc_file"], row["warc_offset"], row["warc_length"])
+                yield f"version id {row['id']}", row["fetched_url"], pointer, row["payload_digest"]
+        for row in conn.execute(
+            select(captures).where(captures.c.warc_file.is_not(None))
+        ).mappings():
+            if row["version_id"] is not None or not row["warc_length"]:
+                continue  # the version's own pointer is checked above
+            pointer = WarcPointer(row["warc_file"], row["warc_offset"], row["warc_length"])
+            yield f"capture id {row['id']}", row["fetched_url"], pointer, row["payload_digest"]
+
+
+def verify(archive: Archive, data_dir: Path) -> Report:
+    report = Report()
+    warc_dir = Path(data_dir) / "warc"
+    for what, url, pointer, digest in _database(archive, report):
+        report.pointers += 1
+        try:
+            record = read_record(warc_dir, pointer)
+        except WarcError as exc:
+            report.problems.append(f"{what}: {pointer.file}#{pointer.offset}: {exc}")
+            continue
+        if record.target_uri != url:
+            report.problems.append(
+                f"{what}: {pointer.file}#{pointer.offset} is a record of {record.target_uri}, "
+                f"not {url}"
+            )
+        if digest and record.payload_digest and record.payload_digest != digest:
+            report.problems.append(
+                f"{what}: {pointer.file}#{pointer.offset}: payload digest "
+                f"{record.payload_digest} differs from the stored {digest}"
+            )
+    for path in sorted(warc_dir.rglob("*.warc.gz")) if warc_dir.is_dir() else []:
+        report.warc_files += 1
+        report.warc_bytes += path.stat().st_size
+        for problem in check_file(path):
+            report.problems.append(f"{path.relative_to(warc_dir)}: {problem}")
+    return report
