@@ -131,7 +131,7 @@ def test_third_crawl_adds_nothing_and_costs_at_most_two_percent(epochs: dict) ->
     for method, path, status in epochs["third_log"]:
         assert method == "GET"
         assert status in (200, 304), (path, status)
-        assert "view_content" not in path and "ChiTiet" not in path or status == 304
+        assert ("view_content" not in path and "ChiTiet" not in path) or status == 304
 
 
 def test_runs_record_mode_and_status(epochs: dict) -> None:
