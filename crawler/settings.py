@@ -41,6 +41,10 @@ HTTPERROR_ALLOWED_CODES = [304, 404, 410]  # default []
 
 REDIRECT_MAX_TIMES = 5  # default 20: a redirect loop should end fast
 DEPTH_LIMIT = 0  # default 0; traps are bounded by URL rules in the spider, not by depth
+# The spider deduplicates by its own keys (article id, listing URL, postback argument).
+# A fingerprint file in JOBDIR would outlive a killed run and hide the articles that were
+# in flight when it died; without it, the resumed (full) walk finds them again.
+DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"  # default RFPDupeFilter
 COOKIES_ENABLED = True  # default True: ASP.NET postbacks need the session cookie
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port during a crawl
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy ≥ 2.19): same reason

@@ -115,6 +115,7 @@ class Article:
     status: str = "live"
     edited: bool = False
     created_epoch: int = 0
+    republished_of: str | None = None  # "site:key" of the article this one copies
 
     @property
     def has_time(self) -> bool:
@@ -242,13 +243,17 @@ def _ids(site: str, rng: random.Random, count: int) -> list[int]:
     return out
 
 
-def build_site(site: str, n_site: int, epoch: int, seed: int) -> Site:
+START0, END0 = datetime(2020, 1, 2, tzinfo=VN_TZ), datetime(2024, 6, 28, tzinfo=VN_TZ)
+START1, END1 = datetime(2024, 7, 1, tzinfo=VN_TZ), datetime(2024, 12, 20, tzinfo=VN_TZ)
+
+
+@lru_cache(maxsize=64)
+def _base_articles(site: str, n_site: int, seed: int) -> tuple[Article, ...]:
+    """Every article the site ever gets, unedited: ``n_site`` of epoch 0, then epoch 1's."""
     rng = random.Random(f"{seed}:{site}:base")
     n_new = max(2, n_site // 20) if n_site else 0
-    start0, end0 = datetime(2020, 1, 2, tzinfo=VN_TZ), datetime(2024, 6, 28, tzinfo=VN_TZ)
-    start1, end1 = datetime(2024, 7, 1, tzinfo=VN_TZ), datetime(2024, 12, 20, tzinfo=VN_TZ)
-    dates0 = sorted(_rand_dt(rng, start0, end0) for _ in range(n_site))
-    dates1 = sorted(_rand_dt(rng, start1, end1) for _ in range(n_new))
+    dates0 = sorted(_rand_dt(rng, START0, END0) for _ in range(n_site))
+    dates1 = sorted(_rand_dt(rng, START1, END1) for _ in range(n_new))
     ids = _ids(site, rng, n_site + n_new)
     titles: set[str] = set()
     arts: list[Article] = []
@@ -256,6 +261,128 @@ def build_site(site: str, n_site: int, epoch: int, seed: int) -> Site:
         arng = random.Random(f"{seed}:{site}:{ids[i]}")
         a = _make_article(site, ids[i], i % 2, dt, arng, titles, i)
         arts.append(replace(a, created_epoch=0 if i < n_site else 1))
+    return tuple(arts)
+
+
+# ---------------------------------------------------------------- republications
+# The labour department (ASP site) republishes a few of the IT department's (Liferay site)
+# releases a few days later with small edits: a heading prefix, an attribution put in front of
+# the first sentence (its date phrase reworded), one or two words swapped, its own author line.
+# Near-duplicates by design (word 3-shingle Jaccard >= REPUBLISH_MIN_JACCARD with the
+# original); no two independently generated articles come near that (see the tests).
+
+REPUBLISH_MIN_SITE = 25  # ASP sites smaller than this (e.g. articles=40, tests/pages) get none
+REPUBLISH_MIN_TOKENS = 150  # long enough that the edits keep the copy a near-duplicate
+REPUBLISH_MIN_JACCARD = 0.85
+REPUBLISH_TITLE_PREFIXES = ("Sở LĐ-TB&XH đưa tin: ", "Tin từ Sở TT&TT: ", "Thông tin liên quan: ")
+REPUBLISH_ATTRIBUTION = "Theo Sở Thông tin và Truyền thông tỉnh " + PROVINCE
+REPUBLISH_SWAPS = {
+    "kịp thời": "nhanh chóng",
+    "đơn vị": "cơ quan",
+    "nhiệm vụ": "công việc",
+    "người dân": "nhân dân",
+    "thực hiện": "triển khai",
+    "tổ chức": "tổ chức, đơn vị",
+    "trên địa bàn": "trên toàn địa bàn",
+    "tham gia": "cùng tham gia",
+    "hoàn thành": "thực hiện xong",
+    "đề nghị": "yêu cầu",
+}
+_KEEP_CAPITAL = ("Huyện", "Đảng", "Sở", "UBND", "Hội", "Đoàn", "Nghị", "Quyết", "Cổng")
+
+
+def republish_count(n_site: int) -> int:
+    """How many republished copies an ASP site of ``n_site`` own articles carries."""
+    return max(2, n_site // 50) if n_site >= REPUBLISH_MIN_SITE else 0
+
+
+def _word_shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _jaccard(a: str, b: str) -> float:
+    sa, sb = _word_shingles(a), _word_shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
+
+
+def _reworded_first(text: str) -> str:
+    m = re.match(r"Ngày (\d{1,2})/(\d{1,2}), ", text)
+    if m:  # the date phrase: "Ngày 3/5, X ..." -> "Theo Sở ..., trong ngày 3 tháng 5, X ..."
+        rest = text[m.end() :]
+        return f"{REPUBLISH_ATTRIBUTION}, trong ngày {m[1]} tháng {m[2]}, {rest}"
+    first = text.split(" ", 1)[0]
+    keep = first.startswith(_KEEP_CAPITAL) or first.isupper()
+    return f"{REPUBLISH_ATTRIBUTION}, {text if keep else text[0].lower() + text[1:]}"
+
+
+def _republished_copy(orig: Article, aid: int, published: datetime, rng: random.Random) -> Article:
+    texts = [p[0][1] for p in orig.paras]  # originals without attachments: one segment each
+    texts[0] = _reworded_first(texts[0])
+    swaps = 0
+    for i in rng.sample(range(len(texts)), k=len(texts)):
+        for old, new in REPUBLISH_SWAPS.items():
+            if swaps < 2 and old in texts[i] and rng.random() < 0.5:
+                texts[i] = texts[i].replace(old, new, 1)
+                swaps += 1
+    form = rng.choice((AUTHOR_BARE, AUTHOR_TACGIA, AUTHOR_TINANH, AUTHOR_SOURCE))
+    author: str | None = _person(rng)
+    while author == orig.author:
+        author = _person(rng)
+    source: str | None = None
+    if form == AUTHOR_SOURCE:
+        author, source = None, rng.choice([s for s in SOURCES if s != orig.source])
+    title = rng.choice(REPUBLISH_TITLE_PREFIXES) + orig.title
+    return Article(
+        site=ASP, id=aid, cat=0, title=title, slug=ascii_slug(title), lead=orig.lead,
+        paras=tuple((("t", t),) for t in texts), author=author, source=source, author_form=form,
+        published=published, date_style=rng.randrange(len(ASP_STYLES)),
+        encoding=rng.choice(ENCODINGS), alias_kind=rng.randrange(4),
+        republished_of=f"{orig.site}:{orig.id}",
+    )  # fmt: skip
+
+
+def _republications(
+    asp_articles: tuple[Article, ...], originals: tuple[Article, ...], count: int, seed: int
+) -> list[Article]:
+    """``count`` ASP copies of Liferay ``originals`` (epoch-0, unedited), deterministic."""
+    rng = random.Random(f"{seed}:{ASP}:republish")
+    used = {a.id for a in asp_articles}
+    out: list[Article] = []
+    for orig in rng.sample(originals, k=len(originals)):
+        if len(out) >= count:
+            break
+        if (
+            orig.attachments
+            or orig.published > END0 - timedelta(days=8)
+            or len(re.findall(r"\w+", orig.body_text)) < REPUBLISH_MIN_TOKENS
+        ):
+            continue
+        crng = random.Random(f"{seed}:{ASP}:republish:{orig.id}")
+        day = orig.published + timedelta(days=crng.randint(2, 6))
+        published = day.replace(hour=crng.randint(7, 17), minute=crng.choice(range(0, 60, 5)))
+        # An id between the ids of the ASP articles published just before and after it.
+        before = [a.id for a in asp_articles if a.published <= published]
+        after = [a.id for a in asp_articles if a.published > published]
+        lo, hi = max(before, default=0), min(after, default=max(used, default=0) + 31)
+        free = [i for i in range(lo + 1, hi) if i not in used]
+        if not free:
+            continue
+        copy = _republished_copy(orig, crng.choice(free), published, crng)
+        if _jaccard(copy.body_text, orig.body_text) < REPUBLISH_MIN_JACCARD:
+            continue
+        used.add(copy.id)
+        out.append(copy)
+    return out
+
+
+def build_site(
+    site: str, n_site: int, epoch: int, seed: int, originals: tuple[Article, ...] = ()
+) -> Site:
+    """The site as of ``epoch``; an ASP site also carries copies of some ``originals``."""
+    arts = list(_base_articles(site, n_site, seed))
+    if site == ASP and originals:
+        arts += _republications(tuple(arts), originals, republish_count(n_site), seed)
     result = Site(site, [a for a in arts if a.created_epoch <= epoch])
     if epoch >= 1 and n_site >= 2:
         erng = random.Random(f"{seed}:{site}:epoch1")
@@ -271,7 +398,7 @@ def build_site(site: str, n_site: int, epoch: int, seed: int) -> Site:
                         *first[1:])  # fmt: skip
             paras.append((("t", extra),))
             result.articles[i] = replace(
-                a, paras=tuple(paras), published=_rand_dt(erng, start1, end1), edited=True
+                a, paras=tuple(paras), published=_rand_dt(erng, START1, END1), edited=True
             )
         result.articles[removed] = replace(result.articles[removed], status="removed")
     return result
@@ -281,9 +408,11 @@ def build_site(site: str, n_site: int, epoch: int, seed: int) -> Site:
 def build_sites(articles: int, epoch: int, seed: int) -> tuple[Site, Site]:
     if articles < 0 or epoch not in (0, 1):
         raise ValueError("articles must be >= 0 and epoch 0 or 1")
+    n_lf = math.ceil(articles / 2)
+    originals = _base_articles(LF, n_lf, seed)[:n_lf]  # epoch 0, before any edit
     return (
-        build_site(LF, math.ceil(articles / 2), epoch, seed),
-        build_site(ASP, articles // 2, epoch, seed),
+        build_site(LF, n_lf, epoch, seed),
+        build_site(ASP, articles // 2, epoch, seed, originals),
     )
 
 
@@ -362,6 +491,7 @@ def truth_record(a: Article, base_url: str) -> dict[str, object]:
         "category": category_name(a),
         "attachments": [base + x for x in a.attachments],
         "status": a.status,
+        "republished_of": a.republished_of,
     }
 
 

@@ -6,6 +6,7 @@ the same CrawlerProcess (a scheduler runs each crawl in its own subprocess).
 
 from __future__ import annotations
 
+import logging
 import shutil
 import time
 from collections.abc import Iterable, Mapping
@@ -16,6 +17,7 @@ from typing import Any
 import crawler  # noqa: F401  (sets the offline tldextract environment before Scrapy loads)
 from crawler.profiles import SiteProfile
 
+log = logging.getLogger(__name__)
 JOBS_DIR = "jobs"  # <data>/jobs/<site>: Scrapy JOBDIR of an unfinished run, resumed next time
 
 
@@ -99,7 +101,9 @@ def run_crawls(
         summaries.append(summary)
         crawler_obj = process.create_crawler(PortalSpider)
         if not check and resumable:
-            # A killed run leaves its queue here; the next `luutru crawl` resumes from it.
+            # A stopped run (Ctrl-C, SIGTERM) leaves its queue here and the next run
+            # resumes from it; a killed one leaves nothing trustworthy (see below).
+            discard_killed_jobdir(data_dir, profile.id)
             crawler_obj.settings.set("JOBDIR", str(job_dir(data_dir, profile.id)), "cmdline")
 
         def collect(item: Any, summary: CrawlSummary = summary) -> None:
@@ -129,3 +133,23 @@ def run_crawls(
 
 def job_dir(data_dir: str | Path, site: str) -> Path:
     return Path(data_dir) / JOBS_DIR / site
+
+
+def discard_killed_jobdir(data_dir: str | Path, site: str) -> None:
+    """Scrapy writes JOBDIR queues for a graceful pause: a process killed with SIGKILL (or
+    a power cut) can leave them half-written, and a resumed crawl would then silently lose
+    requests. So a run found still "running" under a dead pid has its JOBDIR removed, and
+    the next walk is full: every listing again, a cheap conditional GET for each article
+    already archived, a plain GET for the ones the killed run never stored."""
+    from archive.store import Archive
+
+    directory = job_dir(data_dir, site)
+    if not directory.exists():
+        return
+    with Archive.open(data_dir) as archive:
+        killed = archive.interrupt_stale_runs(site)
+    if killed:
+        log.warning(
+            "run(s) %s of %s were killed: their JOBDIR is not trusted, walking fully", killed, site
+        )
+        shutil.rmtree(directory, ignore_errors=True)

@@ -274,6 +274,7 @@ class PortalSpider(scrapy.Spider):
 
     def parse_article(self, response: Response, key: str) -> Iterator[Any]:
         stats = self.crawler.stats
+        self.seen_keys.add(key)  # also when the request came from a resumed JOBDIR queue
         fetched_at = now_iso()
         warc = response.meta.get("warc")
         state = self.known.get(key)

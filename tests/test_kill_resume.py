@@ -1,0 +1,100 @@
+"""kill -9 in the middle of a crawl, then crawl again: nothing lost, nothing duplicated,
+the archive verifies clean and no run is left "running"."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.store import Archive
+from demo_portal import DemoPortal
+
+ARTICLES = 200
+pytestmark = pytest.mark.slow
+
+
+def versions_in(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+    except sqlite3.Error:
+        return 0  # not created yet, or mid-migration
+
+
+def command(base_url: str, data: Path) -> list[str]:
+    return [sys.executable, "-m", "luutru", "crawl", "demo-liferay", "demo-aspnet",
+            "--base-url", base_url, "--data", str(data), "-s", "LOG_LEVEL=WARNING"]  # fmt: skip
+
+
+@pytest.mark.parametrize("kill_after", [15, 120])
+def test_kill_9_mid_crawl_then_resume(tmp_path: Path, kill_after: int) -> None:
+    data = tmp_path / "archive"
+    with DemoPortal(articles=ARTICLES, port=0, delay=0.01) as portal:
+        env = {**os.environ, "PYTHONUTF8": "1"}
+        proc = subprocess.Popen(command(portal.base_url, data), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while versions_in(data / "archive.sqlite") < kill_after:
+            assert proc.poll() is None, "the crawl ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        killed_at = versions_in(data / "archive.sqlite")
+        assert killed_at < ARTICLES  # really mid-run
+        assert (data / "jobs").is_dir()  # Scrapy's JOBDIR of the killed runs (discarded)
+
+        portal.delay = 0.0
+        resumed = subprocess.run(command(portal.base_url, data), env=env,
+                                 capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        live = {(t["site"], t["key"]) for t in portal.truth() if t["status"] == "live"}
+
+    with Archive.open(data) as archive:
+        archived = [(a["site"], a["article_key"]) for a in archive.articles()]
+        runs = archive.runs()
+        counts = archive.counts()
+    assert sorted(archived) == sorted(live)  # none lost
+    assert counts["versions"] == len(live)  # none duplicated, no spurious version
+    statuses = sorted(r["status"] for r in runs)
+    assert "running" not in statuses
+    assert statuses.count("interrupted") == 2 and statuses.count("succeeded") == 2
+    assert not (data / "jobs" / "demo-aspnet").exists()  # a finished run clears its JOBDIR
+
+    verify = subprocess.run([sys.executable, "-m", "luutru", "verify", "--data", str(data)],
+                            capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert verify.returncode == 0, verify.stdout[-3000:]
+
+
+def test_graceful_stop_keeps_jobdir_and_the_next_run_resumes(tmp_path: Path) -> None:
+    data = tmp_path / "archive"
+    with DemoPortal(articles=ARTICLES, port=0, delay=0.02) as portal:
+        env = {**os.environ, "PYTHONUTF8": "1"}
+        proc = subprocess.Popen(command(portal.base_url, data), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while versions_in(data / "archive.sqlite") < 40:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)  # Ctrl-C once: Scrapy's graceful shutdown
+        assert proc.wait(timeout=120) != 0  # an unfinished crawl is not a success
+        with Archive.open(data) as archive:
+            assert {r["status"] for r in archive.runs()} == {"interrupted"}
+        queues = list((data / "jobs").rglob("requests.queue"))
+        assert queues, "the stopped run's queue is kept for the next one"
+
+        portal.delay = 0.0
+        resumed = subprocess.run(command(portal.base_url, data), env=env,
+                                 capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        live = {(t["site"], t["key"]) for t in portal.truth() if t["status"] == "live"}
+    with Archive.open(data) as archive:
+        assert {(a["site"], a["article_key"]) for a in archive.articles()} == live
+        assert archive.counts()["versions"] == len(live)
