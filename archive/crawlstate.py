@@ -187,7 +187,7 @@ class CrawlStateMixin:
             status = conn.execute(
                 select(runs.c.status).where(runs.c.site == site).order_by(runs.c.id.desc()).limit(1)
             ).scalar()
-        return status == "succeeded"
+        return status in ("succeeded", "unhealthy")  # both completed their walk
 
     def latest_payload(self, site: str, url: str) -> dict | None:
         """The newest 200 capture of the article behind ``url`` (for WARC revisit records)."""

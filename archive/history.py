@@ -18,6 +18,7 @@ from archive.times import normalize_iso, now_iso
 
 class HistoryMixin:
     _neardup_index: neardup.NearDupIndex | None = None
+    _neardup_loaded = 0  # highest version id in the index
 
     # ---------------------------------------------------------------- finding articles
 
@@ -78,24 +79,28 @@ class HistoryMixin:
     # ---------------------------------------------------------------- near-duplicates
 
     def _neardups(self) -> neardup.NearDupIndex:
-        """The index of every stored signature, built once per open archive."""
+        """The index of every stored signature, topped up with versions written since
+        (by this process's other crawls, or by another process) before each use."""
         if self._neardup_index is None:
-            index = neardup.NearDupIndex()
-            with self._read() as conn:
-                for version_id, sig in conn.execute(
-                    select(versions.c.id, versions.c.minhash).where(versions.c.minhash.is_not(None))
-                ):
-                    index.add(str(version_id), sig)
-            self._neardup_index = index
+            self._neardup_index = neardup.NearDupIndex()
+            self._neardup_loaded = 0
+        with self._read() as conn:
+            rows = conn.execute(
+                select(versions.c.id, versions.c.minhash).where(
+                    versions.c.id > self._neardup_loaded, versions.c.minhash.is_not(None)
+                )
+            ).all()
+        for version_id, sig in rows:
+            self._neardup_index.add(str(version_id), sig)
+            self._neardup_loaded = max(self._neardup_loaded, version_id)
         return self._neardup_index
 
     def link_near_duplicates(self, version_id: int, article_id: int, sig: bytes) -> int:
         """Link a new version to near-duplicate versions of OTHER articles; returns links."""
         if not sig:
             return 0
-        index = self._neardups()
+        index = self._neardups()  # includes this version: it is committed
         matches = index.query(sig, exclude=str(version_id))
-        index.add(str(version_id), sig)
         if not matches:
             return 0
         ids = [int(key) for key, _ in matches]

@@ -57,6 +57,8 @@ runs = Table(
     Column("pid", Integer, nullable=True),
     Column("host", String(255), nullable=True),
     Column("mode", String(16), nullable=True),  # full | incremental
+    # 0003: why a run is unhealthy (JSON list of sentences for operators)
+    Column("reasons", Text, nullable=True),
     CheckConstraint("\"trigger\" IN ('manual', 'schedule')", name="trigger"),
 )
 
@@ -204,4 +206,20 @@ near_duplicates = Table(
     Column("similarity", Float, nullable=False),
     Column("found_at", String(40), nullable=False),
     UniqueConstraint("version_id", "other_version_id"),
+)
+
+# 0003 ---------------------------------------------------------------------------------
+
+# One row per site while a crawl of it runs: never two runs of a site at once, even with
+# two schedulers (or a scheduler and a person) on one archive. A lease whose holder died
+# on this host is taken over at once; one held elsewhere only once it expires.
+leases = Table(
+    "leases",
+    metadata,
+    Column("site", String(100), primary_key=True),
+    Column("holder", String(255), nullable=False),  # host:pid
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("acquired_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
 )

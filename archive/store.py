@@ -20,96 +20,37 @@ writer, and reads use a plain deferred ``BEGIN`` (WAL lets them run beside a wri
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    and_,
-    case,
-    create_engine,
-    event,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.engine import URL
+from sqlalchemy import Connection, Engine, and_, create_engine, func, select, update
 
-from archive import neardup, schema
+from archive import schema
 from archive.crawlstate import CrawlStateMixin
+from archive.db import _WRITE, MIGRATIONS_DIR, _sqlite_engine, alembic_config, migrate
 from archive.history import HistoryMixin
-from archive.schema import aliases, articles, captures, key_aliases, runs, versions
-from archive.times import normalize_iso, now_iso
-from archive.versions import Decision, content_hash, decide
-from crawler.items import ArticleRecord
-
-log = logging.getLogger(__name__)
+from archive.ids import public_id
+from archive.leases import LeasesMixin
+from archive.schema import aliases, articles, runs, versions
+from archive.times import now_iso
+from archive.writes import WritesMixin
 
 DB_FILENAME = "archive.sqlite"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-_BATCH = 500
-_WRITE = "luutru_write"  # execution option: this connection is a write transaction
+_BATCH = 500  # rows per read transaction in ``articles()`` (tests patch it here)
 
-
-def public_id(site: str, article_key: str) -> str:
-    """The stable public id of an article (what exports call ``id``)."""
-    return f"{site}:{article_key}"
-
-
-# --------------------------------------------------------------------------- engine
-
-
-def _sqlite_engine(path: Path) -> Engine:
-    engine = create_engine(
-        URL.create("sqlite", database=str(path)),
-        connect_args={"check_same_thread": False, "timeout": 30},
-    )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:
-        # Let SQLAlchemy (not pysqlite's implicit BEGIN) drive transactions.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
-        finally:
-            cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(_WRITE):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        else:
-            conn.exec_driver_sql("BEGIN")
-
-    return engine
-
-
-def alembic_config(connection: Connection | None = None):
-    """An Alembic ``Config`` built in code (no alembic.ini, no CWD dependency)."""
-    from alembic.config import Config
-
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if connection is not None:
-        cfg.attributes["connection"] = connection
-    return cfg
-
-
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (idempotent; serialised on SQLite)."""
-    from alembic import command
-
-    with engine.execution_options(**{_WRITE: True}).begin() as conn:
-        command.upgrade(alembic_config(conn), revision)
+# MIGRATIONS_DIR, alembic_config and migrate live in archive/db.py, public_id in
+# archive/ids.py; they are re-exported here, where callers have always imported them.
+__all__ = [
+    "DB_FILENAME",
+    "MIGRATIONS_DIR",
+    "Archive",
+    "alembic_config",
+    "migrate",
+    "public_id",
+]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -119,21 +60,13 @@ def _json_list(value: str | None) -> list:
     return json.loads(value) if value else []
 
 
-def _urls(record: ArticleRecord) -> list[str]:
-    seen: dict[str, None] = {}
-    for url in (record.url, record.fetched_url, *record.aliases):
-        if url:
-            seen.setdefault(url, None)
-    return list(seen)
-
-
 def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["attachments"] = _json_list(data.get("attachments"))
     return data
 
 
-class Archive(CrawlStateMixin, HistoryMixin):
+class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin):
     """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
 
     def __init__(self, engine: Engine, *, path: Path | None = None) -> None:
@@ -210,8 +143,14 @@ class Archive(CrawlStateMixin, HistoryMixin):
             )
             return int(result.inserted_primary_key[0])
 
-    def finish_run(self, run_id: int, status: str, stats: Mapping[str, Any] | None = None) -> None:
-        """Close a run once: sets finished_at, status and stats (JSON)."""
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        stats: Mapping[str, Any] | None = None,
+        reasons: list[str] | None = None,
+    ) -> None:
+        """Close a run once: sets finished_at, status, stats and health reasons (JSON)."""
         if not status or status == "running":
             raise ValueError(f"invalid final status {status!r}")
         payload = json.dumps(dict(stats or {}), ensure_ascii=False, sort_keys=True, default=str)
@@ -224,8 +163,26 @@ class Archive(CrawlStateMixin, HistoryMixin):
             conn.execute(
                 update(runs)
                 .where(runs.c.id == run_id)
-                .values(finished_at=now_iso(), status=status, stats=payload)
+                .values(
+                    finished_at=now_iso(),
+                    status=status,
+                    stats=payload,
+                    reasons=json.dumps(reasons, ensure_ascii=False) if reasons else None,
+                )
             )
+
+    def fail_runs_of_this_process(self, reason: str) -> list[int]:
+        """Runs this process left open (a crash) become "failed" with ``reason``."""
+        query = select(runs.c.id).where(
+            runs.c.status == "running",
+            runs.c.pid == os.getpid(),
+            runs.c.host == socket.gethostname(),
+        )
+        with self._read() as conn:
+            open_runs = list(conn.execute(query).scalars())
+        for run_id in open_runs:
+            self.finish_run(run_id, "failed", {"error": reason})
+        return open_runs
 
     def run(self, run_id: int) -> dict | None:
         with self._read() as conn:
@@ -246,253 +203,8 @@ class Archive(CrawlStateMixin, HistoryMixin):
     def _run_dict(row: Mapping[str, Any]) -> dict:
         data = dict(row)
         data["stats"] = json.loads(data["stats"]) if data["stats"] else {}
+        data["reasons"] = json.loads(data["reasons"]) if data.get("reasons") else []
         return data
-
-    # ---------------------------------------------------------------- writes
-
-    def record(self, record: ArticleRecord, run_id: int | None) -> Decision | str:
-        """Store one capture, in one transaction: "new" | "updated" | "unchanged" | "alias".
-
-        new: article row + version 1 + aliases; updated: version n+1; unchanged: only the
-        crawl state (last_seen, validators) moves; alias: a key not seen before served
-        exactly the current content of another article of the site, so its URLs become
-        aliases of that article. Every capture is logged in ``captures``.
-        """
-        new_hash = content_hash(record.content())
-        seen_at = normalize_iso(record.fetched_at)
-        signature = neardup.signature(record.body)  # outside the write lock: pure CPU
-        with self._write() as conn:
-            article_id = self._article_id(conn, record.site, record.article_key)
-            alias_of = None
-            if article_id is None:
-                alias_of = self._same_content_article(conn, record.site, new_hash)
-            if alias_of is not None:
-                article_id = alias_of
-                conn.execute(
-                    key_aliases.insert().values(
-                        site=record.site,
-                        article_key=record.article_key,
-                        article_id=article_id,
-                        first_seen=seen_at,
-                    )
-                )
-                self._touch(conn, article_id, seen_at, record.etag, record.last_modified)
-                self._add_aliases(conn, article_id, _urls(record), seen_at)
-                self._log_capture(conn, article_id, run_id, None, record, seen_at, "alias")
-                return "alias"
-            if article_id is None:
-                article_id = int(
-                    conn.execute(
-                        articles.insert().values(
-                            site=record.site,
-                            article_key=record.article_key,
-                            canonical_url=record.url,
-                            first_seen=seen_at,
-                            last_seen=seen_at,
-                            status="live",
-                            etag=record.etag,
-                            last_modified=record.last_modified,
-                            last_checked=seen_at,
-                        )
-                    ).inserted_primary_key[0]
-                )
-                previous_hash, number = None, 0
-            else:
-                current = conn.execute(
-                    select(versions.c.number, versions.c.content_hash)
-                    .where(versions.c.article_id == article_id)
-                    .order_by(versions.c.number.desc())
-                    .limit(1)
-                ).first()
-                previous_hash, number = (
-                    (current.content_hash, current.number) if current else (None, 0)
-                )
-                self._touch(conn, article_id, seen_at, record.etag, record.last_modified)
-                conn.execute(
-                    update(articles)
-                    .where(articles.c.id == article_id)
-                    .values(canonical_url=record.url)
-                )
-            decision = decide(previous_hash, new_hash)
-            version_id = None
-            if decision != "unchanged":
-                version_id = self._insert_version(
-                    conn, article_id, number + 1, run_id, seen_at, new_hash, record, signature
-                )
-            self._add_aliases(conn, article_id, _urls(record), seen_at)
-            self._log_capture(conn, article_id, run_id, version_id, record, seen_at, decision)
-        if version_id is not None:
-            # After the commit: a near-duplicate link is a finding about committed versions.
-            self.link_near_duplicates(version_id, article_id, signature)
-        return decision
-
-    @staticmethod
-    def _article_id(conn: Connection, site: str, article_key: str) -> int | None:
-        """The article a key belongs to: its own row, or the article it is a key alias of."""
-        found = conn.execute(
-            select(articles.c.id).where(
-                articles.c.site == site, articles.c.article_key == article_key
-            )
-        ).scalar()
-        if found is None:
-            found = conn.execute(
-                select(key_aliases.c.article_id).where(
-                    key_aliases.c.site == site, key_aliases.c.article_key == article_key
-                )
-            ).scalar()
-        return found
-
-    def _same_content_article(self, conn: Connection, site: str, digest: str) -> int | None:
-        """A live article of ``site`` whose CURRENT version has exactly this content hash."""
-        latest = (
-            select(versions.c.article_id, func.max(versions.c.number).label("n"))
-            .group_by(versions.c.article_id)
-            .subquery()
-        )
-        return conn.execute(
-            select(articles.c.id)
-            .join(latest, latest.c.article_id == articles.c.id)
-            .join(
-                versions,
-                and_(versions.c.article_id == articles.c.id, versions.c.number == latest.c.n),
-            )
-            .where(articles.c.site == site, versions.c.content_hash == digest)
-            .limit(1)
-        ).scalar()
-
-    @staticmethod
-    def _touch(
-        conn: Connection,
-        article_id: int,
-        seen_at: str,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> None:
-        """The article answered: it is live, seen now; keep its newest validators."""
-        values: dict[str, Any] = {
-            # forward only (portable: no GREATEST on SQLite, no 2-arg MAX on PostgreSQL)
-            "last_seen": case(
-                (articles.c.last_seen > seen_at, articles.c.last_seen), else_=seen_at
-            ),
-            "last_checked": seen_at,
-            "status": "live",
-            "removed_at": None,
-            "gone_count": 0,
-        }
-        if etag:
-            values["etag"] = etag
-        if last_modified:
-            values["last_modified"] = last_modified
-        conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
-
-    @staticmethod
-    def _log_capture(
-        conn: Connection,
-        article_id: int,
-        run_id: int | None,
-        version_id: int | None,
-        record: Any,
-        fetched_at: str,
-        outcome: str,
-        http_status: int | None = None,
-    ) -> None:
-        warc = getattr(record, "warc", None)
-        conn.execute(
-            captures.insert().values(
-                article_id=article_id,
-                run_id=run_id,
-                version_id=version_id,
-                fetched_at=fetched_at,
-                fetched_url=record.fetched_url,
-                http_status=http_status or getattr(record, "http_status", None),
-                outcome=outcome,
-                warc_file=warc.file if warc else None,
-                warc_offset=warc.offset if warc else None,
-                warc_length=warc.length if warc else None,
-                payload_digest=warc.payload_digest if warc else None,
-            )
-        )
-
-    @staticmethod
-    def _insert_version(
-        conn: Connection,
-        article_id: int,
-        number: int,
-        run_id: int | None,
-        fetched_at: str,
-        digest: str,
-        record: ArticleRecord,
-        signature: bytes | None = None,
-    ) -> int:
-        warc = record.warc
-        result = conn.execute(
-            versions.insert().values(
-                article_id=article_id,
-                number=number,
-                run_id=run_id,
-                fetched_at=fetched_at,
-                content_hash=digest,
-                title=record.title,
-                date=record.date,
-                datetime=record.datetime,
-                author=record.author,
-                source=record.source,
-                summary=record.summary,
-                body=record.body,
-                body_html=record.body_html or "",
-                category=record.category,
-                attachments=json.dumps(list(record.attachments), ensure_ascii=False),
-                http_status=record.http_status,
-                etag=record.etag,
-                last_modified=record.last_modified,
-                fetched_url=record.fetched_url,
-                warc_file=warc.file if warc else None,
-                warc_offset=warc.offset if warc else None,
-                warc_length=warc.length if warc else None,
-                payload_digest=warc.payload_digest if warc else None,
-                minhash=signature or None,
-            )
-        )
-        return int(result.inserted_primary_key[0])
-
-    @staticmethod
-    def _add_aliases(conn: Connection, article_id: int, urls: Iterable[str], seen_at: str) -> int:
-        """Insert the URLs not known yet; a URL already owned by another article stays
-        with it (logged). Returns how many were added."""
-        urls = list(dict.fromkeys(u for u in urls if u))
-        if not urls:
-            return 0
-        owners = dict(
-            conn.execute(
-                select(aliases.c.url, aliases.c.article_id).where(aliases.c.url.in_(urls))
-            ).all()
-        )
-        added = 0
-        for url in urls:
-            owner = owners.get(url)
-            if owner is None:
-                conn.execute(
-                    aliases.insert().values(article_id=article_id, url=url, first_seen=seen_at)
-                )
-                added += 1
-            elif owner != article_id:
-                log.warning(
-                    "URL %s is already an alias of article %s, not %s", url, owner, article_id
-                )
-        return added
-
-    def add_alias(self, site: str, article_key: str, url: str) -> bool:
-        """Record ``url`` as an alias of a known article. True if it was added, False if
-        the URL was already known. KeyError if the article is not in the archive."""
-        with self._write() as conn:
-            article_id = conn.execute(
-                select(articles.c.id).where(
-                    articles.c.site == site, articles.c.article_key == article_key
-                )
-            ).scalar()
-            if article_id is None:
-                raise KeyError(public_id(site, article_key))
-            return self._add_aliases(conn, article_id, [url], now_iso()) == 1
 
     # ---------------------------------------------------------------- reads
 

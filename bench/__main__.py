@@ -1,4 +1,4 @@
-"""``python -m bench [--articles N] [--only crawl|extraction]``: run, print, save JSON."""
+"""``python -m bench [--articles N] [--only crawl|extraction|archive]``: run, print, save JSON."""
 
 from __future__ import annotations
 
@@ -39,9 +39,12 @@ def machine() -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--articles", type=int, default=300, help="demo portal size")
-    parser.add_argument("--only", choices=["crawl", "extraction"])
+    parser.add_argument("--only", choices=["crawl", "extraction", "archive"])
     parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
     parser.add_argument("--rounds", type=int, default=5, help="crawl rounds (median reported)")
+    parser.add_argument(
+        "--versions", type=int, default=5_000, help="archive: synthetic records per write pass"
+    )
     args = parser.parse_args(argv)
 
     results: dict[str, Any] = {
@@ -62,6 +65,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["extraction"] = extraction.run(args.articles, reps=args.reps)
         print(f"\n== extraction: demo portal, {args.articles} articles ==")
         print(extraction.table(results["extraction"]))
+    if args.only in (None, "archive"):
+        from bench import archive
+
+        results["archive"] = archive.run(args.articles, versions=args.versions)
+        print(
+            f"\n== archive: {args.versions} synthetic records; "
+            f"demo portal, {args.articles} articles =="
+        )
+        print(archive.table(results["archive"]))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"\nresults: {RESULTS}")

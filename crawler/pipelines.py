@@ -84,6 +84,11 @@ class ArchivePipeline:
             return item
         archive = session.archive
         if isinstance(item, ArticleRecord):
+            # Field coverage per run: the health check compares it with recent runs.
+            self.stats.inc_value("luutru/records")
+            for name in ("title", "date", "author", "body"):
+                if getattr(item, name):
+                    self.stats.inc_value(f"luutru/field/{name}")
             outcome = archive.record(item, session.run_id)
         elif isinstance(item, NotModified):
             outcome = archive.not_modified(item, session.run_id)

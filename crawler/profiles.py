@@ -54,6 +54,18 @@ class RevisitRules:
 
 
 @dataclass(frozen=True)
+class HealthRules:
+    """When a run is unhealthy, compared with the site's recent runs (luutru/health.py)."""
+
+    window: int = 10  # recent runs to compare with
+    coverage_drop: float = 0.5  # unhealthy below this share of the usual field coverage
+    max_error_ratio: float = 0.2  # (retries + errors) / requests
+    slow_factor: float = 3.0  # unhealthy when this many times the usual duration …
+    min_slow_seconds: float = 60.0  # … and longer than this
+    canary_hours: float = 24.0  # re-check the newest known article at most this often
+
+
+@dataclass(frozen=True)
 class ArticleRules:
     url_pattern: str = ""  # regex with a named group `id`
     title: str = ""
@@ -81,6 +93,8 @@ class SiteProfile:
     listing: ListingRules
     article: ArticleRules
     revisit: RevisitRules = field(default_factory=RevisitRules)
+    health: HealthRules = field(default_factory=HealthRules)
+    schedule_jitter: int = 0  # seconds of random delay before a scheduled run
     cms: str = ""
     deny: tuple[str, ...] = ()  # regexes of URLs never requested (traps, print views)
     verified_offline: bool = True  # false for real portals nobody could check from here
@@ -120,6 +134,8 @@ _TOP_KEYS = {
     "listing": dict,
     "article": dict,
     "revisit": dict,
+    "health": dict,
+    "schedule_jitter": int,
     "settings": dict,
 }
 _REQUIRED = ("id", "name", "province", "department", "start_urls", "schedule")
@@ -136,6 +152,14 @@ _LISTING_KEYS = {
     "stop_after": int,
 }
 _REVISIT_KEYS = {"factor": float, "min_days": float, "max_days": float}
+_HEALTH_KEYS = {
+    "window": int,
+    "coverage_drop": float,
+    "max_error_ratio": float,
+    "slow_factor": float,
+    "min_slow_seconds": float,
+    "canary_hours": float,
+}
 _ARTICLE_KEYS = {
     "url_pattern": str,
     "title": str,
@@ -237,6 +261,11 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     _check_types(path, "article", article, _ARTICLE_KEYS)
     revisit = {k: float(v) if isinstance(v, int) else v for k, v in data.get("revisit", {}).items()}
     _check_types(path, "revisit", revisit, _REVISIT_KEYS)
+    health = {
+        k: float(v) if isinstance(v, int) and _HEALTH_KEYS.get(k) is float else v
+        for k, v in data.get("health", {}).items()
+    }
+    _check_types(path, "health", health, _HEALTH_KEYS)
     if listing.get("stop_after", 1) < 1:
         raise ProfileError(path, "listing.stop_after", "must be at least 1")
     for table, keys in _SELECTOR_KEYS.items():
@@ -283,6 +312,8 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
         settings=dict(data.get("settings", {})),
         listing=ListingRules(**listing),
         revisit=RevisitRules(**revisit),
+        health=HealthRules(**health),
+        schedule_jitter=data.get("schedule_jitter", 0),
         article=ArticleRules(
             **{
                 **article,
@@ -309,23 +340,45 @@ def site_dirs(extra: str | Path | None = None) -> list[Path]:
     return dirs
 
 
-def load_profiles(extra: str | Path | None = None) -> dict[str, SiteProfile]:
-    """Every profile by id; a user directory's profile replaces a bundled one of the same id."""
+def load_profiles(
+    extra: str | Path | None = None, errors: list[ProfileError] | None = None
+) -> dict[str, SiteProfile]:
+    """Every profile by id; a user directory's profile replaces a bundled one of the same id.
+
+    With ``errors``, a broken profile is collected there and skipped (one bad file must
+    not stop every other site's schedule); without, the first one raises."""
     profiles: dict[str, SiteProfile] = {}
-    dirs = site_dirs(extra)
-    for folder in dirs:
+    for folder in site_dirs(extra):
         if not folder.is_dir():
             raise ProfileError(folder, "--sites", "not a directory")
         templates = [folder / "templates", folder]
         for path in sorted(folder.glob("*.toml")):
-            profile = load_profile_file(path, templates)
+            try:
+                profile = load_profile_file(path, templates)
+            except ProfileError as exc:
+                if errors is None:
+                    raise
+                errors.append(exc)
+                continue
             profiles[profile.id] = profile
     return profiles
 
 
+def _declared_id(path: Path) -> str:
+    try:
+        return str(_read_toml(path).get("id") or path.stem)
+    except ProfileError:
+        return path.stem
+
+
 def get_profile(site_id: str, extra: str | Path | None = None) -> SiteProfile:
-    profiles = load_profiles(extra)
-    if site_id not in profiles:
-        known = ", ".join(sorted(profiles)) or "none"
-        raise KeyError(f"no site profile with id {site_id!r} (known: {known})")
-    return profiles[site_id]
+    """The profile ``site_id``; its own ProfileError if its file is broken, KeyError if none."""
+    errors: list[ProfileError] = []
+    profiles = load_profiles(extra, errors)
+    if site_id in profiles:
+        return profiles[site_id]
+    for error in errors:
+        if _declared_id(Path(error.path)) == site_id:
+            raise error
+    known = ", ".join(sorted(profiles)) or "none"
+    raise KeyError(f"no site profile with id {site_id!r} (known: {known})")

@@ -33,6 +33,8 @@ class CrawlSession:
         self.state: dict[str, Any] = {}
         self.warc: Any = None
         self.site = ""
+        self.canary_due = False
+        self.health: Any = None  # the profile's HealthRules, set by the spider
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlSession | None:
@@ -51,7 +53,7 @@ class CrawlSession:
     def is_open(self) -> bool:
         return self.archive is not None
 
-    def open(self, site: str) -> None:
+    def open(self, site: str, health: Any = None) -> None:
         """Open the archive and the run; decide full or incremental; start the WARC series."""
         from archive.store import Archive
         from archive.warc import WarcSeries
@@ -70,8 +72,17 @@ class CrawlSession:
         incremental = not self.force_full and self.archive.last_run_succeeded(site)
         self.mode = "incremental" if incremental else "full"
         trigger = self.crawler.settings.get("LUUTRU_TRIGGER", "manual")
-        self.run_id = self.archive.start_run(site, trigger=trigger, mode=self.mode)
+        log_files = self.crawler.settings.getdict("LUUTRU_LOG_FILES")
+        self.run_id = self.archive.start_run(
+            site, trigger=trigger, mode=self.mode, log_path=log_files.get(site)
+        )
         self.state = self.archive.crawl_state(site)
+        self.health = health
+        if self.mode == "full":
+            # A full walk re-checks every known article: it serves as the layout canary.
+            self.crawler.stats.set_value("luutru/canary", "full walk")
+        elif health is not None:
+            self.canary_due = self._canary_due(site, health.canary_hours)
         self.warc = WarcSeries(
             self.data_dir / "warc" / site,
             f"luutru-{site}-run{self.run_id:06d}",
@@ -83,6 +94,17 @@ class CrawlSession:
         log.info(
             "run %s of %s: %s walk, %d keys known", self.run_id, site, self.mode, len(self.state)
         )
+
+    def _canary_due(self, site: str, hours: float) -> bool:
+        from datetime import timedelta
+
+        horizon = (datetime.now(VN_TZ) - timedelta(hours=hours)).isoformat(timespec="seconds")
+        for run in self.archive.runs(site, limit=50):
+            if run["started_at"] < horizon:
+                break
+            if run["stats"].get("luutru/canary") and run["id"] != self.run_id:
+                return False
+        return True
 
     def warc_relative(self, name: str) -> str:
         """WARC file names are stored relative to the data directory's warc/ folder."""
@@ -96,12 +118,31 @@ class CrawlSession:
         status = "succeeded" if reason == "finished" else "failed"
         if reason in ("shutdown", "cancelled"):
             status = "interrupted"
+        reasons: list[str] = []
+        if reason == "closespider_timeout":
+            reasons.append("stopped after the maximum run duration")
         try:
             self.warc.close()
+            if status == "succeeded" and self.health is not None:
+                reasons = self._health_reasons(stats)
+                if reasons:
+                    status = "unhealthy"
+                    for line in reasons:
+                        log.warning("unhealthy run %s of %s: %s", self.run_id, self.site, line)
         finally:
-            self.archive.finish_run(self.run_id, status, stats)
+            self.archive.finish_run(self.run_id, status, stats, reasons)
             self.archive.close()
             self.archive = None
+
+    def _health_reasons(self, stats: dict[str, Any]) -> list[str]:
+        from luutru.health import assess
+
+        history = [
+            run["stats"]
+            for run in self.archive.runs(self.site, limit=self.health.window + 1)
+            if run["id"] != self.run_id and run["status"] in ("succeeded", "unhealthy")
+        ]
+        return assess(stats, history, self.health)
 
 
 def _jsonable(value: Any) -> Any:

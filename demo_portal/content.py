@@ -319,12 +319,9 @@ def _reworded_first(text: str) -> str:
 def _republished_copy(orig: Article, aid: int, published: datetime, rng: random.Random) -> Article:
     texts = [p[0][1] for p in orig.paras]  # originals without attachments: one segment each
     texts[0] = _reworded_first(texts[0])
-    swaps = 0
-    for i in rng.sample(range(len(texts)), k=len(texts)):
-        for old, new in REPUBLISH_SWAPS.items():
-            if swaps < 2 and old in texts[i] and rng.random() < 0.5:
-                texts[i] = texts[i].replace(old, new, 1)
-                swaps += 1
+    spots = [(i, old) for i, t in enumerate(texts) for old in REPUBLISH_SWAPS if old in t]
+    for i, old in rng.sample(spots, k=min(rng.randint(1, 2), len(spots))):
+        texts[i] = texts[i].replace(old, REPUBLISH_SWAPS[old], 1)
     form = rng.choice((AUTHOR_BARE, AUTHOR_TACGIA, AUTHOR_TINANH, AUTHOR_SOURCE))
     author: str | None = _person(rng)
     while author == orig.author:

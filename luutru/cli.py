@@ -14,6 +14,9 @@ DEFAULT_DATA = "luutru-data"
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
+        "--config", default=None, help="configuration file (default <data>/luutru.toml)"
+    )
+    parser.add_argument(
         "--data",
         default=os.environ.get("LUUTRU_DATA", DEFAULT_DATA),
         help="archive directory (env LUUTRU_DATA; default ./luutru-data)",
@@ -49,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="walk every listing page and revisit every known article (default: incremental)",
     )
+    crawl.add_argument("--trigger", choices=["manual", "schedule"], default="manual")
+    crawl.add_argument("--quiet", action="store_true", help="no progress line")
     _common(crawl)
 
     sites = sub.add_parser("sites", help="list site profiles")
@@ -116,24 +121,41 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="serve the demo portal, crawl it offline, show the result")
     demo.add_argument("--articles", type=int, default=300)
     _common(demo)
+
+    schedule = sub.add_parser(
+        "schedule", help="run every site's crawl on its cron schedule (foreground)"
+    )
+    schedule.add_argument("--list", action="store_true", help="sync, print the jobs, exit")
+    schedule.add_argument(
+        "--every",
+        type=float,
+        metavar="SECONDS",
+        help="for drills and tests: every site every SECONDS instead of its cron",
+    )
+    schedule.add_argument(
+        "--site", action="append", default=[], help="only this site (repeatable; default all)"
+    )
+    _common(schedule)
     return parser
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.profiles import get_profile
-    from luutru.crawling import parse_setting_pairs, run_crawls
+    from luutru.config import load_config
+    from luutru.crawling import crawl_sites, parse_setting_pairs
 
     overrides: dict[str, Any] = parse_setting_pairs(args.settings)
-    overrides["LUUTRU_PROGRESS"] = True
+    overrides["LUUTRU_PROGRESS"] = not args.quiet
     if args.full:
         overrides["LUUTRU_FULL"] = True
-    profiles = [get_profile(s, args.sites) for s in args.site]
-    if args.base_url:
-        profiles = [p.rebased(args.base_url) for p in profiles]
-    summaries = run_crawls(profiles, args.data, overrides)
-    for summary in summaries:
-        print(summary.line())
-    return 0 if all(s.stats.get("finish_reason") == "finished" for s in summaries) else 1
+    return crawl_sites(
+        args.site,
+        args.data,
+        args.sites,
+        overrides,
+        base_url=args.base_url,
+        trigger=args.trigger,
+        config=load_config(args.data, args.config),
+    )
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
@@ -214,6 +236,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(articles=args.articles, data_dir=args.data, sites_dir=args.sites)
 
 
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from luutru.scheduler import schedule_command
+
+    return schedule_command(
+        args.data, args.sites, args.config, list_only=args.list, every=args.every, only=args.site
+    )
+
+
 from luutru import reading  # noqa: E402  (after the parser: keeps --help fast to read)
 
 COMMANDS = {
@@ -227,6 +257,7 @@ COMMANDS = {
     "dupes": reading.cmd_dupes,
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
+    "schedule": cmd_schedule,
 }
 
 

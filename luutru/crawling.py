@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ import crawler  # noqa: F401  (sets the offline tldextract environment before Sc
 from crawler.profiles import SiteProfile
 
 log = logging.getLogger(__name__)
+LEASE_MARGIN = 300  # seconds a lease outlives the max duration: time to close and write
 JOBS_DIR = "jobs"  # <data>/jobs/<site>: Scrapy JOBDIR of an unfinished run, resumed next time
 
 
@@ -153,3 +155,96 @@ def discard_killed_jobdir(data_dir: str | Path, site: str) -> None:
             "run(s) %s of %s were killed: their JOBDIR is not trusted, walking fully", killed, site
         )
         shutil.rmtree(directory, ignore_errors=True)
+
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+
+
+def crawl_sites(
+    site_ids: list[str],
+    data_dir: str | Path,
+    sites_dir: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    base_url: str | None = None,
+    trigger: str = "manual",
+    config: Any = None,
+) -> int:
+    """`luutru crawl`: leases, per-run log files, a failed run for a profile that cannot
+    load, max duration; prints one summary line per site. Returns the exit code."""
+    import traceback
+
+    from archive.store import Archive
+    from crawler.profiles import ProfileError, get_profile
+    from luutru import runlog
+    from luutru.config import Config
+
+    config = config or Config()
+    max_seconds = int(config.schedule.max_duration_minutes * 60)
+    settings = {"LUUTRU_TRIGGER": trigger, "CLOSESPIDER_TIMEOUT": max_seconds, **(overrides or {})}
+    profiles: list[SiteProfile] = []
+    code = EXIT_OK
+    for site in site_ids:
+        try:
+            profile = get_profile(site, sites_dir)
+        except ProfileError as exc:
+            # The run happened and failed: it is recorded, with its log, like any other.
+            path = runlog.new_log_path(data_dir, site)
+            runlog.write_failure(path, f"site profile cannot be used: {exc}")
+            with Archive.open(data_dir) as archive:
+                run = archive.start_run(site, trigger=trigger, log_path=path)
+                archive.finish_run(run, "failed", {"error": str(exc)})
+            print(f"luutru: error: {exc} (run {run}, log {path})", file=sys.stderr)
+            code = EXIT_USAGE
+            continue
+        profiles.append(profile.rebased(base_url) if base_url else profile)
+    if not profiles:
+        return code
+
+    leased: list[SiteProfile] = []
+    with Archive.open(data_dir) as archive:
+        for profile in profiles:
+            lease = archive.acquire_lease(profile.id, max_seconds + LEASE_MARGIN)
+            if lease is None:
+                held = archive.lease(profile.id)
+                print(
+                    f"luutru: {profile.id} is being crawled by {held.holder if held else '?'} "
+                    f"since {held.acquired_at if held else '?'}: not starting a second run",
+                    file=sys.stderr,
+                )
+                code = max(code, EXIT_BUSY)
+                continue
+            leased.append(profile)
+    if not leased:
+        return code
+    paths = {p.id: runlog.new_log_path(data_dir, p.id) for p in leased}
+    settings["LUUTRU_LOG_FILES"] = {site: str(path) for site, path in paths.items()}
+    handlers = runlog.attach(paths)
+    try:
+        summaries = run_crawls(leased, data_dir, settings)
+    except Exception:
+        log.error("crawl crashed:\n%s", traceback.format_exc())
+        with Archive.open(data_dir) as archive:
+            archive.fail_runs_of_this_process("crawl crashed: see the log")
+        raise
+    finally:
+        runlog.detach(handlers)
+        with Archive.open(data_dir) as archive:
+            for profile in leased:
+                archive.release_lease(profile.id)
+        for profile in leased:
+            runlog.prune(data_dir, profile.id, config.logs.keep)
+    from luutru.notify import notify
+
+    with Archive.open(data_dir) as archive:
+        for summary in summaries:
+            print(summary.line())
+            run = archive.run(int(summary.stats.get("luutru/run_id") or 0))
+            if run is None:
+                continue
+            for reason in run["reasons"]:
+                print(f"  {run['status'].upper()}: {reason}")
+            notify(config.notify, run)
+            if run["status"] != "succeeded" and run["status"] != "unhealthy":
+                code = max(code, EXIT_FAILED)
+    return code

@@ -247,7 +247,7 @@ def test_sqlite_file_wal_and_pragmas(tmp_path):
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0002"
+    assert head == "0003"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
         diff = compare_metadata(MigrationContext.configure(conn), metadata)

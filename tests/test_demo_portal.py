@@ -14,7 +14,7 @@ import pytest
 from lxml import html as lhtml
 
 from demo_portal import DemoPortal, ground_truth
-from demo_portal.content import WEEKDAYS, build_sites
+from demo_portal.content import WEEKDAYS, build_sites, republish_count
 
 N = 60  # 30 articles per site, 15 per category: 2 listing pages each
 
@@ -55,12 +55,14 @@ def test_truth_deterministic_shape_and_nfc() -> None:
     t = ground_truth(N)
     assert t == ground_truth(N)
     assert t != ground_truth(N, seed=2)
-    assert len(t) == N
+    # N articles of the generator, plus the ASP site's republished copies of Liferay releases
+    assert len(t) == N + republish_count(N // 2) == N + 2
+    assert sum(r["republished_of"] is not None for r in t) == 2
     odd = ground_truth(41)
     assert sum(r["site"] == "demo-liferay" for r in odd) == 21
     assert sum(r["site"] == "demo-aspnet" for r in odd) == 20
     keys = {"site", "key", "url", "aliases", "title", "date", "datetime", "author", "source",
-            "summary", "body", "category", "attachments", "status"}  # fmt: skip
+            "summary", "body", "category", "attachments", "status", "republished_of"}  # fmt: skip
     for r in t:
         assert set(r) == keys
         assert r["status"] == "live"
@@ -84,7 +86,7 @@ def test_truth_deterministic_shape_and_nfc() -> None:
         assert (r["author"] is None) != (r["source"] is None)
         if r["author"]:
             assert 2 <= len(r["author"].split()) <= 5
-    assert len({r["url"] for r in t}) == N
+    assert len({r["url"] for r in t}) == len(t)
     assert any(r["attachments"] for r in t)
 
 
@@ -105,6 +107,43 @@ def test_epoch1_new_edited_removed() -> None:
             assert s1[u]["title"] == s0[u]["title"]
             assert s1[u]["date"] > s0[u]["date"]
             assert s1[u]["body"] != s0[u]["body"]
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", unicodedata.normalize("NFC", text).casefold())
+    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+
+
+def _jaccard(a: str, b: str) -> float:
+    sa, sb = _shingles(a), _shingles(b)
+    return len(sa & sb) / len(sa | sb)
+
+
+@pytest.mark.parametrize("articles", [60, 300])
+def test_republished_copies(articles: int) -> None:
+    truth = ground_truth(articles)
+    by_id = {f"{r['site']}:{r['key']}": r for r in truth}
+    copies = [r for r in truth if r["republished_of"] is not None]
+    assert len(copies) == republish_count(articles // 2) == max(2, articles // 2 // 50)
+    for copy in copies:
+        orig = by_id[str(copy["republished_of"])]
+        assert copy["site"] == "demo-aspnet" and orig["site"] == "demo-liferay"
+        assert orig["republished_of"] is None and copy["status"] == "live"
+        assert copy["body"] != orig["body"] and str(copy["title"]).endswith(str(orig["title"]))
+        assert copy["title"] != orig["title"]
+        assert (copy["author"], copy["source"]) != (orig["author"], orig["source"])
+        assert orig["date"] < copy["date"] < "2024-07-01"  # a few days later, still epoch 0
+        assert 0.85 <= _jaccard(str(copy["body"]), str(orig["body"])) < 1.0  # small edits
+    assert ground_truth(articles) == truth
+    # Unchanged in epoch 1 (only the generator's own articles get edited / removed).
+    e1 = {f"{r['site']}:{r['key']}": r for r in ground_truth(articles, epoch=1)}
+    assert all(e1[f"{c['site']}:{c['key']}"] == c for c in copies)
+
+
+def test_small_sites_have_no_republished_copies() -> None:
+    # articles=40 is what tests/pages was captured from: must stay byte-for-byte the same.
+    assert all(r["republished_of"] is None for r in ground_truth(40))
+    assert republish_count(24) == 0 and republish_count(25) == 2 and republish_count(500) == 10
 
 
 # ------------------------------------------------------------------ extraction vs truth

@@ -75,7 +75,9 @@ def test_crawl_command_succeeds_and_prints_summary(crawled: dict) -> None:
 def test_every_live_article_archived_once(crawled: dict) -> None:
     s: Score = crawled["score"]
     assert s.missing == []
-    assert s.archived == s.expected == ARTICLES
+    # ARTICLES plus the press releases the ASP.NET site republishes from the Liferay one
+    assert s.archived == s.expected == len([t for t in crawled["truth"] if t["status"] == "live"])
+    assert s.expected > ARTICLES
     ids = [r["id"] for r in crawled["records"]]
     assert len(ids) == len(set(ids))
 
@@ -127,7 +129,8 @@ def test_summary_category_and_attachments(crawled: dict) -> None:
 
 def test_request_budget(crawled: dict) -> None:
     total = len(crawled["requests"])
-    assert total <= 1.5 * (ARTICLES + crawled["listing_pages"]), total
+    articles = len([t for t in crawled["truth"] if t["status"] == "live"])
+    assert total <= 1.5 * (articles + crawled["listing_pages"]), total
 
 
 def test_trap_and_robots_disallowed_urls_never_requested(crawled: dict) -> None:

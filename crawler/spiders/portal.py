@@ -108,7 +108,7 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> Any:
         if self.session is not None:
-            self.session.open(self.site_id)
+            self.session.open(self.site_id, self.profile.health)
         for url in self.profile.start_urls:
             self.seen_listings.add(url)
             yield Request(url, callback=self.parse_listing, cb_kwargs={"is_start": True})
@@ -127,6 +127,7 @@ class PortalSpider(scrapy.Spider):
         found = 0
         for url, listing_date in self._listing_links(response):
             found += 1
+            self.crawler.stats.inc_value("luutru/listing_links")
             requests = list(self.follow_article(url, via="listing", listing_date=listing_date))
             fresh = any(r.cb_kwargs.get("key") for r in requests)
             # Counts known-and-unchanged items in a row, across the pages of one listing.
@@ -249,11 +250,23 @@ class PortalSpider(scrapy.Spider):
             rules=self.profile.revisit,
             now=datetime.now(VN_TZ),
         )
+        if action is Action.SKIP and via == "listing" and self._take_canary():
+            # The layout canary: one known article re-checked (conditionally) per
+            # canary_hours, so a renamed author/date class shows even on a quiet site.
+            action = Action.CONDITIONAL
+            self.crawler.stats.set_value("luutru/canary", key)
         if action is Action.SKIP:
             self.crawler.stats.inc_value("luutru/articles_skipped_known")
             self.aliases[key].add(url)
             return
         yield self._article_request(url, key, via, state if action is Action.CONDITIONAL else None)
+
+    def _take_canary(self) -> bool:
+        session = self.session
+        if session is None or not session.canary_due:
+            return False
+        session.canary_due = False
+        return True
 
     def _article_request(self, url: str, key: str, via: str, state: Any = None) -> Request:
         headers: dict[str, str] = {}

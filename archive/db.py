@@ -1,0 +1,65 @@
+"""The database under the archive: engine creation, SQLite setup and Alembic migrations.
+
+On SQLite every connection gets WAL, ``synchronous=NORMAL``, foreign keys and a busy
+timeout; every write transaction (a connection with the ``_WRITE`` execution option)
+starts with ``BEGIN IMMEDIATE`` so a read-then-write can never lose a race to another
+writer, and reads use a plain deferred ``BEGIN`` (WAL lets them run beside a writer).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_WRITE = "luutru_write"  # execution option: this connection is a write transaction
+
+
+def _sqlite_engine(path: Path) -> Engine:
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        # Let SQLAlchemy (not pysqlite's implicit BEGIN) drive transactions.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+        finally:
+            cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(_WRITE):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def alembic_config(connection: Connection | None = None):
+    """An Alembic ``Config`` built in code (no alembic.ini, no CWD dependency)."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Upgrade the database to ``revision`` (idempotent; serialised on SQLite)."""
+    from alembic import command
+
+    with engine.execution_options(**{_WRITE: True}).begin() as conn:
+        command.upgrade(alembic_config(conn), revision)

@@ -1,0 +1,99 @@
+"""Operator configuration: `<data>/luutru.toml` (or `--config FILE` / `LUUTRU_CONFIG`).
+
+Everything has a default, so a missing file is a valid configuration. Unknown keys are
+refused by name, like site profiles.
+
+```toml
+[schedule]
+max_duration_minutes = 360   # a crawl running longer is stopped and marked failed
+misfire_grace_seconds = 3600 # a run missed by less than this still runs (coalesced)
+shutdown_grace_seconds = 60  # SIGTERM: running crawls get this long to finish
+jitter_seconds = 0           # default per-site start jitter
+
+[logs]
+keep = 100                   # log files kept per site (older ones are deleted)
+
+[notify]
+webhook_url = "https://chat.example/hook"   # POSTed a JSON message per failed/unhealthy run
+smtp_host = "localhost"
+smtp_port = 25
+smtp_from = "luutru@example.org"
+smtp_to = ["ops@example.org"]
+```
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAME = "luutru.toml"
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    max_duration_minutes: float = 360
+    misfire_grace_seconds: int = 3600
+    shutdown_grace_seconds: float = 60
+    jitter_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class LogsConfig:
+    keep: int = 100
+
+
+@dataclass(frozen=True)
+class NotifyConfig:
+    webhook_url: str = ""
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    logs: LogsConfig = field(default_factory=LogsConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
+    path: str = ""
+
+
+_TABLES: dict[str, type] = {
+    "schedule": ScheduleConfig,
+    "logs": LogsConfig,
+    "notify": NotifyConfig,
+}
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load_config(data_dir: str | Path, explicit: str | Path | None = None) -> Config:
+    path = Path(explicit or os.environ.get("LUUTRU_CONFIG") or Path(data_dir) / CONFIG_NAME)
+    if not path.is_file():
+        if explicit:
+            raise ConfigError(f"{path}: no such configuration file")
+        return Config()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    tables: dict[str, Any] = {}
+    for name, values in raw.items():
+        cls = _TABLES.get(name)
+        if cls is None or not isinstance(values, dict):
+            raise ConfigError(f"{path}: unknown table [{name}] (known: {', '.join(_TABLES)})")
+        known = cls.__dataclass_fields__
+        for key in values:
+            if key not in known:
+                raise ConfigError(f"{path}: [{name}] unknown key '{key}'")
+        if "smtp_to" in values:
+            values = {**values, "smtp_to": tuple(values["smtp_to"])}
+        tables[name] = cls(**values)
+    return Config(**tables, path=str(path))

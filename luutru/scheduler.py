@@ -1,0 +1,542 @@
+"""`luutru schedule`: run every site's crawl on its cron, in the foreground (APScheduler 3).
+
+One job per site profile (job id = site id) in a persistent job store beside the archive
+(`<data>/scheduler.sqlite`), so a restart keeps the jobs and their next run times; runs
+missed while the scheduler was down coalesce into one if they are younger than
+`[schedule] misfire_grace_seconds`. Each run is `luutru crawl SITE --trigger schedule` in a
+subprocess (Twisted's reactor cannot restart in one process); that command takes the site's
+lease in the archive database, so two schedulers on one archive never crawl a site twice at
+once (the second one exits 3 and is logged as skipped).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from crawler.profiles import ProfileError, SiteProfile, load_profiles
+from luutru.config import Config, load_config
+
+log = logging.getLogger("luutru.scheduler")
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+JOB_FUNC = "luutru.scheduler:run_site"  # textual: the persistent store pickles a reference
+STORE_NAME = "scheduler.sqlite"
+KILL_MARGIN = 120  # seconds past max_duration before a crawl that did not stop is killed
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3  # the crawl command's exit codes
+OUTPUT_TAIL = 4000  # characters of a crawl's own output kept for the scheduler's log
+
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+# ----------------------------------------------------------------- running crawls
+
+
+@dataclass
+class _Child:
+    site: str
+    proc: subprocess.Popen[bytes]
+    started: float = field(default_factory=time.monotonic)
+
+
+# Crawls started by this process, by pid: shutdown reaches them here.
+_children: dict[int, _Child] = {}
+_children_lock = threading.Lock()
+_stopping = threading.Event()  # set on SIGTERM/SIGINT: no new crawl starts after it
+
+
+def crawl_command(
+    site: str, data: str, sites: str | None = None, config: str | None = None
+) -> list[str]:
+    command = [sys.executable, "-m", "luutru", "crawl", site, "--trigger", "schedule"]
+    command += ["--quiet", "--data", data]
+    if sites:
+        command += ["--sites", sites]
+    if config:
+        command += ["--config", config]
+    return command
+
+
+def _tail(output: IO[bytes]) -> str:
+    output.seek(0, os.SEEK_END)
+    output.seek(max(output.tell() - OUTPUT_TAIL, 0))
+    lines = output.read().decode("utf-8", "replace").strip().splitlines()
+    return "\n".join(lines[-5:])
+
+
+def _stop_process(proc: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM (Scrapy stops gracefully and records the run "interrupted"), SIGKILL after
+    ``grace`` seconds if it is still there."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _interrupt_stale(data: str, sites: Iterable[str]) -> None:
+    """A killed crawl cannot close its run: mark it "interrupted" now, not at its next run."""
+    from archive.store import Archive
+
+    with Archive.open(data) as archive:
+        for site in sorted(set(sites)):
+            stale = archive.interrupt_stale_runs(site)
+            if stale:
+                log.warning("%s: run(s) %s were killed and are marked interrupted", site, stale)
+
+
+def run_site(site: str, data: str, sites: str | None = None, config: str | None = None) -> int:
+    """The job: one scheduled crawl of ``site`` in a subprocess; returns its exit code.
+
+    Module-level with plain arguments so that the persistent job store can pickle it."""
+    settings = load_config(data, config).schedule
+    limit = settings.max_duration_minutes * 60 + KILL_MARGIN
+    with tempfile.TemporaryFile() as output:  # the crawl's own output: its tail is logged
+        with _children_lock:
+            if _stopping.is_set():
+                log.info("%s: not started, the scheduler is stopping", site)
+                return EXIT_FAILED
+            # A session of its own: a terminal's Ctrl-C reaches only the scheduler, which
+            # then decides when its crawls stop (after the shutdown grace).
+            proc = subprocess.Popen(
+                crawl_command(site, data, sites, config),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            _children[proc.pid] = _Child(site, proc)
+        try:
+            log.info("%s: crawl started (pid %s)", site, proc.pid)
+            try:
+                code = proc.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                log.error("%s: crawl still running after %.0f s: stopping it", site, limit)
+                _stop_process(proc, settings.shutdown_grace_seconds)
+                _interrupt_stale(data, [site])
+                code = proc.returncode
+        finally:
+            with _children_lock:
+                _children.pop(proc.pid, None)
+        tail = _tail(output)
+    if code == EXIT_OK:
+        log.info("%s: succeeded: %s", site, tail.splitlines()[-1] if tail else "")
+    elif code == EXIT_BUSY:
+        log.warning("%s: skipped: already running elsewhere (%s)", site, tail)
+    elif code < 0:
+        log.error("%s: crawl killed by signal %s", site, -code)
+    else:
+        log.error("%s: crawl failed (exit %s):\n%s", site, code, tail)
+    return code
+
+
+def running_sites() -> list[str]:
+    with _children_lock:
+        return sorted(c.site for c in _children.values())
+
+
+def stop_children(data: str, grace: float, hurry: threading.Event | None = None) -> list[str]:
+    """Shutdown: running crawls get ``grace`` seconds to finish, then SIGTERM (a graceful
+    Scrapy stop), then SIGKILL after another ``grace``; no run is left "running".
+    Returns the sites whose crawls had to be stopped."""
+    hurry = hurry or threading.Event()
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and not hurry.is_set():
+        with _children_lock:
+            alive = [c for c in _children.values() if c.proc.poll() is None]
+        if not alive:
+            return []
+        time.sleep(0.2)
+    with _children_lock:
+        alive = [c for c in _children.values() if c.proc.poll() is None]
+    if not alive:
+        return []
+    log.warning("stopping running crawls: %s", ", ".join(c.site for c in alive))
+    for child in alive:
+        child.proc.terminate()
+    deadline = time.monotonic() + grace
+    for child in alive:
+        try:
+            child.proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            log.error("%s: crawl did not stop within %.0f s: killing it", child.site, grace)
+            child.proc.kill()
+            child.proc.wait()
+    _interrupt_stale(data, [c.site for c in alive])
+    return [c.site for c in alive]
+
+
+# ----------------------------------------------------------------- triggers and jobs
+
+
+def _weekday_set(spec: str) -> set[int]:
+    """Days (0 = Sunday … 6) of a standard cron day-of-week field: ``1-5``, ``*/2``, ``sun``,
+    ``0,6``, ``mon-fri/2``; 7 is Sunday too."""
+
+    def day(token: str) -> int:
+        token = token.strip().lower()
+        if token[:3] in _WEEKDAYS and not token.isdigit():
+            return _WEEKDAYS.index(token[:3])
+        value = int(token)
+        if not 0 <= value <= 7:
+            raise ValueError(f"day of week {value} out of range 0-7")
+        return value
+
+    days: set[int] = set()
+    for part in spec.split(","):
+        base, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"bad step in {part!r}")
+        if base == "*":
+            first, last = 0, 6
+        elif "-" in base:
+            first, last = (day(x) for x in base.split("-", 1))
+        else:
+            first = day(base)
+            last = 6 if step_text else first
+        if first > last:
+            raise ValueError(f"bad range in {part!r}")
+        days.update(d % 7 for d in range(first, last + 1, step))
+    return days
+
+
+def cron_trigger(expr: str, jitter: int = 0, timezone: str = TIMEZONE) -> Any:
+    """A standard 5-field cron expression as an APScheduler 3 CronTrigger.
+
+    ``CronTrigger.from_crontab`` would do, but APScheduler 3 numbers weekdays from Monday
+    (0 = Monday, its issue 286) where cron numbers them from Sunday: ``0 6 * * 1`` would run
+    on Tuesdays. So the day-of-week field is rewritten with day names, which mean the same
+    to both. (Like APScheduler, a restricted day-of-month AND day-of-week must both match.)"""
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ValueError(f"expected a 5-field cron expression, got {expr!r}")
+    minute, hour, day, month, weekday = fields
+    if weekday not in ("*", "?"):
+        days = _weekday_set(weekday)
+        weekday = ",".join(_WEEKDAYS[d] for d in sorted(days)) if len(days) < 7 else "*"
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=weekday if weekday != "?" else "*",
+        timezone=timezone,
+        jitter=jitter or None,
+    )
+
+
+def interval_trigger(seconds: float, timezone: str = TIMEZONE) -> Any:
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    return IntervalTrigger(seconds=seconds, timezone=timezone)
+
+
+def trigger_signature(trigger: Any) -> tuple[Any, ...]:
+    """What makes two triggers the same schedule (an IntervalTrigger's start date does not:
+    it is "now" whenever one is built)."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if isinstance(trigger, IntervalTrigger):
+        return ("interval", trigger.interval.total_seconds(), trigger.jitter)
+    return ("cron", str(trigger), str(trigger.timezone), trigger.jitter)
+
+
+@dataclass
+class JobSpec:
+    site: str
+    trigger: Any
+    kwargs: dict[str, Any]
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # profile broken: existing job left alone
+
+
+def _declared_id(path: str) -> str:
+    import tomllib
+
+    try:
+        return str(tomllib.loads(Path(path).read_text(encoding="utf-8")).get("id"))
+    except (OSError, tomllib.TOMLDecodeError, AttributeError):
+        return Path(path).stem
+
+
+def _raw_schedule(path: str) -> str | None:
+    import tomllib
+
+    try:
+        value = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("schedule")
+    except (OSError, tomllib.TOMLDecodeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+@dataclass
+class Plan:
+    specs: dict[str, JobSpec]
+    broken: dict[str, ProfileError]  # site id → why its profile cannot load
+    kwargs: dict[str, Any]  # the job arguments every site shares (data, sites, config)
+
+
+def plan_jobs(
+    data: str,
+    sites: str | None,
+    config_path: str | None,
+    config: Config,
+    *,
+    every: float | None = None,
+    only: Sequence[str] = (),
+) -> Plan:
+    """The job each site profile should have (``only``: these sites and no others)."""
+    errors: list[ProfileError] = []
+    profiles: dict[str, SiteProfile] = load_profiles(sites, errors)
+    kwargs = {"data": data, "sites": sites, "config": config_path}
+    wanted = set(only)
+    specs: dict[str, JobSpec] = {}
+    broken: dict[str, ProfileError] = {}
+    for error in errors:
+        site = _declared_id(error.path)
+        if site not in profiles and (not wanted or site in wanted):
+            broken[site] = error
+    unknown = wanted - set(profiles) - set(broken)
+    if unknown:
+        raise KeyError(f"no site profile with id(s) {', '.join(sorted(unknown))}")
+    for site, profile in profiles.items():
+        if wanted and site not in wanted:
+            continue
+        jitter = profile.schedule_jitter or config.schedule.jitter_seconds
+        try:
+            trigger = interval_trigger(every) if every else cron_trigger(profile.schedule, jitter)
+        except ValueError as exc:
+            broken[site] = ProfileError(profile.source_path, "schedule", str(exc))
+            continue
+        specs[site] = JobSpec(site, trigger, {"site": site, **kwargs})
+    return Plan(specs, broken, kwargs)
+
+
+def sync_jobs(scheduler: Any, plan: Plan, misfire_grace: int) -> SyncReport:
+    """Make the job store match the profiles: add new sites, replace changed jobs (their
+    next run time is recomputed), remove jobs of deleted profiles, keep the rest untouched
+    (with their stored next run times).
+
+    A broken profile keeps its existing job unchanged: its scheduled run then happens and
+    is recorded as a failed run whose log names the file and the key, so the breakage
+    shows up in `runs`/notifications instead of the site silently dropping off the
+    schedule. A broken profile without a job gets one if its schedule is still readable
+    (or with ``--every``), for the same reason."""
+    report = SyncReport()
+    existing = {job.id: job for job in scheduler.get_jobs()}
+    for site, error in sorted(plan.broken.items()):
+        log.error("site profile cannot be used: %s", error)
+        report.broken.append(site)
+    for site in existing:
+        if site not in plan.specs and site not in plan.broken:
+            scheduler.remove_job(site)
+            report.removed.append(site)
+    for site, spec in sorted(plan.specs.items()):
+        job = existing.get(site)
+        same = (
+            job is not None
+            and job.func_ref == JOB_FUNC
+            and job.kwargs == spec.kwargs
+            and not job.args
+            and job.misfire_grace_time == misfire_grace
+            and trigger_signature(job.trigger) == trigger_signature(spec.trigger)
+        )
+        if same:
+            report.kept.append(site)
+            continue
+        scheduler.add_job(
+            JOB_FUNC,
+            trigger=spec.trigger,
+            id=site,
+            name=f"crawl {site}",
+            kwargs=spec.kwargs,
+            replace_existing=True,
+            misfire_grace_time=misfire_grace,
+        )
+        (report.replaced if job is not None else report.added).append(site)
+    return report
+
+
+def add_broken_jobs(
+    scheduler: Any, plan: Plan, report: SyncReport, misfire_grace: int, every: float | None
+) -> None:
+    """Broken profiles without a job: schedule them anyway when the schedule is known."""
+    existing = {job.id for job in scheduler.get_jobs()}
+    for site, error in sorted(plan.broken.items()):
+        if site in existing:
+            continue
+        try:
+            raw = _raw_schedule(error.path)
+            trigger = interval_trigger(every) if every else cron_trigger(raw or "")
+        except ValueError:
+            log.error("%s: not scheduled: its schedule cannot be read", site)
+            continue
+        scheduler.add_job(
+            JOB_FUNC,
+            trigger=trigger,
+            id=site,
+            name=f"crawl {site}",
+            kwargs={"site": site, **plan.kwargs},
+            misfire_grace_time=misfire_grace,
+        )
+        report.added.append(site)
+
+
+def _make_scheduler(cls: type, data: str, config: Config, workers: int) -> Any:
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    return cls(
+        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{Path(data) / STORE_NAME}")},
+        # One thread per site: each only waits on its crawl subprocess.
+        executors={"default": ThreadPoolExecutor(max_workers=max(workers, 1))},
+        job_defaults={
+            "coalesce": True,  # runs missed during downtime: one run, not a burst
+            "max_instances": 1,  # never two runs of one site from this scheduler
+            "misfire_grace_time": config.schedule.misfire_grace_seconds,
+        },
+        timezone=TIMEZONE,
+    )
+
+
+def _store_editor() -> type:
+    from apscheduler.schedulers.base import BaseScheduler
+
+    class StoreEditor(BaseScheduler):
+        """A scheduler without a loop: it reads and edits the job store, never runs a job.
+
+        (A paused BackgroundScheduler would do until its shutdown: its thread then wakes
+        and processes due jobs once, failing to submit them to the stopped executor and
+        moving their next run times on: the runs missed during downtime would be lost.)"""
+
+        def wakeup(self) -> None:
+            pass
+
+    return StoreEditor
+
+
+def prepare(
+    data: str,
+    sites: str | None,
+    config_path: str | None,
+    *,
+    every: float | None = None,
+    only: Sequence[str] = (),
+) -> tuple[Config, Plan, SyncReport, list[tuple[str, datetime | None, str]]]:
+    """Sync the persistent job store with the profiles (a paused scheduler: nothing runs);
+    returns the jobs as (site, next run time, trigger)."""
+    Path(data).mkdir(parents=True, exist_ok=True)
+    config = load_config(data, config_path)
+    plan = plan_jobs(data, sites, config_path, config, every=every, only=only)
+    grace = config.schedule.misfire_grace_seconds
+    scheduler = _make_scheduler(_store_editor(), data, config, 1)
+    scheduler.start(paused=True)
+    try:
+        report = sync_jobs(scheduler, plan, grace)
+        add_broken_jobs(scheduler, plan, report, grace, every)
+        jobs = [(j.id, j.next_run_time, str(j.trigger)) for j in scheduler.get_jobs()]
+    finally:
+        scheduler.shutdown(wait=False)
+    return config, plan, report, sorted(jobs)
+
+
+# ----------------------------------------------------------------- the command
+
+
+class _Stop(BaseException):
+    """Raised by the signal handler to leave BlockingScheduler.start() (the pattern of
+    APScheduler's own examples with KeyboardInterrupt), never caught by job code."""
+
+
+def _absolute(path: str | None) -> str | None:
+    # Stored in the persistent jobs: must not depend on the working directory.
+    return str(Path(path).resolve()) if path else None
+
+
+def schedule_command(
+    data: str,
+    sites: str | None = None,
+    config_path: str | None = None,
+    *,
+    list_only: bool = False,
+    every: float | None = None,
+    only: Sequence[str] = (),
+) -> int:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    if every is not None and every <= 0:
+        raise ValueError("--every expects a positive number of seconds")
+    _stopping.clear()
+    data, sites, config_path = _absolute(data) or "", _absolute(sites), _absolute(config_path)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
+        )
+    config, _plan, report, jobs = prepare(data, sites, config_path, every=every, only=only)
+    if list_only:
+        for site, next_run, trigger in jobs:
+            when = next_run.isoformat() if next_run else "paused"
+            print(f"{site:<18} {when:<26} {trigger}")
+        return 0
+    log.info(
+        "jobs: %d (added %s, replaced %s, removed %s, broken profile %s)",
+        len(jobs),
+        report.added or "-",
+        report.replaced or "-",
+        report.removed or "-",
+        report.broken or "-",
+    )
+    for site, next_run, trigger in jobs:
+        log.info("%s: next run %s (%s)", site, next_run.isoformat() if next_run else "-", trigger)
+
+    scheduler = _make_scheduler(BlockingScheduler, data, config, len(jobs))
+    hurry = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if _stopping.is_set():
+            hurry.set()  # a second signal: stop the crawls now, without the grace
+            return
+        log.info("%s: stopping (no new crawls)", signal.Signals(signum).name)
+        _stopping.set()
+        raise _Stop
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        scheduler.start()
+    except _Stop:
+        pass
+    finally:
+        _stopping.set()
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
+        grace = config.schedule.shutdown_grace_seconds
+        if running_sites():
+            log.info("waiting up to %.0f s for: %s", grace, ", ".join(running_sites()))
+        stop_children(data, grace, hurry)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    log.info("scheduler stopped")
+    return 0
