@@ -172,14 +172,18 @@ def render_article(site: Site, a: Article, action: str, layout: int = 1) -> str:
     )
     date_cls = "ngay-dang" if layout == 2 else "tandan-span-date-publish"
     day = ddmmyyyy(a)
+    # Layout 2 is a redesign: the byline moves out of the body into its own block, as
+    # redesigned portals do; a profile written for layout 1 no longer finds it.
+    byline = author_html(a, layout)
+    inside, outside = ("", byline) if layout == 2 else (byline, "")
     main = f"""<div class="tandan-article">
 <h1 class="tandan-title">{esc(a.title)}</h1>
 <div class="tandan-date"><span class="{date_cls}">{date_line(a)}</span></div>
 <p class="tandan-p-article-news-summary">{lead_html(a)}</p>
 <div class="ms-rtestate-field">
 {body_html(a)}
-{author_html(a, layout)}
-</div></div>
+{inside}
+</div>{outside}</div>
 <div class="article-tools"><a href="Print.aspx?ItemID={a.id}" rel="nofollow">In trang</a></div>
 <div class="tin-khac"><h3>Các tin khác</h3><ul>{lis}</ul></div>
 <div class="xem-tin-theo-ngay">Xem tin theo ngày

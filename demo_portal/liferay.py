@@ -179,14 +179,18 @@ def render_article(site: Site, a: Article, layout: int = 1) -> str:
         f'<ul class="breadcrumb"><li><a href="{LF_PREFIX}/trang-chu">Trang chủ</a></li>'
         f'<li class="active"><a href="{lf_cat_path(a.cat)}">{esc(LF_CATS[a.cat][1])}</a></li></ul>'
     )
+    # Layout 2 is a redesign: the byline moves out of the body into its own block, as
+    # redesigned portals do; a profile written for layout 1 no longer finds it.
+    byline = author_html(a, layout)
+    inside, outside = ("", byline) if layout == 2 else (byline, "")
     main = f"""<div class="journal-content-article">
 <h3 class="header-title">{esc(a.title)}</h3>
 <div class="{date_cls}">{date_line(a)}</div>
 <div class="article-summary"><strong>{lead_html(a)}</strong></div>
 <div class="article-content">
 {body_html(a)}
-{author_html(a, layout)}
-</div></div>
+{inside}
+</div>{outside}</div>
 <div class="print-link"><a href="/lf/print/{a.id}" rel="nofollow">In bài viết</a></div>
 <div class="other-news"><h4>Các tin khác</h4><ul>{"".join(lis)}</ul></div>"""
     # Liferay 6 declares the canonical URL of a web content page (as the real capture does).

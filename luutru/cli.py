@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     dupes.add_argument("--format", choices=["text", "json"], default="text")
     _common(dupes)
 
+    operations.add_parsers(sub, _common)
+
     portal = sub.add_parser("demo-portal", help="serve the bundled demo portal on 127.0.0.1")
     portal.add_argument("--articles", type=int, default=300)
     portal.add_argument("--epoch", type=int, default=0)
@@ -244,7 +246,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     )
 
 
-from luutru import reading  # noqa: E402  (after the parser: keeps --help fast to read)
+from luutru import operations, reading  # noqa: E402  (after the parser: keeps --help fast to read)
 
 COMMANDS = {
     "crawl": cmd_crawl,
@@ -255,6 +257,7 @@ COMMANDS = {
     "diff": reading.cmd_diff,
     "verify": reading.cmd_verify,
     "dupes": reading.cmd_dupes,
+    **operations.COMMANDS,
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
     "schedule": cmd_schedule,
