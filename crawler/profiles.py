@@ -359,6 +359,8 @@ def load_profiles(
                 if errors is None:
                     raise
                 errors.append(exc)
+                # A broken override must not fall back silently to the profile it replaces.
+                profiles.pop(_declared_id(path), None)
                 continue
             profiles[profile.id] = profile
     return profiles

@@ -435,6 +435,9 @@ def _store_editor() -> type:
         def wakeup(self) -> None:
             pass
 
+        def shutdown(self, wait: bool = True) -> None:
+            super().shutdown(wait)
+
     return StoreEditor
 
 
@@ -471,6 +474,12 @@ class _Stop(BaseException):
     APScheduler's own examples with KeyboardInterrupt), never caught by job code."""
 
 
+def _local(when: datetime | None) -> str:
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo(TIMEZONE)).isoformat() if when else "paused"
+
+
 def _absolute(path: str | None) -> str | None:
     # Stored in the persistent jobs: must not depend on the working directory.
     return str(Path(path).resolve()) if path else None
@@ -495,11 +504,12 @@ def schedule_command(
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
         )
+    if list_only:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # stdout is the listing
     config, _plan, report, jobs = prepare(data, sites, config_path, every=every, only=only)
     if list_only:
         for site, next_run, trigger in jobs:
-            when = next_run.isoformat() if next_run else "paused"
-            print(f"{site:<18} {when:<26} {trigger}")
+            print(f"{site:<18} {_local(next_run):<32} {trigger}")
         return 0
     log.info(
         "jobs: %d (added %s, replaced %s, removed %s, broken profile %s)",
@@ -510,7 +520,7 @@ def schedule_command(
         report.broken or "-",
     )
     for site, next_run, trigger in jobs:
-        log.info("%s: next run %s (%s)", site, next_run.isoformat() if next_run else "-", trigger)
+        log.info("%s: next run %s (%s)", site, _local(next_run), trigger)
 
     scheduler = _make_scheduler(BlockingScheduler, data, config, len(jobs))
     hurry = threading.Event()

@@ -123,3 +123,11 @@ def test_rebased_moves_start_urls_only() -> None:
     profile = get_profile("demo-aspnet").rebased("http://127.0.0.1:5555")
     assert profile.start_urls[0] == "http://127.0.0.1:5555/asp/Pages/TinTuc.aspx?CatID=1"
     assert all(u.startswith("http://127.0.0.1:5555/asp/") for u in profile.start_urls)
+
+
+def test_broken_override_does_not_fall_back_to_the_bundled_profile(tmp_path: Path) -> None:
+    broken = GOOD.replace('"so-test"', '"demo-aspnet"') + '\n[article]\ntitle = "h1[["\n'
+    write(tmp_path, broken, "override.toml")
+    with pytest.raises(ProfileError) as err:
+        get_profile("demo-aspnet", tmp_path)
+    assert err.value.key == "article.title"
