@@ -223,3 +223,37 @@ leases = Table(
     Column("acquired_at", String(40), nullable=False),
     Column("expires_at", String(40), nullable=False),
 )
+
+# 0004 ---------------------------------------------------------------------------------
+
+# Who publishes a site (from its profile), so search can filter by province/department.
+# Upserted by ``Archive.upsert_site``; a site missing here just has no province/department.
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("name", Text, nullable=True),
+    Column("province", Text, nullable=True),
+    Column("department", Text, nullable=True),
+)
+
+# One row per version, the filterable side of the full-text index (archive/search.py):
+# its id is the rowid of the two FTS5 tables ``search_folded`` / ``search_exact``, which
+# are SQLite virtual tables created by migration 0004, deliberately not in this metadata.
+# Text itself is never copied: snippets are cut from ``versions``. Like versions, rows
+# are only added; ``is_current`` moves to the newest version of an article.
+search_docs = Table(
+    "search_docs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("versions.id", ondelete="RESTRICT"), nullable=False),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="RESTRICT"), nullable=False),
+    Column("is_current", Integer, nullable=False),  # 1 on the article's newest version
+    Column("site", String(100), nullable=False),
+    Column("date", String(10), nullable=True),
+    Column("author_folded", Text, nullable=True),  # archive.fold.fold(author)
+    Column("category_folded", Text, nullable=True),
+    UniqueConstraint("version_id"),
+)
+Index("ix_search_docs_article_id", search_docs.c.article_id)
+Index("ix_search_docs_current_date", search_docs.c.is_current, search_docs.c.date)

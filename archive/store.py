@@ -35,6 +35,7 @@ from archive.history import HistoryMixin
 from archive.ids import public_id
 from archive.leases import LeasesMixin
 from archive.schema import aliases, articles, runs, versions
+from archive.search import SearchMixin
 from archive.times import now_iso
 from archive.writes import WritesMixin
 
@@ -66,7 +67,7 @@ def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin):
+class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMixin):
     """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
 
     def __init__(self, engine: Engine, *, path: Path | None = None) -> None:

@@ -15,9 +15,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, select, update
+from sqlalchemy import Connection, case, func, select, update
 
-from archive import neardup
+from archive import neardup, search
 from archive.ids import public_id
 from archive.schema import aliases, articles, captures, key_aliases, versions
 from archive.times import normalize_iso, now_iso
@@ -108,6 +108,7 @@ class WritesMixin:
                 version_id = self._insert_version(
                     conn, article_id, number + 1, run_id, seen_at, new_hash, record, signature
                 )
+                search.index_version(conn, article_id, version_id, record.site, record)
             self._add_aliases(conn, article_id, _urls(record), seen_at)
             self._log_capture(conn, article_id, run_id, version_id, record, seen_at, decision)
         if version_id is not None:
@@ -132,22 +133,22 @@ class WritesMixin:
         return found
 
     def _same_content_article(self, conn: Connection, site: str, digest: str) -> int | None:
-        """A live article of ``site`` whose CURRENT version has exactly this content hash."""
-        latest = (
-            select(versions.c.article_id, func.max(versions.c.number).label("n"))
-            .group_by(versions.c.article_id)
-            .subquery()
-        )
-        return conn.execute(
-            select(articles.c.id)
-            .join(latest, latest.c.article_id == articles.c.id)
-            .join(
-                versions,
-                and_(versions.c.article_id == articles.c.id, versions.c.number == latest.c.n),
-            )
-            .where(articles.c.site == site, versions.c.content_hash == digest)
-            .limit(1)
-        ).scalar()
+        """An article of ``site`` whose CURRENT version has exactly this content hash.
+
+        Looked up through the content-hash index (a handful of rows), then checked to be
+        each candidate's newest version: no scan of the versions table per new article."""
+        candidates = conn.execute(
+            select(versions.c.article_id, versions.c.number)
+            .join(articles, articles.c.id == versions.c.article_id)
+            .where(versions.c.content_hash == digest, articles.c.site == site)
+        ).all()
+        for article_id, number in candidates:
+            newest = conn.execute(
+                select(func.max(versions.c.number)).where(versions.c.article_id == article_id)
+            ).scalar()
+            if newest == number:
+                return article_id
+        return None
 
     @staticmethod
     def _touch(

@@ -39,7 +39,8 @@ def machine() -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--articles", type=int, default=300, help="demo portal size")
-    parser.add_argument("--only", choices=["crawl", "extraction", "archive"])
+    parser.add_argument("--only", choices=["crawl", "extraction", "archive", "search"])
+    parser.add_argument("--search-articles", type=int, default=100_000, help="search: archive size")
     parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
     parser.add_argument("--rounds", type=int, default=5, help="crawl rounds (median reported)")
     parser.add_argument(
@@ -74,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"demo portal, {args.articles} articles =="
         )
         print(archive.table(results["archive"]))
+    if args.only in (None, "search"):
+        from bench import search
+
+        results["search"] = search.run(args.search_articles)
+        print(f"\n== search: 200 mixed queries, 10k and {args.search_articles} articles ==")
+        print(search.table(results["search"]))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"\nresults: {RESULTS}")

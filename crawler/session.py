@@ -62,6 +62,9 @@ class CrawlSession:
             return
         self.site = site
         self.archive = Archive.open(self.data_dir)
+        profile = getattr(self.crawler.spider, "profile", None)
+        if profile is not None:  # province/department for search filters
+            self.archive.upsert_site(profile.id, profile.name, profile.province, profile.department)
         stale = self.archive.interrupt_stale_runs(site)
         if stale:
             log.warning(

@@ -11,7 +11,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,6 +32,8 @@ from .content import (
     canonical_path,
     ground_truth,
 )
+from .misbehave import intercept as misbehave_intercept
+from .misbehave import parse_modes
 
 ROBOTS = "User-agent: *\nDisallow: /Admin/\nDisallow: /lf/print/\nDisallow: /asp/Pages/Print.aspx\n"
 LF_ARTICLE_RE = re.compile(r"(?i)/view_content/(?P<id>\d+)-")
@@ -131,6 +133,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ routing
     def _route(self, url: Any, form: dict[str, str]) -> None:
+        if self.portal.misbehave and misbehave_intercept(self, url, form):
+            return None  # demo_portal/misbehave.py answered (drills only)
         path: str = url.path
         query = parse_qsl(url.query, keep_blank_values=True)
         lf_site, asp_site = self.portal._sites
@@ -281,12 +285,15 @@ class DemoPortal:
     def __init__(
         self, articles: int = 300, epoch: int = 0, port: int = 0, host: str = "127.0.0.1",
         delay: float = 0.0, seed: int = 1, layout: int = 1,
+        misbehave: str | Iterable[str] = (),
     ) -> None:  # fmt: skip
         check_loopback(host)
         if layout not in (1, 2):
             raise ValueError("layout must be 1 or 2")
         self.articles, self.seed, self.layout, self.delay = articles, seed, layout, delay
         self.host, self.port = host, port
+        # Reliability drills (demo_portal/misbehave.py): mode names, settable while running.
+        self.misbehave: set[str] = parse_modes(misbehave)
         self._epoch = epoch
         self._sites = build_sites(articles, epoch, seed)
         self._files = self._collect_files()
@@ -387,11 +394,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--layout", type=int, default=1, choices=(1, 2))
+    p.add_argument(
+        "--misbehave",
+        default="",
+        metavar="MODE,...",
+        help="reliability drills: misbehaving modes (see demo_portal/misbehave.py)",
+    )
     args = p.parse_args(argv)
     try:
         portal = DemoPortal(articles=args.articles, epoch=args.epoch, port=args.port,
                             host=args.host, delay=args.delay, seed=args.seed,
-                            layout=args.layout)  # fmt: skip
+                            layout=args.layout, misbehave=args.misbehave)  # fmt: skip
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(dupes)
 
     operations.add_parsers(sub, _common)
+    search_cli.add_parsers(sub, _common)
 
     portal = sub.add_parser("demo-portal", help="serve the bundled demo portal on 127.0.0.1")
     portal.add_argument("--articles", type=int, default=300)
@@ -138,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--site", action="append", default=[], help="only this site (repeatable; default all)"
     )
     _common(schedule)
+
+    serve = sub.add_parser("serve", help="web UI and JSON API (read-only without operator token)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    _common(serve)
     return parser
 
 
@@ -246,7 +252,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     )
 
 
-from luutru import operations, reading  # noqa: E402  (after the parser: keeps --help fast to read)
+def cmd_serve(args: argparse.Namespace) -> int:
+    from luutru.web.app import serve_command
+
+    return serve_command(args)
+
+
+from luutru import operations, reading, search_cli  # noqa: E402  (after the parser: fast --help)
 
 COMMANDS = {
     "crawl": cmd_crawl,
@@ -258,9 +270,11 @@ COMMANDS = {
     "verify": reading.cmd_verify,
     "dupes": reading.cmd_dupes,
     **operations.COMMANDS,
+    **search_cli.COMMANDS,
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
     "schedule": cmd_schedule,
+    "serve": cmd_serve,
 }
 
 

@@ -19,6 +19,9 @@ smtp_host = "localhost"
 smtp_port = 25
 smtp_from = "luutru@example.org"
 smtp_to = ["ops@example.org"]
+
+[server]
+operator_token = "a long random string"  # `luutru serve`: "run now" needs it (empty: read-only)
 ```
 """
 
@@ -56,10 +59,16 @@ class NotifyConfig:
 
 
 @dataclass(frozen=True)
+class ServerConfig:
+    operator_token: str = ""  # empty: the web UI refuses every write action
+
+
+@dataclass(frozen=True)
 class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
     path: str = ""
 
 
@@ -67,6 +76,7 @@ _TABLES: dict[str, type] = {
     "schedule": ScheduleConfig,
     "logs": LogsConfig,
     "notify": NotifyConfig,
+    "server": ServerConfig,
 }
 
 

@@ -247,11 +247,18 @@ def test_sqlite_file_wal_and_pragmas(tmp_path):
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0003"
+    assert head == "0004"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        # the FTS5 virtual tables of 0004 (search_folded, search_exact and their shadow
+        # tables) are raw SQL, deliberately outside metadata
+        opts = {"include_name": lambda name, kind, _p: not _is_fts(name)}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), metadata)
     assert diff == []
+
+
+def _is_fts(name: str | None) -> bool:
+    return bool(name) and name.startswith(("search_folded", "search_exact"))
 
 
 def _ddl(conn) -> dict[str, list[str]]:
@@ -259,6 +266,8 @@ def _ddl(conn) -> dict[str, list[str]]:
     out = {}
     query = "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name != ?"
     for name, sql in conn.exec_driver_sql(query, ("alembic_version",)):
+        if _is_fts(name):
+            continue
         head, _, body = re.sub(r"\s+", " ", sql).partition("(")
         clauses = body.rsplit(")", 1)[0].split(",")
         out[name] = [head.strip(), *sorted(c.strip() for c in clauses)]

@@ -1,0 +1,84 @@
+"""Vietnamese-aware text folding for search: diacritics, đ/Đ, case, NFC/NFD.
+
+``fold`` turns text into the form the diacritic-insensitive index holds ("Đảng ủy" →
+"dang uy"); ``exact_key`` only lowercases (the exact-diacritics index). Both normalise to
+NFC first and are then *length-preserving*: each NFC character maps to exactly one
+character, so an offset found in ``fold(t)`` is the same offset in ``nfc(t)``. Search uses
+that to highlight matches on the original words, diacritics and capitals included.
+
+Why not SQLite's ``remove_diacritics``: it does not fold đ/Đ (a letter of its own in
+Unicode, not d + a mark), so "dang uy" would never find "Đảng ủy".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Letters with no canonical decomposition that Vietnamese readers still type without
+# their "diacritic" (đ is the one that matters; the others are cheap to add).
+_SPECIAL = {"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ł": "l", "Ł": "l", "ø": "o", "Ø": "o"}
+
+# Token characters as FTS5 unicode61 sees them (categories L*, N*, Co, plus combining
+# marks, which stay inside a token). Python's \w also matches "_" (a separator for FTS5)
+# and misses combining marks, hence the explicit class.
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+TOKEN_RE = re.compile(rf"(?:[^\W_]|[{_MARKS}])+")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _lower1(ch: str) -> str:
+    """Lowercase ``ch`` if that keeps it one character (İ → "i̇" would not)."""
+    low = ch.lower()
+    return low if len(low) == 1 else ch
+
+
+def _fold1(ch: str) -> str:
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    base = unicodedata.normalize("NFD", ch)[0]
+    # A lone combining mark NFC could not compose stays as it is: dropping it would break
+    # the one-to-one offset mapping (and FTS5 keeps it inside its token anyway).
+    return _lower1(base)
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[int, str], dict[int, str]]:
+    """str.translate tables over the BMP (built once, ~0.1 s): only changed characters."""
+    folded: dict[int, str] = {}
+    lowered: dict[int, str] = {}
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        f = _fold1(ch)
+        if f != ch:
+            folded[code] = f
+        low = _lower1(ch)
+        if low != ch:
+            lowered[code] = low
+    return folded, lowered
+
+
+def fold(text: str | None) -> str:
+    """NFC, then per character: strip the marks, đ/Đ → d, lowercase. Same length as
+    ``nfc(text)``. Characters outside the BMP (emoji, rare CJK) are kept as they are."""
+    if not text:
+        return ""
+    return nfc(text).translate(_tables()[0])
+
+
+def exact_key(text: str | None) -> str:
+    """NFC, lowercased per character (diacritics kept). Same length as ``nfc(text)``."""
+    if not text:
+        return ""
+    return nfc(text).translate(_tables()[1])
+
+
+def tokens(text: str) -> list[str]:
+    """The words of an already folded/keyed text, as FTS5 unicode61 splits them."""
+    return TOKEN_RE.findall(text)

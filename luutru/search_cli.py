@@ -1,0 +1,95 @@
+"""`luutru search QUERY …`: full-text search of the archive (archive/search.py)."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+from archive.store import Archive
+
+_BOLD, _RESET = "\033[1m", "\033[0m"
+CSV_FIELDS = ("id", "date", "title", "site", "author", "category", "status", "version",
+              "score", "url", "snippet")  # fmt: skip
+
+
+def add_parsers(sub: Any, common: Any) -> None:
+    p = sub.add_parser(
+        "search",
+        help='full-text search (diacritic-insensitive; "phrases", AND/OR/NOT, -word, word*)',
+    )
+    p.add_argument("query", nargs="?", default="", help='e.g. lao dong "thương binh" -tuyển')
+    p.add_argument("--site", action="append", help="only this site (repeatable)")
+    p.add_argument("--province")
+    p.add_argument("--department")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="published on/after")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="published on/before")
+    p.add_argument("--author")
+    p.add_argument("--category")
+    p.add_argument("--status", choices=["live", "removed"])
+    p.add_argument("--exact", action="store_true", help="diacritics must match exactly")
+    p.add_argument("--all-versions", action="store_true", help="search every version")
+    p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    p.add_argument("--format", choices=["text", "json", "csv"], default="text")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--offset", type=int, default=0)
+    p.add_argument("--reindex", action="store_true", help="rebuild the index from versions")
+    common(p)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from archive.search import SearchSyntaxError, render, search
+
+    with Archive.open(args.data) as archive:
+        if args.reindex:
+            count = archive.reindex_search()
+            print(f"indexed {count} versions", file=sys.stderr)
+            if not args.query:
+                return 0
+        try:
+            result = search(
+                archive,
+                args.query,
+                sites=args.site,
+                province=args.province,
+                department=args.department,
+                date_from=args.date_from,
+                date_to=args.date_to,
+                author=args.author,
+                category=args.category,
+                status=args.status,
+                exact=args.exact,
+                all_versions=args.all_versions,
+                sort=args.sort,
+                limit=args.limit,
+                offset=args.offset,
+            )
+        except SearchSyntaxError as exc:
+            print(f"luutru: search: {exc}", file=sys.stderr)
+            return 2
+    if args.format == "json":
+        payload = {"total": result.total, "hits": [h.as_dict() for h in result.hits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer.writeheader()
+        for hit in result.hits:
+            writer.writerow(hit.as_dict())
+    else:
+        tty = sys.stdout.isatty()
+        open_, close = (_BOLD, _RESET) if tty else ("[", "]")
+        for hit in result.hits:
+            version = f" v{hit.version}" if args.all_versions else ""
+            removed = " (removed)" if hit.status == "removed" else ""
+            print(f"{hit.id}{version}  {hit.date or '----------'}  "
+                  f"{render(hit.title_parts, open_, close)}{removed}")  # fmt: skip
+            if hit.snippet_parts:
+                print(f"    {render(hit.snippet_parts, open_, close)}")
+        shown = f"{args.offset + 1}-{args.offset + len(result.hits)}" if result.hits else "0"
+        print(f"{result.total} match(es), showing {shown}")
+    return 0
+
+
+COMMANDS = {"search": cmd_search}

@@ -1,0 +1,202 @@
+"""The FastAPI application: settings, security headers, error mapping, /docs.
+
+FastAPI because it derives the OpenAPI description (/openapi.json, /docs) from the typed
+routes and response models in api.py; the pages (pages.py) are server-rendered Jinja2
+with autoescape and no JavaScript at all.
+
+Security model: archived pages carry third-party scripts. They are only ever served by
+``/captures/…`` under a CSP with ``sandbox`` (scripts cannot run even on direct
+navigation) and shown inside ``<iframe sandbox>``; every other response of ours carries
+``default-src 'self'`` with no inline script, and all archived text reaches HTML through
+Jinja autoescape.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from archive.store import Archive
+from luutru.web.service import BadRequest, NotFound, SearchUnavailable
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Our own pages: no inline script or style, nothing from elsewhere.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
+# Archived captures: nothing may load or run; `sandbox` gives the document an opaque
+# origin without scripts even when opened directly, outside our iframe.
+CAPTURE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+
+Launcher = Callable[[Sequence[str]], Any]
+
+
+def _popen(command: Sequence[str]) -> subprocess.Popen[bytes]:
+    # A session of its own: stopping the web server never takes a running crawl down.
+    return subprocess.Popen(
+        list(command),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+@dataclass
+class WebSettings:
+    data: str
+    sites: str | None = None
+    config: str | None = None
+    operator_token: str = ""
+    launcher: Launcher = _popen  # tests swap it for a recorder
+    children: list[Any] = field(default_factory=list)
+
+    def crawl_command(self, site: str) -> list[str]:
+        """What "run now" starts: the same crawl the CLI runs, quiet, manual trigger."""
+        command = [sys.executable, "-m", "luutru", "crawl", site, "--quiet", "--data", self.data]
+        if self.sites:
+            command += ["--sites", self.sites]
+        if self.config:
+            command += ["--config", self.config]
+        return command
+
+    def reap(self) -> None:
+        """Collect finished "run now" children so they do not linger as zombies."""
+        self.children = [c for c in self.children if getattr(c, "poll", lambda: 0)() is None]
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/api"
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status)
+    from luutru.web.pages import render_error
+
+    return render_error(request, status, message)
+
+
+def _docs_response() -> HTMLResponse:
+    """Swagger UI with its one inline script allowed by hash, not by 'unsafe-inline'."""
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="luutru API")
+    html = bytes(page.body).decode()
+    hashes = []
+    for script in re.findall(r"<script>(.*?)</script>", html, flags=re.S):
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        hashes.append(f"'sha256-{digest}'")
+    csp = (
+        "default-src 'self'; script-src https://cdn.jsdelivr.net " + " ".join(hashes) + "; "
+        "style-src https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data: https:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp})
+
+
+def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI:
+    """The app over ``settings.data``; ``archive`` lets a caller share an open one."""
+    from luutru.web import api, pages
+
+    own_archive = archive is None
+    store = archive if archive is not None else Archive.open(settings.data)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if own_archive:
+            store.close()
+
+    app = FastAPI(
+        title="luutru",
+        summary="Versioned archive of Vietnamese government news portals",
+        version="0.1.0",
+        docs_url=None,  # our own /docs below, with a CSP
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.archive = store
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable) -> Response:
+        response = await call_next(request)
+        # Routes that set their own policy (captures, /docs) keep it.
+        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return _error(request, 404, str(exc.args[0]) if exc.args else "not found")
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(request: Request, exc: BadRequest) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(SearchUnavailable)
+    async def unavailable(request: Request, exc: SearchUnavailable) -> Response:
+        return _error(request, 503, f"search is not available: {exc}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response = _error(request, exc.status_code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg')}"
+            for e in exc.errors()
+        )
+        return _error(request, 400, problems or "invalid request")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return _docs_response()
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.include_router(pages.operator_router)
+    return app
+
+
+def serve_command(args: Any) -> int:
+    """`luutru serve`: the web UI and API with uvicorn, in the foreground."""
+    import uvicorn
+
+    from luutru.config import load_config
+
+    config = load_config(args.data, args.config)
+    settings = WebSettings(
+        data=str(args.data),
+        sites=args.sites,
+        config=args.config,
+        operator_token=config.server.operator_token,
+    )
+    if not settings.operator_token:
+        print("luutru serve: read-only (no [server] operator_token configured)", file=sys.stderr)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0

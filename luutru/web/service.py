@@ -1,0 +1,394 @@
+"""What the API and the pages share: reads over one archive, shaped as plain dicts.
+
+No HTTP here: every function takes an :class:`~archive.store.Archive` (or a data
+directory) and returns JSON-ready data or raises :class:`NotFound` / :class:`BadRequest`,
+which app.py turns into 404 / 400 (JSON for the API, a page for the UI).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from archive.diff import diff_versions, to_json
+from archive.store import Archive
+from archive.warc import WarcError, WarcPointer, read_record
+from luutru.operations import LEVELS, _lines
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+SCHEDULER_STORE = "scheduler.sqlite"  # the APScheduler job store luutru/scheduler.py keeps
+BAD_STATUSES = ("unhealthy", "failed", "broken profile")  # as `luutru health`
+RUN_STATUSES = ("running", "succeeded", "failed", "interrupted", "unhealthy")
+
+
+class NotFound(LookupError):
+    """An unknown article, version, run or log: 404."""
+
+
+class BadRequest(ValueError):
+    """A request the archive cannot answer as asked (bad version numbers …): 400."""
+
+
+class SearchUnavailable(RuntimeError):
+    """archive/search.py is missing or broken: 503, the rest of the UI keeps working."""
+
+
+# --------------------------------------------------------------------------- links
+
+
+def quote_id(article_id: str) -> str:
+    """A public id ("site:key") as one path segment."""
+    return quote(article_id, safe=":")
+
+
+def article_path(article_id: str) -> str:
+    return f"/articles/{quote_id(article_id)}"
+
+
+def version_path(article_id: str, number: int) -> str:
+    """The stable citation link of one version: it never changes meaning (append-only)."""
+    return f"{article_path(article_id)}/versions/{number}"
+
+
+def capture_path(article_id: str, number: int) -> str:
+    return f"/captures/{quote_id(article_id)}/{number}"
+
+
+# --------------------------------------------------------------------------- articles
+
+
+def find_article(archive: Archive, ref: str) -> dict[str, Any]:
+    article = archive.find(ref)
+    if article is None:
+        raise NotFound(f"no article {ref!r}")
+    return article
+
+
+def _version_public(article_id: str, version: Mapping[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in version.items() if k not in ("minhash", "id", "article_id")}
+    number = int(version["number"])
+    data["citation"] = version_path(article_id, number)
+    data["capture"] = capture_path(article_id, number) if version.get("warc_file") else None
+    return data
+
+
+def article_payload(archive: Archive, ref: str) -> dict[str, Any]:
+    """The current version with status, aliases, version count and near-duplicates."""
+    article = find_article(archive, ref)
+    internal = article.pop("article_id")
+    article["near_duplicates"] = [
+        {**dup, "link": article_path(dup["id"])} for dup in archive.near_duplicates_of(internal)
+    ]
+    article["citation"] = version_path(article["id"], article["version"])
+    article["capture"] = (
+        capture_path(article["id"], article["version"]) if article.get("warc") else None
+    )
+    return article
+
+
+def versions_payload(archive: Archive, ref: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    article = find_article(archive, ref)
+    versions = archive.versions(article["article_id"])
+    return article, [_version_public(article["id"], v) for v in versions]
+
+
+def version_payload(archive: Archive, ref: str, number: int) -> tuple[dict, dict]:
+    article = find_article(archive, ref)
+    version = archive.version(article["article_id"], number)
+    if version is None:
+        raise NotFound(f"article {article['id']} has no version {number}")
+    return article, _version_public(article["id"], version)
+
+
+def diff_payload(archive: Archive, ref: str, a: int | None, b: int | None) -> dict[str, Any]:
+    """Word-level diff of versions ``a`` → ``b`` (default: the previous → the current)."""
+    article = find_article(archive, ref)
+    current = int(article["version"])
+    b = current if b is None else b
+    a = max(b - 1, 1) if a is None else a
+    found = {}
+    for number in (a, b):
+        if number < 1:
+            raise BadRequest(f"version numbers start at 1, not {number}")
+        version = archive.version(article["article_id"], number)
+        if version is None:
+            raise NotFound(f"article {article['id']} has no version {number}")
+        found[number] = version
+    diffs = diff_versions(found[a], found[b])
+    return {
+        "id": article["id"],
+        "a": a,
+        "b": b,
+        "a_fetched_at": found[a]["fetched_at"],
+        "b_fetched_at": found[b]["fetched_at"],
+        "changed": [d.field for d in diffs if d.changed],
+        "fields": to_json(diffs),
+    }
+
+
+@dataclass
+class Capture:
+    payload: bytes
+    content_type: str
+    target_uri: str | None
+    date: str | None
+
+
+def read_capture(data_dir: str | Path, version: Mapping[str, Any]) -> Capture:
+    """The archived HTTP payload of a version, from its WARC record."""
+    if not version.get("warc_file"):
+        raise NotFound("this version has no WARC record")
+    pointer = WarcPointer(
+        version["warc_file"], int(version["warc_offset"]), int(version["warc_length"])
+    )
+    try:
+        record = read_record(Path(data_dir) / "warc", pointer)
+    except WarcError as exc:
+        raise NotFound(f"WARC record unreadable: {exc}") from exc
+    return Capture(
+        payload=record.payload,
+        content_type=record.header("Content-Type") or "text/html",
+        target_uri=record.target_uri,
+        date=record.date,
+    )
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def runs_payload(
+    archive: Archive, site: str | None = None, status: str | None = None, limit: int = 20
+) -> list[dict[str, Any]]:
+    runs = archive.runs(site, limit=None if status else limit)
+    if status:
+        runs = [r for r in runs if r["status"] == status]
+    return runs[:limit]
+
+
+def get_run(archive: Archive, run_id: int) -> dict[str, Any]:
+    run = archive.run(run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id}")
+    return run
+
+
+def run_log(archive: Archive, run_id: int, level: str = "INFO") -> list[str]:
+    """The run's log lines at ``level`` or above (tracebacks follow their record), as
+    `luutru log` prints them."""
+    run = get_run(archive, run_id)
+    level = level.upper()
+    if level not in LEVELS:
+        raise BadRequest(f"level must be one of {', '.join(LEVELS)}")
+    path = Path(run["log_path"]) if run["log_path"] else None
+    if path is None or not path.is_file():
+        raise NotFound(f"run {run_id} has no log file (it may have been pruned)")
+    return _lines(path, LEVELS.index(level))
+
+
+def items_per_run(run: Mapping[str, Any]) -> int:
+    stats = run.get("stats") or {}
+    return int(stats.get("item_scraped_count") or stats.get("luutru/records") or 0)
+
+
+def run_counts(run: Mapping[str, Any]) -> dict[str, int]:
+    stats = run.get("stats") or {}
+
+    def get(name: str) -> int:
+        return int(stats.get(f"luutru/articles_{name}", 0) or 0)
+
+    return {
+        "new": get("new"),
+        "updated": get("updated"),
+        "unchanged": get("unchanged") + get("not_modified"),
+        "removed": get("removed"),
+        "failed": get("failed"),
+    }
+
+
+# --------------------------------------------------------------------------- sites, health
+
+
+def _load_profiles(sites_dir: str | None) -> tuple[dict, list]:
+    from crawler.profiles import load_profiles
+
+    errors: list = []
+    return load_profiles(sites_dir, errors), errors
+
+
+def health_report(archive: Archive, sites_dir: str | None) -> dict[str, Any]:
+    """Exactly `luutru health --format json` (luutru/operations.py ``cmd_health``), which
+    prints instead of returning; tests/test_api.py compares the two."""
+    profiles, errors = _load_profiles(sites_dir)
+    rows = []
+    for site in sorted(set(profiles) | {r["site"] for r in archive.runs(limit=500)}):
+        last = archive.runs(site, limit=1)
+        run = last[0] if last else None
+        rows.append(
+            {
+                "site": site,
+                "last_run": run["id"] if run else None,
+                "started_at": run["started_at"] if run else None,
+                "status": run["status"] if run else "never run",
+                "reasons": run["reasons"] if run else [],
+                "profile": "ok" if site in profiles else "missing or broken",
+            }
+        )
+    for error in errors:
+        rows.append(
+            {
+                "site": Path(error.path).stem,
+                "status": "broken profile",
+                "reasons": [str(error)],
+                "last_run": None,
+                "started_at": None,
+                "profile": "broken",
+            }
+        )
+    bad = [r for r in rows if r["status"] in BAD_STATUSES]
+    return {"ok": not bad, "sites": rows}
+
+
+def sites_payload(archive: Archive, sites_dir: str | None) -> list[dict[str, Any]]:
+    """Every profile (as `luutru sites --format json`) with its last run."""
+    profiles, _ = _load_profiles(sites_dir)
+    rows = []
+    for p in profiles.values():
+        last = archive.runs(p.id, limit=1)
+        run = last[0] if last else None
+        rows.append(
+            {
+                "id": p.id,
+                "name": p.name,
+                "province": p.province,
+                "department": p.department,
+                "cms": p.cms,
+                "schedule": p.schedule,
+                "start_urls": list(p.start_urls),
+                "verified_offline": p.verified_offline,
+                "last_run": None
+                if run is None
+                else {
+                    "id": run["id"],
+                    "status": run["status"],
+                    "started_at": run["started_at"],
+                    "finished_at": run["finished_at"],
+                    "reasons": run["reasons"],
+                },
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- schedules
+
+
+@dataclass
+class ScheduledJob:
+    id: str
+    next_run_time: str | None  # ISO 8601, Vietnam time; None: paused
+
+
+def scheduled_jobs(data_dir: str | Path) -> list[ScheduledJob] | None:
+    """The scheduler's persistent jobs, or None when there is no job store.
+
+    Read directly (read-only SQLite URI) rather than through APScheduler: building a
+    scheduler object here would mean unpickling job callables in the web process."""
+    path = Path(data_dir) / SCHEDULER_STORE
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = conn.execute(
+                "SELECT id, next_run_time FROM apscheduler_jobs ORDER BY next_run_time, id"
+            ).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    jobs = []
+    for job_id, when in rows:
+        iso = None
+        if when is not None:
+            iso = datetime.fromtimestamp(float(when), UTC).astimezone(VIETNAM).isoformat()
+        jobs.append(ScheduledJob(str(job_id), iso))
+    return jobs
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class SearchParams:
+    """Every filter of ``archive.search.search`` (the API's query parameters)."""
+
+    q: str = ""
+    sites: list[str] = field(default_factory=list)
+    province: str | None = None
+    department: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    author: str | None = None
+    category: str | None = None
+    status: str | None = None
+    exact: bool = False
+    all_versions: bool = False
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+
+
+def _search_module() -> Any:
+    try:
+        from archive import search as module
+    except ImportError as exc:  # the search index ships separately; keep the UI up
+        raise SearchUnavailable(str(exc)) from exc
+    return module
+
+
+def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
+    """Call ``archive.search.search``; its SearchSyntaxError (a ValueError) and any other
+    ValueError about the arguments become :class:`BadRequest` with its message."""
+    module = _search_module()
+    try:
+        result = module.search(
+            archive,
+            params.q,
+            sites=params.sites or None,
+            province=params.province or None,
+            department=params.department or None,
+            date_from=params.date_from or None,
+            date_to=params.date_to or None,
+            author=params.author or None,
+            category=params.category or None,
+            status=params.status or None,
+            exact=params.exact,
+            all_versions=params.all_versions,
+            sort=params.sort,
+            limit=params.limit,
+            offset=params.offset,
+        )
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from exc
+    hits = []
+    for hit in result.hits:
+        data = hit.as_dict() if hasattr(hit, "as_dict") else asdict(hit)
+        data.pop("article_id", None)  # internal row number, not part of the public contract
+        # An old version's hit cites that version; a current one the article page.
+        old = params.all_versions and data.get("version")
+        data["link"] = (
+            version_path(data["id"], data["version"]) if old else article_path(data["id"])
+        )
+        hits.append(data)
+    return {
+        "total": int(result.total),
+        "limit": params.limit,
+        "offset": params.offset,
+        "hits": hits,
+    }

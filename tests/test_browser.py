@@ -1,0 +1,367 @@
+"""End to end in a real browser: `luutru serve` driven by Playwright with Debian's Chromium.
+
+The archive is built as in test_api.py (the demo portal crawled at epoch 0, then at epoch
+1 with --full, so some articles have two versions) plus the hostile article of
+test_web_pages.py, with payloads that set ``window.__xss`` if they ever run. The server
+is the real CLI (``python -m luutru serve``) on a free port of 127.0.0.1.
+
+The browser is the system Chromium (/usr/bin/chromium; `apt-get install chromium`), never
+one downloaded by Playwright. Outside CI a missing browser (or Playwright) skips this
+module with the reason; in CI (``CI=true``) it fails instead. Screenshots of every step go
+to tests/artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from archive.store import Archive
+from archive.warc import WarcSeries
+from crawler.items import ArticleRecord, WarcRef
+from demo_portal import DemoPortal
+
+pytestmark = pytest.mark.slow
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM = os.environ.get("LUUTRU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",  # the machine runs as root
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    # Without these Chromium phones home, and its connections are refused by the dozen.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+MIN_PNG_BYTES = 5_000  # a blank full-page PNG is far smaller than a rendered page
+
+if not Path(CHROMIUM).exists():
+    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if IN_CI:
+        pytest.fail(f"CI=true but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+try:
+    from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+    from playwright.sync_api import Error as PlaywrightError
+except ImportError:  # pragma: no cover - the [test] extra installs it
+    if IN_CI:
+        pytest.fail("CI=true but the playwright package is missing", pytrace=False)
+    pytest.skip(
+        "the playwright package is missing (pip install -e '.[test]')", allow_module_level=True
+    )
+
+EVIL_TITLE = "Tin bảo hiểm <script>window.__xss=1</script>"
+EVIL_BODY = (
+    'Bảo hiểm xã hội <img src=x onerror="window.__xss=2"> tỉnh.\n\n'
+    "<script>window.__xss=1;alert('body')</script>"
+)
+EVIL_PAGE = (
+    b"<!DOCTYPE html><html><head><title>x</title>"
+    b"<script>window.__xss=3;try{parent.__xss=3}catch(e){};alert('capture')</script></head>"
+    b"<body><p>B\xe1\xba\xa3o hi\xe1\xbb\x83m x\xc3\xa3 h\xe1\xbb\x99i</p>"
+    b'<img src=x onerror="window.__xss=4;parent.__xss=4"></body></html>'
+)
+
+
+def _crawl(base_url: str, data: Path, *extra: str) -> None:
+    # A subprocess: the Twisted reactor cannot start twice in one test process.
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "luutru",
+            "crawl",
+            "demo-liferay",
+            "demo-aspnet",
+            "--base-url",
+            base_url,
+            "--data",
+            str(data),
+            "--quiet",
+            "-s",
+            "LOG_LEVEL=INFO",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUTF8": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _plant_evil_article(data: Path) -> str:
+    """As in test_web_pages.py: hostile fields and a hostile archived page (WARC)."""
+    with WarcSeries(data / "warc" / "evil", "luutru-evil-run000999") as series:
+        url = "http://127.0.0.1:9/evil?id=1"
+        pointer, record_id, digest = series.write_response(
+            url, 200, "OK", [("Content-Type", "text/html; charset=utf-8")], EVIL_PAGE
+        )
+    record = ArticleRecord(
+        site="demo-aspnet",
+        article_key="evil1",
+        url=url,
+        fetched_url=url,
+        title=EVIL_TITLE,
+        body=EVIL_BODY,
+        body_html="<p>" + EVIL_BODY + "</p>",
+        date="2024-05-01",
+        author='<b onmouseover="window.__xss=5">Nguyễn Văn A</b>',
+        category="Tin <i>hoạt động</i>",
+        fetched_at="2024-05-02T08:00:00+07:00",
+        raw_html=EVIL_PAGE,
+        warc=WarcRef(f"evil/{pointer.file}", pointer.offset, pointer.length, digest, record_id),
+    )
+    with Archive.open(data) as archive:
+        assert archive.record(record, None) == "new"
+    return "demo-aspnet:evil1"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    data = tmp_path_factory.mktemp("browser-archive")
+    with DemoPortal(articles=48, port=0) as portal:
+        _crawl(portal.base_url, data)
+        portal.epoch = 1
+        _crawl(portal.base_url, data, "--full")
+    evil = _plant_evil_article(data)
+    with Archive.open(data) as archive:
+        articles = list(archive.articles())
+    multi = [a["id"] for a in articles if a["version_count"] >= 2]
+    assert multi, "the epoch-1 crawl edited no article"
+    return {"data": data, "evil": evil, "multi": multi}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+@pytest.fixture(scope="module")
+def server(world: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`luutru serve` on a free port; yields its base URL once it answers."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "luutru",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--data",
+                str(world["data"]),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONUTF8": "1"},
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"luutru serve exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/runs", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"luutru serve did not answer in 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    try:
+        yield pg
+    finally:
+        context.close()
+
+
+def _shot(page: Page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > MIN_PNG_BYTES, f"{path} is only {path.stat().st_size} bytes"
+    return path
+
+
+def test_search_article_diff_and_run_log(page: Page, server: str, world: dict[str, Any]) -> None:
+    # Search without diacritics; the highlights carry them.
+    page.goto(f"{server}/search")
+    _shot(page, "01-search-empty")
+    page.fill("#q", "lao dong")
+    with page.expect_navigation():
+        page.click("#search-submit")
+    assert "q=lao+dong" in page.url
+    hits = page.locator("#results li.hit")
+    assert hits.count() > 0
+    marks = [m.lower() for m in page.locator("#results .hit mark").all_inner_texts()]
+    assert any("lao động" in m or m in ("lao", "động") for m in marks), marks
+    hit_text = page.locator("#results").inner_text().lower()
+    assert "lao động" in hit_text
+    _shot(page, "02-search-results")
+
+    # Open an edited article from the results if one is listed there, otherwise directly.
+    on_page = page.locator("#results li.hit").evaluate_all("els => els.map(e => e.dataset.id)")
+    edited = [i for i in on_page if i in world["multi"]]
+    if edited:
+        article_id = edited[0]
+        with page.expect_navigation():
+            page.click(f'#results li.hit[data-id="{article_id}"] h2 a')
+    else:
+        with page.expect_navigation():
+            page.locator("#results .hit a").first.click()
+        assert page.locator("#article").count() == 1
+        article_id = world["multi"][0]
+        page.goto(f"{server}/articles/{quote(article_id)}")
+    how = "clicked in the results" if edited else "first hit clicked, then opened directly"
+    print(f"\n[browser] edited article {article_id}: {how}")
+    assert page.locator("#article").get_attribute("data-id") == article_id
+    api = _get_json(f"{server}/api/articles/{quote(article_id)}/versions")
+    assert api["version_count"] >= 2
+    assert page.locator("#versions li.version").count() == api["version_count"]
+    _shot(page, "03-article")
+
+    # Compare versions 1 → 2 with the page's own controls.
+    page.select_option("#diff-a", "1")
+    page.select_option("#diff-b", "2")
+    with page.expect_navigation():
+        page.click("#diff-form button[type=submit]")
+    assert "a=1" in page.url and "b=2" in page.url
+    assert page.locator("#diff .diff-head").inner_text().count("2") >= 1
+    changes = page.locator("#diff del, #diff ins")
+    assert changes.count() > 0
+    assert "".join(changes.all_inner_texts()).strip()
+    _shot(page, "04-diff-1-2")
+
+    # The runs dashboard, then one run's log.
+    page.goto(f"{server}/runs")
+    assert page.locator("#sites tr.site").count() >= 2
+    _shot(page, "05-runs")
+    with page.expect_navigation():
+        page.locator("tr.run a").first.click()
+    log = page.locator("#run-log")
+    assert log.evaluate("e => e.tagName") == "PRE"
+    assert log.inner_text().strip()
+    _shot(page, "06-run-log")
+
+
+def test_archived_scripts_never_run(page: Page, server: str, world: dict[str, Any]) -> None:
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text))
+    evil = world["evil"]
+
+    page.goto(f"{server}/articles/{quote(evil)}")
+    title = page.locator("#title")
+    assert title.inner_text() == EVIL_TITLE  # shown as text, not parsed
+    assert page.locator("#body").inner_text().count('onerror="window.__xss=2"') == 1
+    assert page.locator("#article script, #article img").count() == 0
+
+    frame_el = page.locator("#capture-frame")
+    frame_el.scroll_into_view_if_needed()  # loading="lazy"
+    sandbox = frame_el.get_attribute("sandbox")
+    assert sandbox is not None and "allow-scripts" not in sandbox, sandbox
+    assert frame_el.evaluate("e => [...e.sandbox]") == []  # no token at all
+    frame = frame_el.element_handle().content_frame()
+    assert frame is not None
+    frame.wait_for_load_state("load")
+    assert "Bảo hiểm" in frame.locator("body").inner_text()  # the capture did render
+
+    # Inside the sandboxed frame: either DevTools can still evaluate (then nothing ran),
+    # or evaluation itself is refused; both are fine, which one happened is reported.
+    inside: str | None = None
+    try:
+        inside = frame.evaluate("() => typeof window.__xss")
+        frame_result = f"frame.evaluate ran: typeof window.__xss == {inside!r}"
+    except PlaywrightError as exc:  # the frame's execution context refused
+        frame_result = f"frame.evaluate blocked: {str(exc).splitlines()[0][:200]}"
+    print(f"\n[browser] capture frame: {frame_result}")
+    assert inside in (None, "undefined"), frame_result
+
+    page.wait_for_timeout(500)  # give any stray onerror/alert a chance to fire
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    _shot(page, "07-xss-article")
+
+    page.goto(f"{server}/search?q={quote('bảo hiểm')}")
+    hit = page.locator(f'#results li.hit[data-id="{evil}"]')
+    assert hit.count() == 1
+    assert "<script>window.__xss=1</script>" in hit.locator("h2").inner_text()
+    assert page.locator("#results script, #results img").count() == 0
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    _shot(page, "08-xss-search")
+
+    # The capture opened directly: its own CSP sandbox keeps the scripts dead.
+    page.goto(f"{server}/captures/{quote(evil)}/1")
+    page.wait_for_timeout(300)
+    assert "Bảo hiểm" in page.locator("body").inner_text()
+    direct: str | None = None
+    try:
+        direct = page.evaluate("() => typeof window.__xss")
+    except PlaywrightError as exc:
+        print(f"[browser] direct capture: evaluate blocked: {str(exc).splitlines()[0][:200]}")
+    else:
+        print(f"[browser] direct capture: typeof window.__xss == {direct!r}")
+    assert direct in (None, "undefined"), direct
+    assert dialogs == [], dialogs
+    _shot(page, "09-xss-capture-direct")

@@ -1,0 +1,51 @@
+"""archive/fold.py: Vietnamese folding for search, length-preserving on NFC text."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from archive.fold import exact_key, fold, nfc, tokens
+
+SAMPLES = [
+    "Sở Lao động - Thương binh và Xã hội",
+    "ĐẢNG ỦY KHỐI CƠ QUAN, Đảng ủy xã Ưng Hòe",
+    "Quyết định số 123/QĐ-UBND ngày 05/6/2025 — “trích yếu” İstanbul ß ﬁ 😀",
+    "q\u0301 combining mark with no precomposed form",
+]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_length_preserving_on_nfc(text: str, form: str) -> None:
+    source = unicodedata.normalize(form, text)
+    assert len(fold(source)) == len(nfc(source))
+    assert len(exact_key(source)) == len(nfc(source))
+
+
+def test_offsets_map_onto_the_original() -> None:
+    original = nfc("Hội nghị Đảng ủy về LAO ĐỘNG, thương binh")
+    folded = fold(original)
+    start = folded.index("lao dong")
+    assert original[start : start + len("lao dong")] == "LAO ĐỘNG"
+    start = folded.index("dang uy")
+    assert original[start : start + 7] == "Đảng ủy"
+
+
+def test_fold_values() -> None:
+    assert fold("Lao động") == "lao dong"
+    assert fold("Đảng ủy") == "dang uy"
+    assert fold(unicodedata.normalize("NFD", "Đảng ủy")) == "dang uy"
+    assert fold("Ưng Hòe Ơn Ấp") == "ung hoe on ap"
+    assert fold(None) == "" and fold("") == ""
+
+
+def test_exact_key_keeps_diacritics() -> None:
+    assert exact_key("Lao ĐỘNG") == "lao động"
+    assert exact_key(unicodedata.normalize("NFD", "Lão")) == "lão"
+    assert exact_key("lao động") != exact_key("lão động")
+
+
+def test_tokens_like_fts5() -> None:
+    assert tokens(fold("covid-19, a_b (Đà Nẵng)")) == ["covid", "19", "a", "b", "da", "nang"]
