@@ -214,10 +214,16 @@ class WarcSeries:
         # One write() of the whole gzip member: a kill can cut it short but never interleave
         # or leave a half-built record in a Python buffer. FileIO may (rarely) write less.
         view = memoryview(data)
-        while view:
-            n = self._fh.write(view)
-            view = view[n or 0 :]
-        self._fh.flush()
+        try:
+            while view:
+                n = self._fh.write(view)
+                view = view[n or 0 :]
+            self._fh.flush()
+        except OSError:
+            # Disk full (or any write error) half-way: cut the partial member off so the
+            # file still ends on a whole record; truncating needs no free space.
+            self._fh.truncate(offset)
+            raise
         self._size += len(data)
         self._records_in_file += 1
         return WarcPointer(self._name, offset, len(data))

@@ -43,8 +43,16 @@ class WarcCaptureMiddleware:
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
         session = self.session
-        if session is None or not session.is_open:
+        if session is None or not session.is_open or session.stopping:
             return response
+        try:
+            self._capture(session, request, response)
+        except OSError as exc:
+            if not session.stop_for(exc):
+                raise
+        return response
+
+    def _capture(self, session: CrawlSession, request: Request, response: Response) -> None:
         from archive.warc import payload_digest
 
         now = datetime.now(UTC)
@@ -92,4 +100,3 @@ class WarcCaptureMiddleware:
             payload_digest=digest,
             record_id=record_id,
         )
-        return response

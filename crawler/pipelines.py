@@ -82,6 +82,16 @@ class ArchivePipeline:
         session = self.session
         if session is None or not session.is_open:
             return item
+        if session.stopping:
+            raise DropItem("not archived: the crawl is stopping (disk full)")
+        try:
+            return self._archive(session, item)
+        except Exception as exc:
+            if session.stop_for(exc):
+                raise DropItem(f"not archived: {exc}") from exc
+            raise
+
+    def _archive(self, session: CrawlSession, item: Any) -> Any:
         archive = session.archive
         if isinstance(item, ArticleRecord):
             # Field coverage per run: the health check compares it with recent runs.
@@ -113,11 +123,15 @@ class ArchivePipeline:
     def close_spider(self, spider: Any = None) -> None:
         session = self.session
         spider = self.crawler.spider
-        if session is None or not session.is_open:
+        if session is None or not session.is_open or session.stopping:
             return
-        archived = session.archive.known_keys(spider.site_id)
-        for key, urls in getattr(spider, "aliases", {}).items():
-            if key not in archived:
-                continue  # variants of a page that was gone or not an article
-            for url in urls:
-                session.archive.add_alias(spider.site_id, key, url)
+        try:
+            archived = session.archive.known_keys(spider.site_id)
+            for key, urls in getattr(spider, "aliases", {}).items():
+                if key not in archived:
+                    continue  # variants of a page that was gone or not an article
+                for url in urls:
+                    session.archive.add_alias(spider.site_id, key, url)
+        except Exception as exc:
+            if not session.stop_for(exc):
+                raise

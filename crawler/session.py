@@ -7,6 +7,7 @@ write) and the archive pipeline (where to store), so each opens nothing of its o
 
 from __future__ import annotations
 
+import errno
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +35,7 @@ class CrawlSession:
         self.warc: Any = None
         self.site = ""
         self.canary_due = False
+        self.stopping = False
         self.health: Any = None  # the profile's HealthRules, set by the spider
 
     @classmethod
@@ -98,6 +100,21 @@ class CrawlSession:
             "run %s of %s: %s walk, %d keys known", self.run_id, site, self.mode, len(self.state)
         )
 
+    def stop_for(self, exc: BaseException) -> bool:
+        """A write failed. If the disk is full, stop the crawl cleanly (reason "disk_full")
+        instead of failing item after item; returns whether it was that."""
+        text = str(exc).lower()
+        full = getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in text
+        if not full:
+            return False
+        if not self.stopping:
+            self.stopping = True
+            log.error("disk full while archiving %s (%s): stopping the crawl", self.site, exc)
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
+        return True
+
     def _canary_due(self, site: str, hours: float) -> bool:
         from datetime import timedelta
 
@@ -133,7 +150,11 @@ class CrawlSession:
                     for line in reasons:
                         log.warning("unhealthy run %s of %s: %s", self.run_id, self.site, line)
         finally:
-            self.archive.finish_run(self.run_id, status, stats, reasons)
+            try:
+                self.archive.finish_run(self.run_id, status, stats, reasons)
+            except Exception as exc:  # a full disk can refuse even this write
+                log.error("run %s could not be closed (%s); the next crawl marks it "
+                          "interrupted", self.run_id, exc)  # fmt: skip
             self.archive.close()
             self.archive = None
 

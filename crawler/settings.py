@@ -45,6 +45,8 @@ DEPTH_LIMIT = 0  # default 0; traps are bounded by URL rules in the spider, not 
 # A fingerprint file in JOBDIR would outlive a killed run and hide the articles that were
 # in flight when it died; without it, the resumed (full) walk finds them again.
 DUPEFILTER_CLASS = "scrapy.dupefilters.BaseDupeFilter"  # default RFPDupeFilter
+# Scrapy's scheduler, except that a disk queue that fails (disk full) falls back to memory.
+SCHEDULER = "crawler.scheduler.DiskSafeScheduler"  # default scrapy.core.scheduler.Scheduler
 COOKIES_ENABLED = True  # default True: ASP.NET postbacks need the session cookie
 TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port during a crawl
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy ≥ 2.19): same reason

@@ -6,6 +6,7 @@ its own spider and crawler plus the process-wide ones (start-up, reactor)."""
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,11 +36,24 @@ class _SiteFilter(logging.Filter):
         return site is None or site == self.site
 
 
+class _RunLogHandler(logging.FileHandler):
+    """A run's log file. If it cannot be written (a full disk) it says so once on stderr
+    and goes quiet, instead of a traceback per log line."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            self.failed = True
+            exc = sys.exc_info()[1]
+            sys.stderr.write(f"luutru: cannot write the run log {self.baseFilename}: {exc}\n")
+
+
 def attach(paths: dict[str, Path], level: int = logging.INFO) -> list[logging.Handler]:
     """File handlers on the root logger, one per site; returns them for ``detach``."""
     handlers: list[logging.Handler] = []
     for site, path in paths.items():
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = _RunLogHandler(path, encoding="utf-8")
         handler.setLevel(level)
         handler.setFormatter(logging.Formatter(FORMAT))
         handler.addFilter(_SiteFilter(site, set(paths)))
@@ -53,7 +67,10 @@ def attach(paths: dict[str, Path], level: int = logging.INFO) -> list[logging.Ha
 def detach(handlers: list[logging.Handler]) -> None:
     for handler in handlers:
         logging.getLogger().removeHandler(handler)
-        handler.close()
+        try:
+            handler.close()
+        except OSError:
+            pass  # the disk is full: already reported once by the handler
 
 
 def prune(data_dir: str | Path, site: str, keep: int) -> int:

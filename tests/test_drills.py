@@ -31,7 +31,7 @@ from demo_portal.content import ASP, LF
 pytestmark = pytest.mark.slow
 ARTICLES = 40
 ENV = {**os.environ, "PYTHONUTF8": "1"}
-# cp1258 has its own drill (it archives mojibake: see the xfail tests below).
+# cp1258 has its own drill (a wrong charset header over windows-1258 bytes).
 ROBUST_MODES = [m for m in misbehave.ARTICLE_MODES if m != "cp1258"]
 # What the run's log file says about each mode (scrapy's or the spider's words).
 LOG_LINE = {
@@ -158,19 +158,7 @@ def test_runs_are_recorded_and_requests_bounded(drill: dict[str, Any], which: st
         assert int(run["stats"].get("downloader/request_count", 0)) <= bound
 
 
-TRUNCATED_LOG_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG crawler/spiders/portal.py article_failed: Scrapy warns 'Got data loss' only once "
-    "per crawl, and the spider's own line for a truncated article has an empty reason "
-    "(failure.getErrorMessage() of ResponseFailed is ''), so the second truncated article's "
-    "log lines never say what went wrong",
-)
-
-
-@pytest.mark.parametrize(
-    "mode", [pytest.param(m, marks=TRUNCATED_LOG_BUG) if m == "truncated" else m
-             for m in ROBUST_MODES],
-)  # fmt: skip
+@pytest.mark.parametrize("mode", ROBUST_MODES)
 def test_log_names_the_problem(drill: dict[str, Any], mode: str) -> None:
     runs = {r["site"]: r for r in snapshot(drill["fresh"])["runs"]}
     for site, key in affected_ids(drill["portal"], mode):
@@ -251,13 +239,6 @@ def test_cp1258_page_is_served_as_real_portals_do(cp1258: dict[str, Any]) -> Non
         assert result.returncode == 0, result.stderr[-3000:]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG crawler/spiders/portal.py parse_article: extract_article(..., response.encoding) "
-    "trusts the HTTP header charset=utf-8 over the page's <meta charset=windows-1258> even "
-    "when the body is not valid UTF-8, so Vietnamese text is archived as U+FFFD mojibake "
-    "with no warning",
-)
 def test_cp1258_text_is_decoded_despite_the_wrong_header(cp1258: dict[str, Any]) -> None:
     archived = snapshot(cp1258["fresh"])["articles"]
     for key in affected_ids(cp1258["portal"], "cp1258"):
@@ -265,11 +246,6 @@ def test_cp1258_text_is_decoded_despite_the_wrong_header(cp1258: dict[str, Any])
         assert "\ufffd" not in archived[key]["body"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (same cause as the cp1258 decoding bug): a --full re-crawl of a known "
-    "article served as windows-1258 with a utf-8 header stores a new, mojibake version",
-)
 def test_cp1258_crawl_on_top_touches_nothing_archived(cp1258: dict[str, Any]) -> None:
     after = snapshot(cp1258["on_top"])
     assert after["versions"] == cp1258["clean"]["versions"]
@@ -315,12 +291,6 @@ def test_endless_listing_is_bounded_by_max_pages(endless: dict[str, Any]) -> Non
     assert verify(endless["data"]).returncode == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG crawler/spiders/portal.py _listing_budget_spent: hitting [listing] max_pages "
-    "only bumps the stat luutru/listing_budget_spent; nothing is logged and the run is "
-    "'succeeded', so a runaway pager is invisible in the run's log",
-)
 def test_endless_listing_log_says_the_listing_budget_was_spent(endless: dict[str, Any]) -> None:
     for run in endless["snapshot"]["runs"]:
         assert re.search(r"(?i)max_pages|listing budget|too many listing", log_text(run))
@@ -329,12 +299,6 @@ def test_endless_listing_log_says_the_listing_budget_was_spent(endless: dict[str
 # ------------------------------------------------------------------ log wording
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG crawler/spiders/portal.py article_failed logs failure.getErrorMessage(), which "
-    "is empty for ResponseFailed (data loss) and CancelledError (size limit): the spider's "
-    "own line reads 'article URL failed: ' with no reason",
-)
 def test_spider_failure_line_gives_a_reason(drill: dict[str, Any]) -> None:
     runs = snapshot(drill["fresh"])["runs"]
     empty = [
@@ -427,13 +391,6 @@ def test_disk_full_is_really_hit(disk_full: dict[str, Any]) -> None:
     assert re.search(r"No space left on device|database or disk is full", text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG luutru/crawling.py run_crawls puts Scrapy's JOBDIR (disk request queue) in the "
-    "data directory: on ENOSPC queuelib's pop raises OSError in the engine's scheduled "
-    "callback, forever; the crawl never ends and logs a traceback loop (hundreds in seconds) "
-    "instead of failing with a non-zero exit",
-)
 def test_disk_full_crawl_fails_cleanly(disk_full: dict[str, Any]) -> None:
     assert disk_full["ended"], f"crawl still running after {DISK_FULL_WAIT} s (killed)"
     assert disk_full["returncode"] not in (0, None)
@@ -450,12 +407,6 @@ def test_disk_full_leaves_no_partial_version(disk_full: dict[str, Any]) -> None:
         assert archive.counts()["versions"] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG archive/warc.py: a WARC record write that hits ENOSPC half-way leaves a "
-    "truncated gzip member at the end of the run's WARC file (never truncated back), so "
-    "`luutru verify` of the archive moved to a big disk exits 1 ('truncated gzip member')",
-)
 def test_disk_full_archive_moved_to_a_big_disk_verifies(disk_full: dict[str, Any]) -> None:
     checked = verify(disk_full["moved"])
     assert checked.returncode == 0, checked.stdout[-3000:]

@@ -103,6 +103,8 @@ def _looks_like_byline(value: str) -> bool:
     if not value or any(ch.isdigit() for ch in value):
         return False
     words = value.split()
+    if len(words) == 1 and sum(ch.isalpha() for ch in value) < 2:
+        return False  # "Tin: A" — an initial is not a byline ("PV" is handled apart)
     if value[-1] in "!?;:…" or len(words) > _MAX_BYLINE_WORDS:
         return False
     if value.endswith(".") and any(w[0].islower() for w in words if w[0].isalpha()):

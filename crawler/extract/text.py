@@ -18,12 +18,21 @@ _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
 
+_MAX_UNESCAPE = 8  # escaping depth seen in the wild is 2–3; the bound only stops a loop
+
+
 def _unescape(s: str) -> str:
-    # Entities may be double-escaped ("&amp;#7897;"); unescape until stable (bounded).
-    for _ in range(3):
+    # Invisible characters first: "&\u200bamp;" is an entity once they are gone. Then
+    # entities, double-escaped ones too ("&amp;#7897;"), until stable: the result must be
+    # a fixed point, or normalising twice would change text a second time.
+    s = _INVISIBLE.sub("", s)
+    for _ in range(_MAX_UNESCAPE):
         if not _ENTITY.search(s):
             break
-        s = html.unescape(s)
+        decoded = _INVISIBLE.sub("", html.unescape(s))
+        if decoded == s:
+            break
+        s = decoded
     return s
 
 
@@ -31,9 +40,7 @@ def normalize_text(s: str | None) -> str:
     """One line of clean NFC text: entities decoded, all whitespace collapsed to one space."""
     if not s:
         return ""
-    s = _unescape(str(s))
-    s = _INVISIBLE.sub("", s)
-    s = unicodedata.normalize("NFC", s)
+    s = unicodedata.normalize("NFC", _unescape(str(s)))
     # str.split() with no argument splits on every Unicode whitespace (nbsp included).
     return " ".join(s.split())
 

@@ -219,6 +219,12 @@ class PortalSpider(scrapy.Spider):
     def _listing_budget_spent(self) -> bool:
         queued = len(self.seen_listings) + len(self.seen_postbacks)
         if queued >= self.profile.listing.max_pages:
+            if self.listing_walk_complete:
+                self.logger.warning(
+                    "listing budget spent: %d listing pages (listing.max_pages); the rest of "
+                    "the pager is not followed — an endless pager, or raise max_pages",
+                    self.profile.listing.max_pages,
+                )
             self.listing_walk_complete = False
             self.crawler.stats.inc_value("luutru/listing_budget_spent")
             return True
@@ -332,7 +338,7 @@ class PortalSpider(scrapy.Spider):
             else:
                 yield DeadLink(self.site_id, key, response.url, "soft_404", fetched_at)
             return
-        extracted = extract_article(response.body, response.url, rules, response.encoding)
+        extracted = extract_article(response.body, response.url, rules, _encoding(response))
         declared = response.css('link[rel="canonical"]::attr(href)').get()
         canonical = canonical_url(self.profile, response.url, declared)
         aliases = {response.url, response.request.url} - {canonical}
@@ -368,7 +374,9 @@ class PortalSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[Request]:
         self.crawler.stats.inc_value("luutru/articles_failed")
         request = failure.request  # type: ignore[attr-defined]
-        self.logger.error("article %s failed: %s", request.url, failure.getErrorMessage())
+        # Some failures (data loss, size limit) carry no message: name the error itself.
+        reason = failure.getErrorMessage() or repr(failure.value)
+        self.logger.error("article %s failed: %s: %s", request.url, failure.type.__name__, reason)
         yield from self._check_done(ok=False)
 
     # -- the end of the walk: revisits --------------------------------------------------
@@ -424,6 +432,23 @@ class PortalSpider(scrapy.Spider):
             values = [own] if own else node.css("a::attr(href)").getall()
             hrefs.extend(v.strip() for v in values if v and v.strip())
         return hrefs
+
+
+def _encoding(response: TextResponse) -> str:
+    """The page's real encoding. The HTTP header normally wins (as in browsers), but a
+    header that says UTF-8 over bytes that are not UTF-8 is a misconfigured server — seen
+    on portals serving windows-1258 — and then the page's own <meta charset> is used."""
+    declared = response.encoding
+    if declared.lower().replace("-", "") in ("utf8",):
+        try:
+            response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            from w3lib.encoding import html_body_declared_encoding
+
+            meta = html_body_declared_encoding(response.body)
+            if meta and meta.lower().replace("-", "") != "utf8":
+                return meta
+    return declared
 
 
 def _header(response: Response, name: bytes) -> str | None:
