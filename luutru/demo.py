@@ -43,6 +43,22 @@ def run_demo(
         first = sample["body"].split("\n\n")[:2]
         for para in first:
             print(textwrap.indent(textwrap.fill(para, 96), "  | "))
+    print_example_search(data_dir)
     print(f"\nnext: luutru export --data {data_dir} --format jsonl -o articles.jsonl")
+    print(f"      luutru serve --data {data_dir}   (then open http://127.0.0.1:8080/)")
     ok = all(s.stats.get("finish_reason") == "finished" for s in summaries)
     return 0 if ok and sample else 1
+
+
+def print_example_search(data_dir: str | Path, query: str = "lao dong") -> None:
+    """Search without diacritics, as a researcher would type it."""
+    from archive.search import search
+    from archive.store import Archive
+
+    with Archive.open(data_dir) as archive:
+        result = search(archive, query, limit=3)
+    print(f'\nsearch "{query}" (no diacritics): {result.total} articles, e.g.')
+    for hit in result.hits:
+        print(f"  {hit.id}  {hit.date}  {hit.title}")
+        print(f"    {hit.snippet}")
+    print(f'  (luutru search "{query}" --data {data_dir})')
