@@ -5,6 +5,7 @@ its own spider and crawler plus the process-wide ones (start-up, reactor)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from datetime import UTC, datetime
@@ -67,10 +68,8 @@ def attach(paths: dict[str, Path], level: int = logging.INFO) -> list[logging.Ha
 def detach(handlers: list[logging.Handler]) -> None:
     for handler in handlers:
         logging.getLogger().removeHandler(handler)
-        try:
+        with contextlib.suppress(OSError):  # a full disk: already reported by the handler
             handler.close()
-        except OSError:
-            pass  # the disk is full: already reported once by the handler
 
 
 def prune(data_dir: str | Path, site: str, keep: int) -> int:

@@ -291,6 +291,7 @@ def test_prefixed_single_letter_is_not_an_author() -> None:
 
 # ------------------------------------------------------------------ normalize_text
 
+
 # Once found by this fuzzing: invisible characters were removed after entities were
 # decoded, and decoding stopped after 3 rounds, so these changed on a second pass.
 @pytest.mark.parametrize("text", ["&\u200bamp;", "&amp;amp;amp;amp;"])
