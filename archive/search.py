@@ -55,6 +55,7 @@ _WEIGHTS = "10.0, 4.0, 1.0"  # bm25 column weights: title, summary, body
 SORTS = ("relevance", "date")
 STATUSES = ("live", "removed")
 SNIPPET_WORDS = 30
+COUNT_CAP = 1000  # matches are counted up to this; beyond, the total is a lower bound
 _BATCH = 2000  # versions per chunk when rebuilding
 _SPACES = re.compile(r"\s+")
 
@@ -402,8 +403,9 @@ class Hit:
 
 @dataclass
 class SearchResult:
-    total: int
+    total: int  # matches; with total_is_lower_bound, "at least" (counting stops there)
     hits: list[Hit]
+    total_is_lower_bound: bool = False  # more than COUNT_CAP matched: show "1000+"
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -582,26 +584,124 @@ def search(
         if status:
             joins += " JOIN articles a ON a.id = d.article_id"
         condition = " AND ".join(where)
-        order = (
-            "score DESC, d.id DESC"
-            if sort == "relevance"
-            else "d.date IS NULL, d.date DESC, score DESC, d.id DESC"
-        )
+        # filters beyond the match and is_current: the fast relevance path checks neither
+        filtered = len(where) > (1 if all_versions else 2)
+        plan = _Plan(conn, fts, joins, condition, params, where[1:], bool(status))
         try:
             total = conn.exec_driver_sql(
-                f"SELECT count(*) {joins} WHERE {condition}", params
+                f"SELECT count(*) FROM (SELECT 1 {joins} WHERE {condition} LIMIT :cap)",
+                {**params, "cap": COUNT_CAP + 1},
             ).scalar()
-            page = conn.exec_driver_sql(
-                f"SELECT d.version_id, -bm25({fts}, {_WEIGHTS}) AS score {joins} "
-                f"WHERE {condition} ORDER BY {order} LIMIT :limit OFFSET :offset",
-                {**params, "limit": limit, "offset": offset},
-            ).all()
+            total = int(total or 0)
+            if limit == 0 or (offset >= total and total <= COUNT_CAP):
+                page: list = []
+            elif sort == "date":
+                page = plan.by_date(offset, limit, dense=total > COUNT_CAP)
+            elif not filtered:
+                page = plan.by_rank_unfiltered(offset, limit, all_versions)
+            else:
+                page = plan.by_rank(offset, limit)
         except Exception as exc:  # an FTS5 complaint would be our bug, still no traceback
             if "fts5" in str(exc).lower():
                 raise SearchSyntaxError(f"the search engine refused this query: {exc}") from exc
             raise
         hits = _hits(conn, page, tree, exact)
-    return SearchResult(int(total or 0), hits)
+    if total > COUNT_CAP:
+        return SearchResult(max(COUNT_CAP, offset + len(page)), hits, total_is_lower_bound=True)
+    return SearchResult(total, hits)
+
+
+class _Plan:
+    """The ways to fetch one page of (version_id, score) rows for ``search``, all giving
+    exactly what ``ORDER BY <sort> LIMIT/OFFSET`` over every match would."""
+
+    def __init__(self, conn, fts, joins, condition, params, doc_where, status) -> None:
+        self.conn, self.fts, self.joins = conn, fts, joins
+        self.condition, self.params = condition, params
+        self.doc_where = doc_where  # conditions on d (and a), without the MATCH
+        self.status = status
+        self.score = f"-bm25({fts}, {_WEIGHTS})"
+
+    def sql(self, text: str, **extra: Any) -> list:
+        return self.conn.exec_driver_sql(text, {**self.params, **extra}).all()
+
+    def by_rank(self, offset: int, limit: int) -> list:
+        """Every match passing the filters is scored (bm25 only runs on rows passing the
+        WHERE clause, so selective filters keep this cheap)."""
+        return self.sql(
+            f"SELECT d.version_id, {self.score} AS score {self.joins} WHERE {self.condition} "
+            "ORDER BY score DESC, d.id DESC LIMIT :limit OFFSET :offset",
+            limit=limit, offset=offset,
+        )  # fmt: skip
+
+    def by_rank_unfiltered(self, offset: int, limit: int, all_versions: bool) -> list:
+        """No filter but is_current: rank inside the FTS table alone (no join per match),
+        then keep current versions; when too few of the top rows are current, the join."""
+        want = offset + limit
+        k = want if all_versions else want * 2 + 10
+        top = self.sql(
+            f"SELECT rowid, {self.score} AS score FROM {self.fts} WHERE {self.fts} MATCH "
+            ":match ORDER BY score DESC, rowid DESC LIMIT :k",
+            k=k,
+        )
+        docs = self._docs([r[0] for r in top])
+        kept = [(docs[i][0], score) for i, score in top
+                if i in docs and (all_versions or docs[i][1] == 1)]  # fmt: skip
+        if len(kept) >= want or len(top) < k:  # enough, or every match was seen
+            return kept[offset:want]
+        return self.by_rank(offset, limit)
+
+    def _docs(self, ids: list[int]) -> dict[int, tuple[int, int]]:
+        if not ids:
+            return {}
+        rows = self.conn.exec_driver_sql(
+            "SELECT id, version_id, is_current FROM search_docs "
+            f"WHERE id IN ({', '.join(str(int(i)) for i in ids)})"
+        )
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def _dated(self, extra: str, order: str, dense: bool, **more: Any) -> list:
+        """(doc id, date) of matches passing the filters and ``extra``, in ``order``.
+        Dense matches: walk search_docs (the (is_current, date) index) and probe the FTS
+        index per row; sparse: list the FTS matches first."""
+        if dense:
+            member = (f"EXISTS (SELECT 1 FROM {self.fts} WHERE {self.fts} MATCH :match "
+                      f"AND {self.fts}.rowid = d.id)")  # fmt: skip
+        else:
+            member = f"d.id IN (SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH :match)"
+        frm = "FROM search_docs d"
+        if self.status:
+            frm += " JOIN articles a ON a.id = d.article_id"
+        where = " AND ".join([*self.doc_where, extra, member])
+        return self.sql(f"SELECT d.id, d.date {frm} WHERE {where} ORDER BY {order}", **more)
+
+    def by_date(self, offset: int, limit: int, dense: bool) -> list:
+        """Newest first, then score: find the page's rows by date without scoring, then
+        score only them and every match sharing the last date (the score breaks ties)."""
+        want = offset + limit
+        rows = self._dated("d.date IS NOT NULL", "d.date DESC LIMIT :want", dense, want=want)
+        if len(rows) == want:
+            last = rows[-1][1]
+            rows = [r for r in rows if r[1] != last]
+            rows += self._dated("d.date = :last", "d.id", dense, last=last)
+        else:  # every dated match is in; the undated come after them
+            rows += self._dated("d.date IS NULL", "d.id", dense)
+        if not rows:
+            return []
+        ids = ", ".join(str(int(r[0])) for r in rows)
+        scores = dict(
+            self.sql(
+                f"SELECT rowid, {self.score} FROM {self.fts} WHERE {self.fts} MATCH :match "
+                f"AND +rowid IN ({ids})"  # "+": test each match, no per-id MATCH re-run
+            )
+        )
+        docs = self._docs([r[0] for r in rows])
+        ranked = [(r[0], r[1], scores[r[0]]) for r in rows]
+        ranked.sort(key=lambda r: r[0], reverse=True)  # stable sorts, least significant first
+        ranked.sort(key=lambda r: r[2], reverse=True)
+        ranked.sort(key=lambda r: r[1] or "", reverse=True)
+        ranked.sort(key=lambda r: r[1] is None)
+        return [(docs[i][0], score) for i, _day, score in ranked[offset:want]]
 
 
 def _hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:

@@ -144,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     _common(serve)
+
+    # Dev tool: every argument goes to `python -m bench` (main() hands them over unparsed).
+    sub.add_parser("bench", help="run the benchmarks (repo checkout only; luutru bench --help)")
     return parser
 
 
@@ -238,6 +241,27 @@ def cmd_demo_portal(args: argparse.Namespace) -> int:
     return serve(argv) or 0
 
 
+def cmd_bench(argv: Sequence[str]) -> int:
+    """`luutru bench ...` = `python -m bench ...`; bench/ lives in the repo, not the package."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    for root in (repo, Path.cwd()):
+        if (root / "bench" / "__main__.py").is_file() and str(root) not in sys.path:
+            sys.path.insert(0, str(root))
+    try:
+        from bench.__main__ import main as bench_main
+    except ImportError as exc:
+        print(
+            f"luutru bench: the benchmarks are not importable ({exc}); they live in bench/ of "
+            "the luutru repository, not in the installed package: run `python -m bench` "
+            "in a checkout, or `luutru bench` from an editable install (pip install -e '.[bench]')",
+            file=sys.stderr,
+        )
+        return 2
+    return bench_main(list(argv))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from luutru.demo import run_demo
 
@@ -282,6 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crawler.profiles import ProfileError
     from luutru import reading  # noqa: F401  (COMMANDS refers to it)
 
+    raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["bench"]:
+        return cmd_bench(raw[1:])
     args = build_parser().parse_args(argv)
     handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]
     try:

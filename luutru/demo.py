@@ -57,7 +57,8 @@ def print_example_search(data_dir: str | Path, query: str = "lao dong") -> None:
 
     with Archive.open(data_dir) as archive:
         result = search(archive, query, limit=3)
-    print(f'\nsearch "{query}" (no diacritics): {result.total} articles, e.g.')
+    plus = "+" if result.total_is_lower_bound else ""
+    print(f'\nsearch "{query}" (no diacritics): {result.total}{plus} articles, e.g.')
     for hit in result.hits:
         print(f"  {hit.id}  {hit.date}  {hit.title}")
         print(f"    {hit.snippet}")

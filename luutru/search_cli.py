@@ -70,7 +70,11 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(f"luutru: search: {exc}", file=sys.stderr)
             return 2
     if args.format == "json":
-        payload = {"total": result.total, "hits": [h.as_dict() for h in result.hits]}
+        payload = {
+            "total": result.total,
+            "total_is_lower_bound": result.total_is_lower_bound,
+            "hits": [h.as_dict() for h in result.hits],
+        }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.format == "csv":
         writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore")
@@ -88,7 +92,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             if hit.snippet_parts:
                 print(f"    {render(hit.snippet_parts, open_, close)}")
         shown = f"{args.offset + 1}-{args.offset + len(result.hits)}" if result.hits else "0"
-        print(f"{result.total} match(es), showing {shown}")
+        plus = "+" if result.total_is_lower_bound else ""
+        print(f"{result.total}{plus} match(es), showing {shown}")
     return 0
 
 

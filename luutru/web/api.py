@@ -55,6 +55,7 @@ class HitOut(_Open):
 
 class SearchOut(BaseModel):
     total: int
+    total_is_lower_bound: bool = False
     limit: int
     offset: int
     hits: list[HitOut]

@@ -388,6 +388,8 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
         hits.append(data)
     return {
         "total": int(result.total),
+        # Counting stops at a cap (archive.search.COUNT_CAP): "1000+" is then the truth.
+        "total_is_lower_bound": bool(getattr(result, "total_is_lower_bound", False)),
         "limit": params.limit,
         "offset": params.offset,
         "hits": hits,
