@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
-from archive import neardup
+from archive import blobs, neardup
 from archive.schema import aliases, articles, captures, near_duplicates, versions
 from archive.times import normalize_iso, now_iso
 
@@ -65,6 +65,7 @@ class HistoryMixin:
             return None
         data = dict(row)
         data["attachments"] = json.loads(data["attachments"] or "[]")
+        data["body_html"] = blobs.unpack(data.pop("body_html_zst", None), data.get("body_html"))
         data.pop("minhash", None)
         return data
 

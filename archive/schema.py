@@ -130,6 +130,9 @@ versions = Table(
     Column("warc_length", Integer, nullable=True),
     Column("payload_digest", Text, nullable=True),
     Column("minhash", LargeBinary, nullable=True),
+    # 0005: the cleaned body HTML, zstd-compressed (archive/blobs.py); body_html stays for
+    # rows written before
+    Column("body_html_zst", LargeBinary, nullable=True),
     UniqueConstraint("article_id", "number"),
     CheckConstraint("number >= 1", name="number_positive"),
 )

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, create_engine, func, select, update
 
-from archive import schema
+from archive import blobs, schema
 from archive.crawlstate import CrawlStateMixin
 from archive.db import _WRITE, MIGRATIONS_DIR, _sqlite_engine, alembic_config, migrate
 from archive.history import HistoryMixin
@@ -64,6 +64,7 @@ def _json_list(value: str | None) -> list:
 def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["attachments"] = _json_list(data.get("attachments"))
+    data["body_html"] = blobs.unpack(data.pop("body_html_zst", None), data.get("body_html"))
     return data
 
 
@@ -261,6 +262,7 @@ class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMix
                 versions.c.summary,
                 versions.c.body,
                 versions.c.body_html,
+                versions.c.body_html_zst,
                 versions.c.category,
                 versions.c.attachments,
                 versions.c.warc_file,
@@ -304,7 +306,7 @@ class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMix
             "source": row["source"],
             "summary": row["summary"],
             "body": row["body"],
-            "body_html": row["body_html"],
+            "body_html": blobs.unpack(row["body_html_zst"], row["body_html"]),
             "category": row["category"],
             "attachments": _json_list(row["attachments"]),
             "status": row["status"],

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select, update
 
-from archive import neardup, search
+from archive import blobs, neardup, search
 from archive.ids import public_id
 from archive.schema import aliases, articles, captures, key_aliases, versions
 from archive.times import normalize_iso, now_iso
@@ -229,7 +229,8 @@ class WritesMixin:
                 source=record.source,
                 summary=record.summary,
                 body=record.body,
-                body_html=record.body_html or "",
+                body_html="",  # stored compressed below (archive/blobs.py)
+                body_html_zst=blobs.pack(record.body_html),
                 category=record.category,
                 attachments=json.dumps(list(record.attachments), ensure_ascii=False),
                 http_status=record.http_status,

@@ -247,7 +247,7 @@ def test_sqlite_file_wal_and_pragmas(tmp_path):
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0004"
+    assert head == "0005"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
         # the FTS5 virtual tables of 0004 (search_folded, search_exact and their shadow
@@ -368,3 +368,13 @@ def test_same_content_on_another_site_is_not_an_alias(archive, run_id):
         site="tinh-b", article_key="1", url="https://tinh-b.gov.vn/1", title="Thông cáo chung"
     )
     assert archive.record(other, run_id) == "new"
+
+
+def test_body_html_is_stored_compressed_and_read_back(archive, run_id):
+    html = "<p>Đoạn một.</p>" * 200
+    archive.record(make(body_html=html), run_id)
+    assert archive.article("tinh-a", "123")["body_html"] == html
+    assert archive.versions(archive.article("tinh-a", "123")["article_id"])[0]["body_html"] == html
+    with archive.engine.connect() as conn:
+        plain, packed = conn.exec_driver_sql("SELECT body_html, body_html_zst FROM versions").one()
+    assert plain == "" and len(packed) < len(html.encode()) / 4
