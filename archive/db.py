@@ -4,6 +4,9 @@ On SQLite every connection gets WAL, ``synchronous=NORMAL``, foreign keys and a 
 timeout; every write transaction (a connection with the ``_WRITE`` execution option)
 starts with ``BEGIN IMMEDIATE`` so a read-then-write can never lose a race to another
 writer, and reads use a plain deferred ``BEGIN`` (WAL lets them run beside a writer).
+
+On PostgreSQL (``make_engine``) every write transaction first takes one advisory lock
+(``pg_advisory_xact_lock``): the same guarantee, writers one at a time, readers free.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _WRITE = "luutru_write"  # execution option: this connection is a write transaction
@@ -46,6 +49,34 @@ def _sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+# pg_advisory_xact_lock key of the archive's write lock ("luutru" in ASCII, as a bigint).
+PG_WRITE_LOCK = 0x6C75757472755F77
+
+
+def make_engine(url: str) -> Engine:
+    """The engine for a SQLAlchemy ``url``: PostgreSQL, or a SQLite file URL (which gets
+    the same setup as ``<data>/archive.sqlite``)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return _sqlite_engine(Path(parsed.database))
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        _postgres_setup(engine)
+    return engine
+
+
+def _postgres_setup(engine: Engine) -> None:
+    """PostgreSQL: every write transaction first takes one transaction-scoped advisory
+    lock, the equivalent of SQLite's ``BEGIN IMMEDIATE``: writers are serialised (so a
+    read-then-write such as ``record`` or ``acquire_lease`` cannot lose a race), readers
+    are never blocked (MVCC), and the lock goes with the commit or rollback."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get(_WRITE):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+
 def alembic_config(connection: Connection | None = None):
     """An Alembic ``Config`` built in code (no alembic.ini, no CWD dependency)."""
     from alembic.config import Config
@@ -63,3 +94,11 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     with engine.execution_options(**{_WRITE: True}).begin() as conn:
         command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

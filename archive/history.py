@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from archive import blobs, neardup
 from archive.schema import aliases, articles, captures, near_duplicates, versions
 from archive.times import normalize_iso, now_iso
+
+NEARDUP_INDEX_SIZE = 20_000  # signatures kept in memory (~5.5 KB each with the LSH)
 
 
 class HistoryMixin:
@@ -80,16 +82,23 @@ class HistoryMixin:
     # ---------------------------------------------------------------- near-duplicates
 
     def _neardups(self) -> neardup.NearDupIndex:
-        """The index of every stored signature, topped up with versions written since
-        (by this process's other crawls, or by another process) before each use."""
+        """The index of the newest ``NEARDUP_INDEX_SIZE`` signatures, topped up with versions
+        written since (by this process's other crawls, or another process) before each use.
+        Bounded, so a crawl's memory does not grow with the archive."""
         if self._neardup_index is None:
-            self._neardup_index = neardup.NearDupIndex()
-            self._neardup_loaded = 0
+            self._neardup_index = neardup.NearDupIndex(max_size=NEARDUP_INDEX_SIZE)
+            with self._read() as conn:
+                newest = conn.execute(
+                    select(func.max(versions.c.id)).where(versions.c.minhash.is_not(None))
+                ).scalar()
+            # Start just below the newest NEARDUP_INDEX_SIZE ids: older ones would be
+            # evicted at once anyway.
+            self._neardup_loaded = max((newest or 0) - NEARDUP_INDEX_SIZE, 0)
         with self._read() as conn:
             rows = conn.execute(
-                select(versions.c.id, versions.c.minhash).where(
-                    versions.c.id > self._neardup_loaded, versions.c.minhash.is_not(None)
-                )
+                select(versions.c.id, versions.c.minhash)
+                .where(versions.c.id > self._neardup_loaded, versions.c.minhash.is_not(None))
+                .order_by(versions.c.id)
             ).all()
         for version_id, sig in rows:
             self._neardup_index.add(str(version_id), sig)

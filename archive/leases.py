@@ -2,9 +2,10 @@
 
 The lease lives in the archive database, so two schedulers (or a scheduler and a person
 running `luutru crawl`) on one archive cannot crawl a site twice at once. Acquiring is one
-write transaction (BEGIN IMMEDIATE on SQLite; on PostgreSQL the primary key and a guarded
-UPDATE make it atomic). A lease whose holder process died on this host is taken over at
-once; a lease held on another host is taken over only after it expires.
+write transaction (BEGIN IMMEDIATE on SQLite, the archive's advisory write lock on
+PostgreSQL: archive/db.py; the primary key and a guarded UPDATE are a second guard). A
+lease whose holder process died on this host is taken over at once; a lease held on
+another host is taken over only after it expires.
 """
 
 from __future__ import annotations

@@ -115,10 +115,13 @@ def similarity(a: bytes, b: bytes) -> float:
 class NearDupIndex:
     """In-memory LSH index of signatures keyed by article / version id."""
 
-    def __init__(self, threshold: float = THRESHOLD) -> None:
+    def __init__(self, threshold: float = THRESHOLD, max_size: int | None = None) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError("threshold must be in (0, 1]")
         self.threshold = threshold
+        # Oldest keys are evicted past max_size, so memory stays bounded however large the
+        # archive grows (a republication is looked for among the newest versions).
+        self.max_size = max_size
         self._lsh = MinHashLSH(threshold=max(threshold - _LSH_MARGIN, 0.05), num_perm=NUM_PERM)
         self._sigs: dict[str, bytes] = {}
 
@@ -133,6 +136,11 @@ class NearDupIndex:
             return
         self._lsh.insert(key, lean)
         self._sigs[key] = sig
+        if self.max_size is not None:
+            while len(self._sigs) > self.max_size:
+                oldest = next(iter(self._sigs))  # dicts keep insertion order
+                self._lsh.remove(oldest)
+                del self._sigs[oldest]
 
     def query(self, sig: bytes, exclude: str | None = None) -> list[tuple[str, float]]:
         """Indexed keys whose similarity to ``sig`` is >= threshold, best first (ties by key)."""

@@ -32,7 +32,18 @@ Query syntax (``parse_query``)
 Errors (unbalanced quote or parenthesis, operator with nothing on one side, a query that
 only excludes) raise ``SearchSyntaxError`` with one sentence for a person.
 
-SQLite only: on another database the index hooks are no-ops and ``search`` refuses.
+PostgreSQL
+----------
+The same API and semantics without FTS5: ``search_docs`` also holds the indexed text
+(``title_f``/``summary_f``/``body_f``: the folded words; ``title_x``/``summary_x``/
+``body_x``: the exact-keyed words; each the words ``TOKEN_RE`` finds, joined by single
+spaces, so PostgreSQL's parser sees the same tokens FTS5 did), two generated ``tsvector``
+columns (``tsv_folded``, ``tsv_exact``: ``to_tsvector('simple', …)`` with weights A/B/C
+for title/summary/body) and a GIN index on each (``create_pg_search``, migration 0004).
+The parsed query becomes a ``to_tsquery('simple', …)`` (``to_tsquery``: ``<->`` for
+phrases, ``:*`` for a prefix, ``&``/``|``/``!``), ranked by ``ts_rank_cd`` weighted like
+the BM25 weights (title > summary > body). Snippets are cut in Python as on SQLite.
+Other databases: the index hooks are no-ops and ``search`` refuses.
 """
 
 from __future__ import annotations
@@ -44,7 +55,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date as Date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, text
 
 from archive.fold import TOKEN_RE, exact_key, fold, nfc
 from archive.ids import public_id
@@ -228,6 +239,22 @@ def to_fts(node: Any) -> str:
     return "(" + expr + ")"
 
 
+def to_tsquery(node: Any) -> str:
+    """The PostgreSQL ``to_tsquery`` text: every token single-quoted (tokens are letters
+    and digits only), ``<->`` between a phrase's words, ``:*`` on a prefix."""
+    if isinstance(node, Term):
+        words = [f"'{t}'" for t in node.tokens]
+        if node.prefix:
+            words[-1] += ":*"
+        return "(" + " <-> ".join(words) + ")"
+    if isinstance(node, Or):
+        return "(" + " | ".join(to_tsquery(i) for i in node.items) + ")"
+    expr = " & ".join(to_tsquery(i) for i in node.items)
+    if node.negs:
+        expr += " & !(" + " | ".join(to_tsquery(i) for i in node.negs) + ")"
+    return "(" + expr + ")"
+
+
 def _positive_terms(node: Any) -> tuple[set[str], set[str]]:
     """(whole words, prefixes) worth highlighting: every word not under a NOT."""
     words: set[str] = set()
@@ -248,6 +275,71 @@ def _positive_terms(node: Any) -> tuple[set[str], set[str]]:
 
 def _is_sqlite(conn: Connection) -> bool:
     return conn.dialect.name == "sqlite"
+
+
+def _is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+_PG_TEXT = ("title_f", "summary_f", "body_f", "title_x", "summary_x", "body_x")
+# ts_rank_cd weights, in PostgreSQL's order {D, C, B, A}: body C, summary B, title A,
+# in the proportions of _WEIGHTS (10 : 4 : 1)
+_PG_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
+
+
+def _pg_tsv(suffix: str) -> str:
+    parts = [
+        f"setweight(to_tsvector('simple', coalesce({col}_{suffix}, '')), '{w}')"
+        for col, w in (("title", "A"), ("summary", "B"), ("body", "C"))
+    ]
+    return " || ".join(parts)
+
+
+def create_pg_search(conn: Connection) -> None:
+    """PostgreSQL search objects on ``search_docs`` (migration 0004): the indexed text,
+    generated tsvectors and GIN indexes. Idempotent."""
+    for col in _PG_TEXT:
+        conn.exec_driver_sql(f"ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS {col} text")
+    for name, suffix in (("tsv_folded", "f"), ("tsv_exact", "x")):
+        conn.exec_driver_sql(
+            f"ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS {name} tsvector "
+            f"GENERATED ALWAYS AS ({_pg_tsv(suffix)}) STORED"
+        )
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS ix_search_docs_{name} ON search_docs USING gin ({name})"
+        )
+
+
+def _words(text: str) -> str:
+    """The tokens of an already folded/keyed text, one space apart (PostgreSQL columns)."""
+    return " ".join(TOKEN_RE.findall(text))
+
+
+def _insert_docs_pg(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    payload = []
+    for doc_id, vid, aid, cur, site, day, author, category, title, summary, body in rows:
+        payload.append(
+            {
+                "id": doc_id, "version_id": vid, "article_id": aid, "is_current": int(cur),
+                "site": site, "date": day,
+                "author_folded": fold(author) or None, "category_folded": fold(category) or None,
+                "title_f": _words(fold(title)), "summary_f": _words(fold(summary)),
+                "body_f": _words(fold(body)),
+                "title_x": _words(exact_key(title)), "summary_x": _words(exact_key(summary)),
+                "body_x": _words(exact_key(body)),
+            }
+        )  # fmt: skip
+    if not payload:
+        return 0
+    columns = list(payload[0])
+    conn.execute(
+        text(
+            f"INSERT INTO search_docs ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)})"
+        ),
+        payload,
+    )
+    return len(payload)
 
 
 def create_fts_tables(conn: Connection) -> None:
@@ -305,45 +397,54 @@ def index_version(
     Called by ``WritesMixin.record`` right after ``_insert_version``. ``record`` has the
     content fields (an ArticleRecord or anything with title/summary/body/date/author/
     category attributes)."""
-    if not _is_sqlite(conn):
+    if not (_is_sqlite(conn) or _is_postgres(conn)):
         return
-    conn.exec_driver_sql(
-        "UPDATE search_docs SET is_current = 0 WHERE article_id = ? AND is_current = 1",
-        (article_id,),
+    conn.execute(
+        text("UPDATE search_docs SET is_current = 0 WHERE article_id = :a AND is_current = 1"),
+        {"a": article_id},
     )
     # doc id = version id: unique, stable, and a rebuild gives the same ids
     r = record
     row = (version_id, version_id, article_id, 1, site, r.date, r.author, r.category, r.title,
            r.summary, r.body)  # fmt: skip
-    _insert_docs(conn, [row])
+    (_insert_docs(conn, [row]) if _is_sqlite(conn) else _insert_docs_pg(conn, [row]))
 
 
 def rebuild(conn: Connection) -> int:
     """Empty the search index and index every version again (current flags included).
     Returns the number of versions indexed. Used by migration 0004 (archives created
     before it) and ``Archive.reindex_search``."""
-    if not _is_sqlite(conn):
+    sqlite = _is_sqlite(conn)
+    if not (sqlite or _is_postgres(conn)):
         return 0
-    create_fts_tables(conn)
-    for name in FTS_TABLES:
-        conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('delete-all')")
+    if sqlite:
+        create_fts_tables(conn)
+        for name in FTS_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('delete-all')")
+    else:
+        create_pg_search(conn)
     conn.exec_driver_sql("DELETE FROM search_docs")
+    insert = _insert_docs if sqlite else _insert_docs_pg
     total, last = 0, 0
     while True:
-        rows = conn.exec_driver_sql(
-            "SELECT v.id, v.id, v.article_id, "
-            "  v.number = (SELECT max(number) FROM versions w WHERE w.article_id = v.article_id),"
-            "  a.site, v.date, v.author, v.category, v.title, v.summary, v.body "
-            "FROM versions v JOIN articles a ON a.id = v.article_id "
-            "WHERE v.id > ? ORDER BY v.id LIMIT ?",
-            (last, _BATCH),
+        rows = conn.execute(
+            text(
+                "SELECT v.id, v.id, v.article_id, "
+                "  CASE WHEN v.number = (SELECT max(number) FROM versions w "
+                "    WHERE w.article_id = v.article_id) THEN 1 ELSE 0 END,"
+                "  a.site, v.date, v.author, v.category, v.title, v.summary, v.body "
+                "FROM versions v JOIN articles a ON a.id = v.article_id "
+                "WHERE v.id > :last ORDER BY v.id LIMIT :batch"
+            ),
+            {"last": last, "batch": _BATCH},
         ).all()
         if not rows:
             break
-        total += _insert_docs(conn, ([*r[:3], int(r[3]), *r[4:]] for r in rows))
+        total += insert(conn, ([*r[:3], int(r[3]), *r[4:]] for r in rows))
         last = rows[-1][0]
-    for name in FTS_TABLES:
-        conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('optimize')")
+    if sqlite:
+        for name in FTS_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('optimize')")
     return total
 
 
@@ -550,8 +651,13 @@ def search(
     if not all_versions:
         where.append("d.is_current = 1")
     with archive._read() as conn:
-        if not _is_sqlite(conn):
-            raise ValueError("search needs the SQLite archive (FTS5)")
+        postgres = _is_postgres(conn)
+        if not (_is_sqlite(conn) or postgres):
+            raise ValueError("search needs a SQLite (FTS5) or PostgreSQL archive")
+        if postgres:
+            tsv = "d.tsv_exact" if exact else "d.tsv_folded"
+            where[0] = f"{tsv} @@ to_tsquery('simple', :match)"
+            params["match"] = to_tsquery(tree)
         allowed = _as_list(sites)
         for column, wanted in (("province", province), ("department", department)):
             if wanted:
@@ -578,6 +684,14 @@ def search(
         if status:
             where.append("a.status = :status")
             params["status"] = status
+        if postgres:
+            total, page = _pg_page(conn, tsv, where, params, bool(status), sort, limit, offset)
+            hits = _hits(conn, page, tree, exact)
+            if total > COUNT_CAP:
+                return SearchResult(
+                    max(COUNT_CAP, offset + len(page)), hits, total_is_lower_bound=True
+                )
+            return SearchResult(total, hits)
         # CROSS JOIN: SQLite keeps this order, the FTS match drives (else the planner may
         # walk search_docs and re-run the MATCH once per row)
         joins = f"FROM {fts} CROSS JOIN search_docs d ON d.id = {fts}.rowid"
@@ -609,6 +723,33 @@ def search(
     if total > COUNT_CAP:
         return SearchResult(max(COUNT_CAP, offset + len(page)), hits, total_is_lower_bound=True)
     return SearchResult(total, hits)
+
+
+def _pg_page(conn, tsv, where, params, status, sort, limit, offset) -> tuple[int, list]:
+    """PostgreSQL: (total up to COUNT_CAP + 1, page of (version_id, score)), ordered as on
+    SQLite: relevance then newest doc, or date (undated last) then relevance then doc."""
+    frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
+    condition = " AND ".join(where)
+    total = conn.execute(
+        text(f"SELECT count(*) FROM (SELECT 1 {frm} WHERE {condition} LIMIT :cap) m"),
+        {**params, "cap": COUNT_CAP + 1},
+    ).scalar()
+    total = int(total or 0)
+    if limit == 0 or (offset >= total and total <= COUNT_CAP):
+        return total, []
+    score = f"ts_rank_cd({_PG_WEIGHTS}, {tsv}, to_tsquery('simple', :match))"
+    if sort == "date":
+        order = "d.date DESC NULLS LAST, score DESC, d.id DESC"
+    else:
+        order = "score DESC, d.id DESC"
+    rows = conn.execute(
+        text(
+            f"SELECT d.version_id, {score} AS score {frm} WHERE {condition} "
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+        ),
+        {**params, "limit": limit, "offset": offset},
+    ).all()
+    return total, [(r[0], r[1]) for r in rows]
 
 
 class _Plan:
@@ -707,15 +848,13 @@ class _Plan:
 def _hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
     if not page:
         return []
-    ids = [row[0] for row in page]
-    marks = ", ".join("?" for _ in ids)
+    ids = ", ".join(str(int(row[0])) for row in page)  # integers: no quoting to get wrong
     rows = {
         r[0]: r
         for r in conn.exec_driver_sql(
             "SELECT v.id, v.article_id, v.number, v.title, v.date, v.author, v.category, "
             "v.summary, v.body, a.site, a.article_key, a.canonical_url, a.status "
-            f"FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id IN ({marks})",
-            tuple(ids),
+            f"FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id IN ({ids})"
         )
     }
     words, prefixes = _positive_terms(tree)

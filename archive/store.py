@@ -26,11 +26,18 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, create_engine, func, select, update
+from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from archive import blobs, schema
 from archive.crawlstate import CrawlStateMixin
-from archive.db import _WRITE, MIGRATIONS_DIR, _sqlite_engine, alembic_config, migrate
+from archive.db import (
+    _WRITE,
+    MIGRATIONS_DIR,
+    _sqlite_engine,
+    alembic_config,
+    make_engine,
+    migrate,
+)
 from archive.history import HistoryMixin
 from archive.ids import public_id
 from archive.leases import LeasesMixin
@@ -83,7 +90,7 @@ class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMix
         """Open (create, migrate) the archive in ``data_dir`` (``archive.sqlite``), or
         the database at SQLAlchemy ``url`` (e.g. PostgreSQL) when given."""
         if url is not None:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = make_engine(url)
             path = None
         else:
             if data_dir is None:

@@ -27,7 +27,7 @@ from warcio.recordloader import ArcWarcRecord
 from archive.warcbase import SOFTWARE, WARC_VERSION, WarcError, WarcPointer, _Writer
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_CHUNK = 1 << 16
+_CHUNK = 8 * 1024  # a record is 1–4 KB gzipped: read little, read again if needed
 # Headers every WARC record must carry (WARC 1.1 §5); warcio tolerates their absence.
 _MANDATORY = ("WARC-Record-ID", "Content-Length", "WARC-Date", "WARC-Type")
 

@@ -1,4 +1,5 @@
-"""``python -m bench [--articles N] [--only crawl|extraction|archive]``: run, print, save JSON."""
+"""``python -m bench [--articles N] [--only NAME]``: run the benchmarks, print their tables and
+one summary table, save everything as JSON (bench/results/latest.json)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+NAMES = ["crawl", "extraction", "archive", "search", "memory"]
 
 
 def machine() -> dict[str, Any]:
@@ -36,11 +38,40 @@ def machine() -> dict[str, Any]:
     }
 
 
+def merged(results: dict[str, Any], only: str) -> dict[str, Any]:
+    """``--only NAME`` replaces NAME in the previous latest.json and keeps its other
+    benchmarks when they came from the same machine, so that one benchmark can be re-run
+    (e.g. search, last, on a quiet machine) without re-running the rest."""
+    try:
+        old = json.loads(RESULTS.read_text("utf-8"))
+    except (OSError, ValueError):
+        return results
+    same = {k: old.get("machine", {}).get(k) for k in ("nproc", "cpu", "python")} == {
+        k: results["machine"][k] for k in ("nproc", "cpu", "python")
+    }
+    if not same:
+        return results
+    kept = [name for name in NAMES if name != only and name in old]
+    out = {**old, **results, "when_by_benchmark": dict(old.get("when_by_benchmark", {}))}
+    for name in NAMES:
+        if name in old and name != only:
+            out[name] = old[name]
+            out["when_by_benchmark"].setdefault(name, old.get("when"))
+    out["when_by_benchmark"][only] = results["when"]
+    out["merged_from"] = (
+        f"{', '.join(kept)} kept from the previous bench/results/latest.json" if kept else ""
+    )
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--articles", type=int, default=300, help="demo portal size")
-    parser.add_argument("--only", choices=["crawl", "extraction", "archive", "search"])
+    parser.add_argument("--only", choices=NAMES, help="run only this benchmark")
     parser.add_argument("--search-articles", type=int, default=100_000, help="search: archive size")
+    parser.add_argument(
+        "--memory-articles", type=int, default=10_000, help="memory: demo portal size"
+    )
     parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
     parser.add_argument("--rounds", type=int, default=5, help="crawl rounds (median reported)")
     parser.add_argument(
@@ -75,12 +106,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"demo portal, {args.articles} articles =="
         )
         print(archive.table(results["archive"]))
+    if args.only in (None, "memory"):
+        from bench import memory
+
+        results["memory"] = memory.run(args.memory_articles)
+        print(
+            f"\n== memory: peak RSS of luutru crawl, demo portal, "
+            f"{args.memory_articles} articles =="
+        )
+        print(memory.table(results["memory"]))
     if args.only in (None, "search"):
         from bench import search
 
         results["search"] = search.run(args.search_articles)
         print(f"\n== search: 200 mixed queries, 10k and {args.search_articles} articles ==")
         print(search.table(results["search"]))
+    from bench.summary import summary, summary_table
+
+    if args.only:
+        results = merged(results, args.only)
+    results["summary"] = summary(results)
+    print(f"\n== summary ({m['nproc']} CPUs, {m['cpu']}, Python {m['python']}) ==")
+    if args.only and results.get("merged_from"):
+        print(f"(other rows: {results['merged_from']})")
+    print(summary_table(results["summary"]))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
     print(f"\nresults: {RESULTS}")

@@ -27,6 +27,7 @@ class CrawlSession:
         self.crawler = crawler
         settings = crawler.settings
         self.data_dir = Path(settings.get("LUUTRU_DATA"))
+        self.db_url = settings.get("LUUTRU_DB") or None  # None: <data>/archive.sqlite
         self.force_full = settings.getbool("LUUTRU_FULL")
         self.archive: Any = None
         self.run_id: int | None = None
@@ -63,7 +64,7 @@ class CrawlSession:
         if self.is_open:
             return
         self.site = site
-        self.archive = Archive.open(self.data_dir)
+        self.archive = Archive.open(self.data_dir, url=self.db_url)
         profile = getattr(self.crawler.spider, "profile", None)
         if profile is not None:  # province/department for search filters
             self.archive.upsert_site(profile.id, profile.name, profile.province, profile.department)
@@ -133,8 +134,14 @@ class CrawlSession:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if not self.is_open:
             return
-        stats = {k: _jsonable(v) for k, v in self.crawler.stats.get_stats().items()}
+        raw = self.crawler.stats.get_stats()
+        stats = {k: _jsonable(v) for k, v in raw.items()}
         stats["finish_reason"] = reason
+        # Scrapy adds elapsed_time_seconds after spider_closed: the health check needs it now.
+        started = raw.get("start_time")
+        if isinstance(started, datetime) and "elapsed_time_seconds" not in stats:
+            now = datetime.now(started.tzinfo)
+            stats["elapsed_time_seconds"] = round((now - started).total_seconds(), 3)
         status = "succeeded" if reason == "finished" else "failed"
         if reason in ("shutdown", "cancelled"):
             status = "interrupted"

@@ -74,6 +74,7 @@ EXTENSIONS = {
 
 # Where the archive lives; the CLI sets it from --data, `scrapy crawl` reads the environment.
 LUUTRU_DATA = os.environ.get("LUUTRU_DATA", "luutru-data")
+LUUTRU_DB = os.environ.get("LUUTRU_DB") or None  # archive database URL (default SQLite)
 # Print a progress line to stderr while crawling (the CLI turns it on).
 LUUTRU_PROGRESS = False
 # Archive what is crawled (off for `luutru site check`); walk everything (`--full`).

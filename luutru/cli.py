@@ -26,6 +26,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("LUUTRU_SITES"),
         help="extra directory of site profiles (env LUUTRU_SITES)",
     )
+    parser.add_argument(
+        "--db",
+        default=None,
+        metavar="URL",
+        help="archive database, a SQLAlchemy URL (env LUUTRU_DB, config [database] url; "
+        "default <data>/archive.sqlite)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +115,33 @@ def build_parser() -> argparse.ArgumentParser:
     dupes.add_argument("--format", choices=["text", "json"], default="text")
     _common(dupes)
 
+    migrate = sub.add_parser("migrate", help="upgrade the archive database to the newest schema")
+    _common(migrate)
+
+    copy = sub.add_parser(
+        "copy", help="copy the archive database to another backend (e.g. SQLite to PostgreSQL)"
+    )
+    copy.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL_OR_DIR",
+        help="source: a SQLAlchemy URL, or a data directory (its archive.sqlite)",
+    )
+    copy.add_argument(
+        "--to",
+        dest="dest",
+        required=True,
+        metavar="URL_OR_DIR",
+        help="destination (must be empty): a URL or a data directory",
+    )
+    copy.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="skip `luutru verify` (hashes, WARC records) on both ends",
+    )
+    _common(copy)  # --data: where the WARC files are (a directory --from by default)
+
     operations.add_parsers(sub, _common)
     search_cli.add_parsers(sub, _common)
 
@@ -166,6 +200,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         base_url=args.base_url,
         trigger=args.trigger,
         config=load_config(args.data, args.config),
+        db=args.db,
     )
 
 
@@ -204,7 +239,9 @@ def cmd_site_check(args: argparse.Namespace) -> int:
     profile = get_profile(args.site, args.sites)
     if args.base_url:
         profile = profile.rebased(args.base_url)
-    summary = run_crawls([profile], args.data, {"LOG_LEVEL": "WARNING"}, check=args.articles)[0]
+    summary = run_crawls(
+        [profile], args.data, {"LOG_LEVEL": "WARNING"}, check=args.articles, db=args.db
+    )[0]
     records = [(item, field_warnings(item)) for item in summary.items]
     if args.format == "json":
         print(
@@ -262,17 +299,70 @@ def cmd_bench(argv: Sequence[str]) -> int:
     return bench_main(list(argv))
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from archive.db import current_revision
+    from archive.store import Archive
+
+    with Archive.open(args.data, url=args.db) as archive:  # opening upgrades to head
+        revision = current_revision(archive.engine)
+        where = archive.path or archive.engine.url.render_as_string(hide_password=True)
+    print(f"{where}: at revision {revision}")
+    return 0
+
+
+def _open_either(where: str):
+    from archive.store import Archive
+
+    return Archive.open(url=where) if "://" in where else Archive.open(where)
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from archive.copy import copy_archive
+    from archive.verify import verify
+
+    warc_home = Path(args.source if "://" not in args.source else args.data)
+    ok = True
+    with _open_either(args.source) as source, _open_either(args.dest) as dest:
+        report = copy_archive(source, dest)
+        for table, rows in report.rows.items():
+            print(f"{table:<16} {rows} rows")
+        print(f"search index rebuilt on the destination: {report.indexed} versions")
+        for problem in report.problems:
+            print(f"PROBLEM {problem}")
+        ok = report.ok
+        if not args.no_verify:
+            for name, archive in (("source", source), ("destination", dest)):
+                checked = verify(archive, warc_home)
+                for problem in checked.problems:
+                    print(f"PROBLEM {name}: {problem}")
+                print(
+                    f"verify {name}: {checked.versions} versions, {checked.pointers} WARC "
+                    f"pointers: {'clean' if checked.ok else 'PROBLEMS'}"
+                )
+                ok = ok and checked.ok
+    print("copy is identical and clean" if ok else "copy has problems (see above)")
+    return 0 if ok else 1
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from luutru.demo import run_demo
 
-    return run_demo(articles=args.articles, data_dir=args.data, sites_dir=args.sites)
+    return run_demo(articles=args.articles, data_dir=args.data, sites_dir=args.sites, db=args.db)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from luutru.scheduler import schedule_command
 
     return schedule_command(
-        args.data, args.sites, args.config, list_only=args.list, every=args.every, only=args.site
+        args.data,
+        args.sites,
+        args.config,
+        list_only=args.list,
+        every=args.every,
+        only=args.site,
+        db=args.db,
     )
 
 
@@ -297,6 +387,8 @@ COMMANDS = {
     **search_cli.COMMANDS,
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
+    "migrate": cmd_migrate,
+    "copy": cmd_copy,
     "schedule": cmd_schedule,
     "serve": cmd_serve,
 }
@@ -312,6 +404,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]
     try:
+        if hasattr(args, "data"):
+            from luutru.config import resolve_db
+
+            args.db = resolve_db(getattr(args, "db", None), args.data, args.config)
         return handler(args)
     except BrokenPipeError:
         # `luutru export | head`: the reader left; not an error worth a traceback.

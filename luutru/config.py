@@ -22,7 +22,12 @@ smtp_to = ["ops@example.org"]
 
 [server]
 operator_token = "a long random string"  # `luutru serve`: "run now" needs it (empty: read-only)
+
+[database]
+url = "postgresql+psycopg://luutru@localhost/luutru"  # default: <data>/archive.sqlite
 ```
+
+The database URL is taken from `--db`, else env `LUUTRU_DB`, else `[database] url`.
 """
 
 from __future__ import annotations
@@ -64,11 +69,17 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""  # SQLAlchemy URL of the archive database; empty: <data>/archive.sqlite
+
+
+@dataclass(frozen=True)
 class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
     path: str = ""
 
 
@@ -77,6 +88,7 @@ _TABLES: dict[str, type] = {
     "logs": LogsConfig,
     "notify": NotifyConfig,
     "server": ServerConfig,
+    "database": DatabaseConfig,
 }
 
 
@@ -107,3 +119,12 @@ def load_config(data_dir: str | Path, explicit: str | Path | None = None) -> Con
             values = {**values, "smtp_to": tuple(values["smtp_to"])}
         tables[name] = cls(**values)
     return Config(**tables, path=str(path))
+
+
+def resolve_db(
+    db: str | None, data_dir: str | Path, explicit: str | Path | None = None
+) -> str | None:
+    """The archive database URL: ``db`` (``--db``), else env ``LUUTRU_DB``, else the
+    configuration's ``[database] url``; None means the SQLite file under ``data_dir``."""
+    url = db or os.environ.get("LUUTRU_DB") or load_config(data_dir, explicit).database.url
+    return url or None

@@ -64,12 +64,16 @@ def parse_setting_pairs(pairs: Iterable[str]) -> dict[str, str]:
     return result
 
 
-def build_settings(data_dir: str | Path, overrides: Mapping[str, Any] | None = None) -> Any:
+def build_settings(
+    data_dir: str | Path, overrides: Mapping[str, Any] | None = None, db: str | None = None
+) -> Any:
     from scrapy.settings import Settings
 
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("LUUTRU_DATA", str(data_dir), priority="cmdline")
+    if db:
+        settings.set("LUUTRU_DB", db, priority="cmdline")
     if overrides:
         settings.setdict(dict(overrides), priority="cmdline")
     return settings
@@ -81,6 +85,7 @@ def run_crawls(
     overrides: Mapping[str, Any] | None = None,
     check: int = 0,
     resumable: bool = True,
+    db: str | None = None,
 ) -> list[CrawlSummary]:
     """Crawl each profile (concurrently, one process); returns one summary per site."""
     from scrapy import signals
@@ -89,7 +94,7 @@ def run_crawls(
     from crawler.items import ArticleRecord
     from crawler.spiders.portal import PortalSpider
 
-    settings = build_settings(data_dir, overrides)
+    settings = build_settings(data_dir, overrides, db)
     if check:
         # A check archives nothing: items are collected and printed by the caller.
         settings.set("ITEM_PIPELINES", {"crawler.pipelines.NormalisePipeline": 100}, "cmdline")
@@ -105,7 +110,7 @@ def run_crawls(
         if not check and resumable:
             # A stopped run (Ctrl-C, SIGTERM) leaves its queue here and the next run
             # resumes from it; a killed one leaves nothing trustworthy (see below).
-            discard_killed_jobdir(data_dir, profile.id)
+            discard_killed_jobdir(data_dir, profile.id, db)
             crawler_obj.settings.set("JOBDIR", str(job_dir(data_dir, profile.id)), "cmdline")
 
         def collect(item: Any, summary: CrawlSummary = summary) -> None:
@@ -137,7 +142,7 @@ def job_dir(data_dir: str | Path, site: str) -> Path:
     return Path(data_dir) / JOBS_DIR / site
 
 
-def discard_killed_jobdir(data_dir: str | Path, site: str) -> None:
+def discard_killed_jobdir(data_dir: str | Path, site: str, db: str | None = None) -> None:
     """Scrapy writes JOBDIR queues for a graceful pause: a process killed with SIGKILL (or
     a power cut) can leave them half-written, and a resumed crawl would then silently lose
     requests. So a run found still "running" under a dead pid has its JOBDIR removed, and
@@ -148,7 +153,7 @@ def discard_killed_jobdir(data_dir: str | Path, site: str) -> None:
     directory = job_dir(data_dir, site)
     if not directory.exists():
         return
-    with Archive.open(data_dir) as archive:
+    with Archive.open(data_dir, url=db) as archive:
         killed = archive.interrupt_stale_runs(site)
     if killed:
         log.warning(
@@ -169,6 +174,7 @@ def crawl_sites(
     base_url: str | None = None,
     trigger: str = "manual",
     config: Any = None,
+    db: str | None = None,
 ) -> int:
     """`luutru crawl`: leases, per-run log files, a failed run for a profile that cannot
     load, max duration; prints one summary line per site. Returns the exit code."""
@@ -191,7 +197,7 @@ def crawl_sites(
             # The run happened and failed: it is recorded, with its log, like any other.
             path = runlog.new_log_path(data_dir, site)
             runlog.write_failure(path, f"site profile cannot be used: {exc}")
-            with Archive.open(data_dir) as archive:
+            with Archive.open(data_dir, url=db) as archive:
                 run = archive.start_run(site, trigger=trigger, log_path=path)
                 archive.finish_run(run, "failed", {"error": str(exc)})
             print(f"luutru: error: {exc} (run {run}, log {path})", file=sys.stderr)
@@ -202,7 +208,7 @@ def crawl_sites(
         return code
 
     leased: list[SiteProfile] = []
-    with Archive.open(data_dir) as archive:
+    with Archive.open(data_dir, url=db) as archive:
         for profile in profiles:
             lease = archive.acquire_lease(profile.id, max_seconds + LEASE_MARGIN)
             if lease is None:
@@ -221,22 +227,22 @@ def crawl_sites(
     settings["LUUTRU_LOG_FILES"] = {site: str(path) for site, path in paths.items()}
     handlers = runlog.attach(paths)
     try:
-        summaries = run_crawls(leased, data_dir, settings)
+        summaries = run_crawls(leased, data_dir, settings, db=db)
     except Exception:
         log.error("crawl crashed:\n%s", traceback.format_exc())
-        with Archive.open(data_dir) as archive:
+        with Archive.open(data_dir, url=db) as archive:
             archive.fail_runs_of_this_process("crawl crashed: see the log")
         raise
     finally:
         runlog.detach(handlers)
-        with Archive.open(data_dir) as archive:
+        with Archive.open(data_dir, url=db) as archive:
             for profile in leased:
                 archive.release_lease(profile.id)
         for profile in leased:
             runlog.prune(data_dir, profile.id, config.logs.keep)
     from luutru.notify import notify
 
-    with Archive.open(data_dir) as archive:
+    with Archive.open(data_dir, url=db) as archive:
         for summary in summaries:
             print(summary.line())
             run = archive.run(int(summary.stats.get("luutru/run_id") or 0))

@@ -12,7 +12,10 @@ DEMO_SITES = ("demo-liferay", "demo-aspnet")
 
 
 def run_demo(
-    articles: int = 300, data_dir: str | Path = "luutru-data", sites_dir: str | None = None
+    articles: int = 300,
+    data_dir: str | Path = "luutru-data",
+    sites_dir: str | None = None,
+    db: str | None = None,
 ) -> int:
     from archive.store import Archive
     from demo_portal import DemoPortal
@@ -21,12 +24,12 @@ def run_demo(
         print(f"demo portal serving {articles} articles at {portal.base_url}")
         profiles = [get_profile(s, sites_dir).rebased(portal.base_url) for s in DEMO_SITES]
         summaries = run_crawls(
-            profiles, data_dir, {"LUUTRU_PROGRESS": True, "LOG_LEVEL": "WARNING"}
+            profiles, data_dir, {"LUUTRU_PROGRESS": True, "LOG_LEVEL": "WARNING"}, db=db
         )
     print()
     for summary in summaries:
         print(summary.line())
-    with Archive.open(data_dir) as archive:
+    with Archive.open(data_dir, url=db) as archive:
         counts = archive.counts()
         print(f"\narchive {Path(data_dir).resolve()}: {counts}")
         # Show a typical record: one with a byline and a time, as most portals print them.
@@ -43,19 +46,21 @@ def run_demo(
         first = sample["body"].split("\n\n")[:2]
         for para in first:
             print(textwrap.indent(textwrap.fill(para, 96), "  | "))
-    print_example_search(data_dir)
+    print_example_search(data_dir, db=db)
     print(f"\nnext: luutru export --data {data_dir} --format jsonl -o articles.jsonl")
     print(f"      luutru serve --data {data_dir}   (then open http://127.0.0.1:8080/)")
     ok = all(s.stats.get("finish_reason") == "finished" for s in summaries)
     return 0 if ok and sample else 1
 
 
-def print_example_search(data_dir: str | Path, query: str = "lao dong") -> None:
+def print_example_search(
+    data_dir: str | Path, query: str = "lao dong", db: str | None = None
+) -> None:
     """Search without diacritics, as a researcher would type it."""
     from archive.search import search
     from archive.store import Archive
 
-    with Archive.open(data_dir) as archive:
+    with Archive.open(data_dir, url=db) as archive:
         result = search(archive, query, limit=3)
     plus = "+" if result.total_is_lower_bound else ""
     print(f'\nsearch "{query}" (no diacritics): {result.total}{plus} articles, e.g.')

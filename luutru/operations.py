@@ -50,7 +50,7 @@ def _counts(run: dict) -> str:
 def cmd_runs(args: argparse.Namespace) -> int:
     if getattr(args, "runs_command", None) == "show":
         return cmd_runs_show(args)
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         runs = archive.runs(args.site, limit=None)
     if args.status:
         runs = [r for r in runs if r["status"] == args.status]
@@ -69,7 +69,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         run = archive.run(args.id)
     if run is None:
         raise KeyError(f"no run {args.id}")
@@ -101,7 +101,7 @@ def _lines(path: Path, min_level: int) -> list[str]:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         run = archive.run(args.id)
     if run is None:
         raise KeyError(f"no run {args.id}")
@@ -127,7 +127,7 @@ def cmd_log(args: argparse.Namespace) -> int:
                     if not match or LEVELS.index(match.group(1)) >= min_level:
                         print(line, flush=True)
             else:
-                with Archive.open(args.data) as archive:
+                with Archive.open(args.data, url=args.db) as archive:
                     if archive.run(args.id)["status"] != "running":
                         return 0
     except KeyboardInterrupt:
@@ -140,7 +140,7 @@ def cmd_health(args: argparse.Namespace) -> int:
     errors: list = []
     profiles = load_profiles(args.sites, errors)
     rows = []
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         for site in sorted(set(profiles) | {r["site"] for r in archive.runs(limit=500)}):
             last = archive.runs(site, limit=1)
             run = last[0] if last else None

@@ -27,7 +27,7 @@ def _article(archive: Archive, ref: str) -> dict:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         article = _article(archive, args.article)
         versions = archive.versions(article["article_id"])
         captures = archive.captures(article["article_id"])
@@ -83,7 +83,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         article = _article(archive, args.article)
         version = archive.version(article["article_id"], args.version, args.as_of)
     if version is None:
@@ -121,7 +121,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from archive.diff import diff_versions, render_text, to_json
 
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         article = _article(archive, args.article)
         a = archive.version(article["article_id"], args.a)
         b = archive.version(article["article_id"], args.b)
@@ -147,7 +147,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     options = {"since": args.since, "all_versions": args.all_versions}
     if args.format in ("parquet", "warc") and not args.output:
         raise ValueError(f"--format {args.format} needs -o FILE")
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         if args.format == "parquet":
             count = export.write_parquet(archive, Path(args.output), site=args.site, **options)
         elif args.format == "warc":
@@ -170,7 +170,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from archive.verify import verify
 
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         report = verify(archive, Path(args.data))
     if args.format == "json":
         _json(report.as_dict())
@@ -186,7 +186,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_dupes(args: argparse.Namespace) -> int:
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         clusters = archive.near_duplicate_clusters(args.site)
     if args.format == "json":
         _json(clusters)

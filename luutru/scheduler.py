@@ -91,7 +91,7 @@ def _interrupt_stale(data: str, sites: Iterable[str]) -> None:
     """A killed crawl cannot close its run: mark it "interrupted" now, not at its next run."""
     from archive.store import Archive
 
-    with Archive.open(data) as archive:
+    with Archive.open(data, url=os.environ.get("LUUTRU_DB") or None) as archive:
         for site in sorted(set(sites)):
             stale = archive.interrupt_stale_runs(site)
             if stale:
@@ -493,8 +493,15 @@ def schedule_command(
     list_only: bool = False,
     every: float | None = None,
     only: Sequence[str] = (),
+    db: str | None = None,
 ) -> int:
     from apscheduler.schedulers.blocking import BlockingScheduler
+
+    if db:
+        # Jobs keep their pickled (data, sites, config) arguments: the database reaches the
+        # crawl subprocesses (and _interrupt_stale) through the environment, like --data's
+        # LUUTRU_DATA would.
+        os.environ["LUUTRU_DB"] = db
 
     if every is not None and every <= 0:
         raise ValueError("--every expects a positive number of seconds")

@@ -42,7 +42,7 @@ def add_parsers(sub: Any, common: Any) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     from archive.search import SearchSyntaxError, render, search
 
-    with Archive.open(args.data) as archive:
+    with Archive.open(args.data, url=args.db) as archive:
         if args.reindex:
             count = archive.reindex_search()
             print(f"indexed {count} versions", file=sys.stderr)

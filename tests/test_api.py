@@ -21,7 +21,7 @@ from archive.store import Archive
 from demo_portal import DemoPortal
 from luutru.web import WebSettings, create_app
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend_module")]
 TOKEN = "s3cret-operator-token"
 
 
@@ -53,7 +53,7 @@ def _crawl(base_url: str, data: Path, *extra: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data(backend_module: str | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("web-archive")
     with DemoPortal(articles=40, port=0) as portal:
         _crawl(portal.base_url, data)
@@ -275,7 +275,7 @@ def test_health_is_the_cli_json(client: TestClient, data: Path) -> None:
     assert r.json() == json.loads(cli.stdout)
 
 
-def test_health_unhealthy_is_still_http_200(tmp_path: Path) -> None:
+def test_health_unhealthy_is_still_http_200(tmp_path: Path, fresh_backend: str | None) -> None:
     with Archive.open(tmp_path) as archive:
         run_id = archive.start_run("demo-aspnet")
         archive.finish_run(run_id, "failed", {"error": "boom"})

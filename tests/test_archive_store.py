@@ -19,6 +19,14 @@ from archive.store import Archive, alembic_config
 from archive.versions import content_hash, decide
 from crawler.items import ArticleRecord
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
+
+
+@pytest.fixture
+def sqlite_only(backend):
+    if backend is not None:
+        pytest.skip("SQLite file specifics")
+
 
 def make(**overrides) -> ArticleRecord:
     base = dict(
@@ -232,7 +240,7 @@ def test_runs(archive):
 # ------------------------------------------------------------------ database
 
 
-def test_sqlite_file_wal_and_pragmas(tmp_path):
+def test_sqlite_file_wal_and_pragmas(tmp_path, sqlite_only):
     data_dir = tmp_path / "nested" / "data"
     with Archive.open(data_dir) as archive:
         assert archive.path == data_dir / "archive.sqlite"
@@ -258,7 +266,14 @@ def test_migrated_to_head_and_matches_schema(archive):
 
 
 def _is_fts(name: str | None) -> bool:
-    return bool(name) and name.startswith(("search_folded", "search_exact"))
+    """The search index's own objects, raw SQL outside metadata: FTS5 tables (SQLite),
+    search_docs' text and tsvector columns and their GIN indexes (PostgreSQL)."""
+    from archive.search import _PG_TEXT
+
+    return bool(name) and (
+        name.startswith(("search_folded", "search_exact", "tsv_", "ix_search_docs_tsv_"))
+        or name in _PG_TEXT
+    )
 
 
 def _ddl(conn) -> dict[str, list[str]]:
@@ -274,7 +289,7 @@ def _ddl(conn) -> dict[str, list[str]]:
     return out
 
 
-def test_migration_ddl_equals_schema_ddl(archive):
+def test_migration_ddl_equals_schema_ddl(archive, sqlite_only):
     """Also covers what compare_metadata skips: CHECK constraints and constraint names."""
     fresh = create_engine("sqlite://")
     metadata.create_all(fresh)
@@ -304,7 +319,7 @@ def test_reopen_keeps_data_and_does_not_remigrate(tmp_path):
 
 
 def test_foreign_keys_are_enforced(archive):
-    with pytest.raises(Exception, match="FOREIGN KEY"):
+    with pytest.raises(Exception, match=r"(?i)FOREIGN KEY"):
         archive.record(make(), run_id=12345)
     assert archive.counts()["articles"] == 0
 

@@ -11,6 +11,8 @@ import pytest
 from archive.store import Archive
 from crawler.items import ArticleRecord, DeadLink, Gone, NotModified
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
+
 
 def record(key: str = "1", body: str = "Nội dung bài viết.", at: str = "2026-01-01T08:00:00+07:00"):
     return ArticleRecord(

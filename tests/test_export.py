@@ -12,6 +12,8 @@ from archive.export import EXPORT_FIELDS, write_csv, write_jsonl
 from archive.store import Archive
 from crawler.items import ArticleRecord
 
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
+
 REQUIRED = {
     "id",
     "site",

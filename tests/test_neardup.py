@@ -181,3 +181,15 @@ def test_clusters_are_transitive_and_ordered() -> None:
     assert clusters(reversed(pairs)) == clusters(pairs)
     # Equal sizes: ordered by first key.
     assert clusters([("q", "r", 0.9), ("d", "e", 0.9)]) == [["d", "e"], ["q", "r"]]
+
+
+def test_index_is_bounded_and_forgets_the_oldest() -> None:
+    from archive.neardup import NearDupIndex, signature
+
+    texts = [" ".join(f"từ{i}x{j}" for j in range(40)) for i in range(5)]
+    index = NearDupIndex(max_size=3)
+    for i, text in enumerate(texts):
+        index.add(str(i), signature(text))
+    assert len(index) == 3 and "0" not in index and "1" not in index
+    assert index.query(signature(texts[4]))[0][0] == "4"
+    assert index.query(signature(texts[0])) == []  # evicted: no longer found

@@ -16,6 +16,7 @@ from archive.store import Archive
 from crawler.items import ArticleRecord
 
 NFD = "NFD"
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
 
 
 def rec(key: str, title: str, body: str, **kw) -> ArticleRecord:
@@ -218,7 +219,7 @@ def test_reindex_gives_the_same_results(archive):
 def test_cli(archive, tmp_path, capsys):
     from luutru.cli import main
 
-    data = str(archive.path.parent)
+    data = str(tmp_path / "data")  # the archive is there, or at env LUUTRU_DB
     assert main(["search", "lao dong", "--data", data, "--format", "json", "--sort", "date"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["total"] == 3 and out["hits"][0]["id"] == "tinh-a:1"

@@ -66,6 +66,7 @@ class WebSettings:
     sites: str | None = None
     config: str | None = None
     operator_token: str = ""
+    db: str | None = None  # archive database URL (None: <data>/archive.sqlite)
     launcher: Launcher = _popen  # tests swap it for a recorder
     children: list[Any] = field(default_factory=list)
 
@@ -74,6 +75,8 @@ class WebSettings:
         command = [sys.executable, "-m", "luutru", "crawl", site, "--quiet", "--data", self.data]
         if self.sites:
             command += ["--sites", self.sites]
+        if self.db:
+            command += ["--db", self.db]
         if self.config:
             command += ["--config", self.config]
         return command
@@ -116,7 +119,7 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     from luutru.web import api, pages
 
     own_archive = archive is None
-    store = archive if archive is not None else Archive.open(settings.data)
+    store = archive if archive is not None else Archive.open(settings.data, url=settings.db)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -195,6 +198,7 @@ def serve_command(args: Any) -> int:
         sites=args.sites,
         config=args.config,
         operator_token=config.server.operator_token,
+        db=getattr(args, "db", None),
     )
     if not settings.operator_token:
         print("luutru serve: read-only (no [server] operator_token configured)", file=sys.stderr)

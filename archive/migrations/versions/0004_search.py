@@ -5,8 +5,10 @@ Revises: 0003
 Create Date: 2026-12-02
 
 The two FTS5 virtual tables (SQLite only) are not in ``archive.schema.metadata``: they
-are created here with raw SQL (``archive.search.create_fts_tables``), and the index is
-filled from the versions already archived (``archive.search.rebuild``).
+are created here with raw SQL (``archive.search.create_fts_tables``). On PostgreSQL the
+index lives in ``search_docs`` itself instead: folded/exact text columns, two generated
+``tsvector`` columns and their GIN indexes (``archive.search.create_pg_search``). Either
+way the index is then filled from the versions already archived (``archive.search.rebuild``).
 """
 
 from __future__ import annotations
@@ -57,7 +59,12 @@ def upgrade() -> None:
     op.create_index("ix_search_docs_article_id", "search_docs", ["article_id"])
     op.create_index("ix_search_docs_current_date", "search_docs", ["is_current", "date"])
     bind = op.get_bind()
-    if bind.dialect.name == "sqlite":
+    if bind.dialect.name == "postgresql":
+        from archive.search import create_pg_search, rebuild
+
+        create_pg_search(bind)
+        rebuild(bind)
+    elif bind.dialect.name == "sqlite":
         from archive.search import rebuild
 
         rebuild(bind)  # creates the FTS5 tables and indexes the versions already there

@@ -1,0 +1,167 @@
+"""The one summary table of ``python -m bench``: a row per headline figure, from whichever
+benchmarks ran (``--only`` gives a partial table)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Row = dict[str, str]
+
+
+def _row(metric: str, value: str, unit: str, comparison: str = "", notes: str = "") -> Row:
+    return {
+        "metric": metric,
+        "value": value,
+        "unit": unit,
+        "comparison": comparison,
+        "notes": notes,
+    }
+
+
+def _crawl(c: dict[str, Any]) -> list[Row]:
+    lu, bare = c["luutru"], c["bare"]
+    return [
+        _row(
+            "crawl throughput, luutru crawl",
+            f"{lu['pages_per_s']:.1f}",
+            "pages/s",
+            f"x{c['ratio_luutru_over_bare']} of bare Scrapy ({bare['pages_per_s']:.1f} pages/s)",
+            f"{c['articles']} articles, median of {c['rounds']} rounds, same URLs, same run",
+        )
+    ]
+
+
+def _extraction(e: dict[str, Any]) -> list[Row]:
+    lu, tr = e["luutru"], e["trafilatura"]
+    return [
+        _row(
+            "extraction time, luutru",
+            f"{lu['ms_per_page_best']:.2f}",
+            "ms/page",
+            f"x{e['ratio_ms_luutru_over_trafilatura']} of trafilatura "
+            f"({tr['ms_per_page_best']:.2f} ms/page)",
+            f"{e['pages']} article pages, best of {e['reps']} reps",
+        ),
+        _row(
+            "extraction body F1, luutru",
+            f"{lu['body_f1_mean']:.3f}",
+            "token F1",
+            f"trafilatura {tr['body_f1_mean']:.3f}",
+            f"exact title/date/author %: luutru {lu['title_exact_pct']:.0f}/"
+            f"{lu['date_exact_pct']:.0f}/{lu['author_exact_pct']:.0f}, trafilatura "
+            f"{tr['title_exact_pct']:.0f}/{tr['date_exact_pct']:.0f}/{tr['author_exact_pct']:.0f}",
+        ),
+    ]
+
+
+def _archive(a: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    rc = a["recrawl"]
+    inc, full = rc["incremental"], rc["full"]
+    rows.append(
+        _row(
+            "incremental re-crawl requests",
+            f"{100 * inc['requests_share']:.1f}",
+            "% of 1st crawl",
+            f"--full re-crawl {100 * full['requests_share']:.1f}%",
+            f"{inc['requests']} vs {rc['first']['requests']} requests, "
+            f"{rc['archived_articles']} articles; adds {inc['bytes_added']} B",
+        )
+    )
+    w = a["write"]["passes"]
+    rows.append(
+        _row(
+            "archive write",
+            f"{w['new']['per_s']:.0f}",
+            "versions/s",
+            f"updated {w['updated']['per_s']:.0f}/s, unchanged {w['unchanged']['per_s']:.0f} rec/s",
+            f"{a['write']['records']} synthetic 3-5 KB records, one record() each",
+        )
+    )
+    for name, label in (("synthetic", "db only"), ("crawled", "db + WARC")):
+        v = a["verify"][name]
+        if v["seconds_per_10k_versions"] is None:
+            continue
+        read = v["bytes_read_per_10k_versions"]
+        rows.append(
+            _row(
+                f"luutru verify ({label})",
+                f"{v['seconds_per_10k_versions']:.2f}",
+                "s / 10k versions",
+                f"{read / 2**20:.1f} MiB read / 10k versions" if read is not None else "",
+                f"measured on {v['versions']} versions, {v['warc_files']} WARC files",
+            )
+        )
+    return rows
+
+
+def _search(s: dict[str, Any]) -> list[Row]:
+    return [
+        _row(
+            f"search at {step['articles']:,} articles",
+            f"{step['p50_ms']:.1f} / {step['p95_ms']:.1f}",
+            "ms p50 / p95",
+            f"max {step['max_ms']:.0f} ms",
+            f"{step['queries']} mixed queries; reindex {step['reindex_s']} s, "
+            f"db {step['db_mb']} MB",
+        )
+        for step in s["steps"]
+    ]
+
+
+def _memory(m: dict[str, Any]) -> list[Row]:
+    first, full, inc = m["first"], m["full"], m["incremental"]
+    e1 = m.get("epoch1")
+    epoch1 = f"; incremental with new versions (epoch 1) {e1['peak_rss_mib']:.0f} MiB" if e1 else ""
+    return [
+        _row(
+            f"crawl peak RSS, {m['articles']:,} articles",
+            f"{first['peak_rss_mib']:.0f}",
+            "MiB",
+            f"--full re-crawl on that archive {full['peak_rss_mib']:.0f} MiB "
+            f"(x{full['peak_over_first']}); incremental {inc['peak_rss_mib']:.0f} MiB{epoch1}",
+            f"first crawl {first['requests']} requests in {first['wall_seconds']:.0f} s; "
+            f"archive {first['archive_bytes_after'] / 2**20:.0f} MiB before the re-crawls",
+        )
+    ]
+
+
+def summary(results: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    for name, fn in (
+        ("crawl", _crawl),
+        ("extraction", _extraction),
+        ("archive", _archive),
+        ("search", _search),
+        ("memory", _memory),
+    ):
+        if name in results:
+            rows.extend(fn(results[name]))
+    return rows
+
+
+def summary_table(rows: list[Row], markdown: bool = False) -> str:
+    head = {"metric": "metric", "value": "value", "unit": "unit"}
+    head |= {"comparison": "comparison / ratio", "notes": "notes"}
+    keys = list(head)
+    if markdown:
+        lines = ["| " + " | ".join(head.values()) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(r[k] for k in keys) + " |" for r in rows]
+        return "\n".join(lines)
+    table = [head, *rows]
+    widths = {k: max(len(r[k]) for r in table) for k in keys[:-1]}
+    return "\n".join(
+        "  ".join(
+            r[k].rjust(widths[k]) if k == "value" else r[k].ljust(widths.get(k, 0)) for k in keys
+        ).rstrip()
+        for r in table
+    )
+
+
+if __name__ == "__main__":
+    # python -m bench.summary: the summary of bench/results/latest.json as a Markdown table.
+    import json
+
+    from bench.__main__ import RESULTS
+
+    print(summary_table(json.loads(RESULTS.read_text("utf-8"))["summary"], markdown=True))
