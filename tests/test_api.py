@@ -20,45 +20,19 @@ from fastapi.testclient import TestClient
 from archive.store import Archive
 from demo_portal import DemoPortal
 from luutru.web import WebSettings, create_app
+from tests.archive_builders import crawl_demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend_module")]
 TOKEN = "s3cret-operator-token"
-
-
-def _crawl(base_url: str, data: Path, *extra: str) -> None:
-    # A subprocess: the Twisted reactor cannot start twice in one test process.
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "luutru",
-            "crawl",
-            "demo-liferay",
-            "demo-aspnet",
-            "--base-url",
-            base_url,
-            "--data",
-            str(data),
-            "--quiet",
-            "-s",
-            "LOG_LEVEL=INFO",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONUTF8": "1"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
 
 
 @pytest.fixture(scope="module")
 def data(backend_module: str | None, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("web-archive")
     with DemoPortal(articles=40, port=0) as portal:
-        _crawl(portal.base_url, data)
+        crawl_demo(portal.base_url, data)
         portal.epoch = 1
-        _crawl(portal.base_url, data, "--full")
+        crawl_demo(portal.base_url, data, "--full")
     return data
 
 

@@ -8,11 +8,8 @@ e2e test relies on: #q, #results, .hit a, #versions, #diff, #capture-frame, #run
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,12 +18,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive.store import Archive
-from archive.warc import WarcSeries
-from crawler.items import ArticleRecord, WarcRef
 from demo_portal import DemoPortal
 from luutru.web import WebSettings, create_app
 from luutru.web.app import CAPTURE_CSP
 from luutru.web.pages import safe_highlight
+from tests.archive_builders import crawl_demo, plant_hostile_article
 
 pytestmark = pytest.mark.slow
 
@@ -42,64 +38,23 @@ EVIL_PAGE = (
 )
 
 
-def _crawl(base_url: str, data: Path, *extra: str) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "luutru",
-            "crawl",
-            "demo-liferay",
-            "demo-aspnet",
-            "--base-url",
-            base_url,
-            "--data",
-            str(data),
-            "--quiet",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONUTF8": "1"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
 def _plant_evil_article(data: Path) -> str:
-    """A capture whose fields and archived page carry scripts and event handlers."""
-    with WarcSeries(data / "warc" / "evil", "luutru-evil-run000999") as series:
-        url = "http://127.0.0.1:9/evil?id=1"
-        pointer, record_id, digest = series.write_response(
-            url, 200, "OK", [("Content-Type", "text/html; charset=utf-8")], EVIL_PAGE
-        )
-    record = ArticleRecord(
-        site="demo-aspnet",
-        article_key="evil1",
-        url=url,
-        fetched_url=url,
+    return plant_hostile_article(
+        data,
         title=EVIL_TITLE,
         body=EVIL_BODY,
-        body_html="<p>" + EVIL_BODY + "</p>",
-        date="2024-05-01",
         author='<b onmouseover="alert(3)">Nguyễn Văn A</b>',
-        category="Tin <i>hoạt động</i>",
-        fetched_at="2024-05-02T08:00:00+07:00",
-        raw_html=EVIL_PAGE,
-        warc=WarcRef(f"evil/{pointer.file}", pointer.offset, pointer.length, digest, record_id),
+        page=EVIL_PAGE,
     )
-    with Archive.open(data) as archive:
-        assert archive.record(record, None) == "new"
-    return "demo-aspnet:evil1"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data = tmp_path_factory.mktemp("web-pages")
     with DemoPortal(articles=40, port=0) as portal:
-        _crawl(portal.base_url, data)
+        crawl_demo(portal.base_url, data)
         portal.epoch = 1
-        _crawl(portal.base_url, data, "--full")
+        crawl_demo(portal.base_url, data, "--full")
     evil = _plant_evil_article(data)
     with Archive.open(data) as archive:
         articles = list(archive.articles())
