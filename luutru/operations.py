@@ -134,41 +134,52 @@ def cmd_log(args: argparse.Namespace) -> int:
         return 0
 
 
-def cmd_health(args: argparse.Namespace) -> int:
+BAD_STATUSES = ("unhealthy", "failed", "broken profile")
+
+
+def health_report(archive: Archive, sites_dir: str | None) -> dict[str, Any]:
+    """Every site's last run (and every broken profile): what `luutru health` prints and
+    `/api/health` returns. ``ok`` is false when any site needs attention."""
     from crawler.profiles import load_profiles
 
     errors: list = []
-    profiles = load_profiles(args.sites, errors)
+    profiles = load_profiles(sites_dir, errors)
     rows = []
-    with Archive.open(args.data, url=args.db) as archive:
-        for site in sorted(set(profiles) | {r["site"] for r in archive.runs(limit=500)}):
-            last = archive.runs(site, limit=1)
-            run = last[0] if last else None
-            rows.append(
-                {
-                    "site": site,
-                    "last_run": run["id"] if run else None,
-                    "started_at": run["started_at"] if run else None,
-                    "status": run["status"] if run else "never run",
-                    "reasons": run["reasons"] if run else [],
-                    "profile": "ok" if site in profiles else "missing or broken",
-                }
-            )
+    for site in sorted(set(profiles) | {r["site"] for r in archive.runs(limit=500)}):
+        last = archive.runs(site, limit=1)
+        run = last[0] if last else None
+        rows.append(
+            {
+                "site": site,
+                "last_run": run["id"] if run else None,
+                "started_at": run["started_at"] if run else None,
+                "status": run["status"] if run else "never run",
+                "reasons": run["reasons"] if run else [],
+                "profile": "ok" if site in profiles else "missing or broken",
+            }
+        )
     for error in errors:
         rows.append({"site": Path(error.path).stem, "status": "broken profile",
                      "reasons": [str(error)], "last_run": None, "started_at": None,
                      "profile": "broken"})  # fmt: skip
-    bad = [r for r in rows if r["status"] in ("unhealthy", "failed", "broken profile")]
+    bad = [r for r in rows if r["status"] in BAD_STATUSES]
+    return {"ok": not bad, "sites": rows}
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    with Archive.open(args.data, url=args.db) as archive:
+        report = health_report(archive, args.sites)
     if args.format == "json":
-        _json({"ok": not bad, "sites": rows})
+        _json(report)
     else:
-        for row in rows:
+        for row in report["sites"]:
             print(f"{row['site']:<20} {row['status']:<14} run {row['last_run'] or '-':<6} "
                   f"{row['started_at'] or ''}")  # fmt: skip
             for reason in row["reasons"]:
                 print(f"{'':<22}{reason}")
-        print(f"{len(bad)} site(s) need attention" if bad else "all sites healthy")
-    return 1 if bad else 0
+        bad = sum(1 for r in report["sites"] if r["status"] in BAD_STATUSES)
+        print(f"{bad} site(s) need attention" if bad else "all sites healthy")
+    return 0 if report["ok"] else 1
 
 
 def add_parsers(sub: Any, common: Any) -> None:

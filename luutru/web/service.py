@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 from archive.diff import diff_versions, to_json
 from archive.store import Archive
 from archive.warc import WarcError, WarcPointer, read_record
+from luutru import operations
 from luutru.operations import LEVELS, _lines
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SCHEDULER_STORE = "scheduler.sqlite"  # the APScheduler job store luutru/scheduler.py keeps
-BAD_STATUSES = ("unhealthy", "failed", "broken profile")  # as `luutru health`
 RUN_STATUSES = ("running", "succeeded", "failed", "interrupted", "unhealthy")
 
 
@@ -222,36 +222,8 @@ def _load_profiles(sites_dir: str | None) -> tuple[dict, list]:
 
 
 def health_report(archive: Archive, sites_dir: str | None) -> dict[str, Any]:
-    """Exactly `luutru health --format json` (luutru/operations.py ``cmd_health``), which
-    prints instead of returning; tests/test_api.py compares the two."""
-    profiles, errors = _load_profiles(sites_dir)
-    rows = []
-    for site in sorted(set(profiles) | {r["site"] for r in archive.runs(limit=500)}):
-        last = archive.runs(site, limit=1)
-        run = last[0] if last else None
-        rows.append(
-            {
-                "site": site,
-                "last_run": run["id"] if run else None,
-                "started_at": run["started_at"] if run else None,
-                "status": run["status"] if run else "never run",
-                "reasons": run["reasons"] if run else [],
-                "profile": "ok" if site in profiles else "missing or broken",
-            }
-        )
-    for error in errors:
-        rows.append(
-            {
-                "site": Path(error.path).stem,
-                "status": "broken profile",
-                "reasons": [str(error)],
-                "last_run": None,
-                "started_at": None,
-                "profile": "broken",
-            }
-        )
-    bad = [r for r in rows if r["status"] in BAD_STATUSES]
-    return {"ok": not bad, "sites": rows}
+    """Exactly `luutru health --format json`: the same function."""
+    return operations.health_report(archive, sites_dir)
 
 
 def sites_payload(archive: Archive, sites_dir: str | None) -> list[dict[str, Any]]:
