@@ -1,0 +1,170 @@
+"""Search hits: the page's rows read from ``versions``, with highlighted snippets.
+
+Snippets and highlights are cut in Python for the page of hits only: the text is folded
+(or exact-keyed) again and, keying being length-preserving on NFC text
+(archive/fold.py), the offsets of matched words in the keyed text are the offsets of the
+original words with their diacritics.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from bisect import bisect_left
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from archive.fold import TOKEN_RE, exact_key, fold, nfc
+from archive.ids import public_id
+from archive.search_query import positive_terms
+
+SNIPPET_WORDS = 30
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass
+class Hit:
+    id: str  # site:key
+    site: str
+    title: str
+    date: str | None
+    author: str | None
+    category: str | None
+    status: str
+    url: str
+    version: int
+    score: float  # higher is better (-bm25)
+    snippet: str  # plain text, matches in [brackets]
+    snippet_html: str  # escaped HTML, matches in <mark>
+    title_html: str
+    article_id: int = 0
+    snippet_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
+    title_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("snippet_parts")
+        data.pop("title_parts")
+        return data
+
+
+def _marked(
+    text: str | None, keyer: Callable[[str], str], words: set[str], prefixes: set[str]
+) -> tuple[str, list[tuple[int, int, bool]]]:
+    """(NFC text, token spans with a hit flag): tokens found in the keyed text, whose
+    offsets are those of the NFC original (keying is length-preserving)."""
+    original = nfc(text or "")
+    keyed = keyer(original)
+    starts = tuple(prefixes)  # str.startswith takes a tuple: one C call per token
+    return original, [
+        (
+            m.start(),
+            m.end(),
+            (tok := m.group()) in words or (bool(starts) and tok.startswith(starts)),
+        )
+        for m in TOKEN_RE.finditer(keyed)
+    ]
+
+
+def _parts(original: str, spans: list[tuple[int, int, bool]], start: int, end: int):
+    parts: list[tuple[str, bool]] = []
+    pos = start
+    for s, e, hit in spans:
+        if not hit or s < start or e > end:
+            continue
+        if s > pos:
+            parts.append((original[pos:s], False))
+        parts.append((original[s:e], True))
+        pos = e
+    if end > pos:
+        parts.append((original[pos:end], False))
+    return parts
+
+
+def _snippet_parts(texts: list[tuple[str, list]], width: int) -> list[tuple[str, bool]]:
+    """The window of ``width`` words with the most hits, over summary and body."""
+    best: tuple[int, int, int] | None = None  # (hits, text index, first token)
+    for t, (_original, spans) in enumerate(texts):
+        hits = [i for i, s in enumerate(spans) if s[2]]
+        for i in hits:  # a window starting a few words before hit i
+            first = max(0, i - 5)
+            count = bisect_left(hits, first + width) - bisect_left(hits, first)
+            if best is None or count > best[0]:
+                best = (count, t, first)
+    if best is None:  # no hit in summary/body (the title matched): their beginning
+        t = 0 if texts[0][1] else 1
+        best = (0, t, 0)
+    _, t, first = best
+    original, spans = texts[t]
+    if not spans:
+        return []
+    last = min(len(spans), first + width) - 1
+    start = spans[first][0] if first > 0 else 0
+    end = spans[last][1] if last < len(spans) - 1 else len(original.rstrip())
+    parts = _parts(original, spans, start, end)
+    if first > 0:
+        parts.insert(0, ("…", False))
+    if end < len(original.rstrip()):
+        parts.append(("…", False))
+    return [(p if hit else _SPACES.sub(" ", p), hit) for p, hit in parts]  # one line
+
+
+def _plain(parts: list[tuple[str, bool]], open_: str = "[", close: str = "]") -> str:
+    return "".join(f"{open_}{p}{close}" if hit else p for p, hit in parts)
+
+
+def _html(parts: list[tuple[str, bool]]) -> str:
+    return "".join(f"<mark>{html.escape(p)}</mark>" if hit else html.escape(p) for p, hit in parts)
+
+
+def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
+    if not page:
+        return []
+    ids = ", ".join(str(int(row[0])) for row in page)  # integers: no quoting to get wrong
+    rows = {
+        r[0]: r
+        for r in conn.exec_driver_sql(
+            "SELECT v.id, v.article_id, v.number, v.title, v.date, v.author, v.category, "
+            "v.summary, v.body, a.site, a.article_key, a.canonical_url, a.status "
+            f"FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id IN ({ids})"
+        )
+    }
+    words, prefixes = positive_terms(tree)
+    keyer = exact_key if exact else fold
+    out = []
+    for version_id, score in page:
+        r = rows[version_id]
+        _, art_id, number, title, day, author, category, summary, body, site, key, url, st = r
+        t_original, t_spans = _marked(title, keyer, words, prefixes)
+        title_parts = _parts(t_original, t_spans, 0, len(t_original))
+        texts = [_marked(summary, keyer, words, prefixes), _marked(body, keyer, words, prefixes)]
+        parts = _snippet_parts(texts, SNIPPET_WORDS)
+        out.append(
+            Hit(
+                id=public_id(site, key),
+                site=site,
+                title=t_original,
+                date=day,
+                author=author,
+                category=category,
+                status=st,
+                url=url,
+                version=number,
+                score=round(float(score), 4),
+                snippet=_plain(parts),
+                snippet_html=_html(parts),
+                title_html=_html(title_parts),
+                article_id=art_id,
+                snippet_parts=parts,
+                title_parts=title_parts,
+            )
+        )
+    return out
+
+
+def render(parts: list[tuple[str, bool]], open_: str, close: str) -> str:
+    """Parts with matches between ``open_`` and ``close`` (e.g. ANSI bold on a terminal)."""
+    return _plain(parts, open_, close)

@@ -1,0 +1,193 @@
+"""The search index: what is stored per version and how it is (re)built.
+
+SQLite: ``search_docs`` (archive/schema.py, the filterable side: article, site, date,
+folded author/category, ``is_current``) and two contentless FTS5 tables whose rowid is
+``search_docs.id``: ``search_folded`` (``fold(text)``) and ``search_exact``
+(``exact_key(text)``), columns title/summary/body. PostgreSQL: ``search_docs`` also holds
+the indexed words and two generated ``tsvector`` columns with a GIN index each.
+See archive/search.py for the whole picture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from archive.fold import TOKEN_RE, exact_key, fold
+
+FTS_TABLES = ("search_folded", "search_exact")
+_BATCH = 2000  # versions per chunk when rebuilding
+
+
+def _is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _is_postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+_PG_TEXT = ("title_f", "summary_f", "body_f", "title_x", "summary_x", "body_x")
+
+
+def _pg_tsv(suffix: str) -> str:
+    parts = [
+        f"setweight(to_tsvector('simple', coalesce({col}_{suffix}, '')), '{w}')"
+        for col, w in (("title", "A"), ("summary", "B"), ("body", "C"))
+    ]
+    return " || ".join(parts)
+
+
+def create_pg_search(conn: Connection) -> None:
+    """PostgreSQL search objects on ``search_docs`` (migration 0004): the indexed text,
+    generated tsvectors and GIN indexes. Idempotent."""
+    for col in _PG_TEXT:
+        conn.exec_driver_sql(f"ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS {col} text")
+    for name, suffix in (("tsv_folded", "f"), ("tsv_exact", "x")):
+        conn.exec_driver_sql(
+            f"ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS {name} tsvector "
+            f"GENERATED ALWAYS AS ({_pg_tsv(suffix)}) STORED"
+        )
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS ix_search_docs_{name} ON search_docs USING gin ({name})"
+        )
+
+
+def _words(text: str) -> str:
+    """The tokens of an already folded/keyed text, one space apart (PostgreSQL columns)."""
+    return " ".join(TOKEN_RE.findall(text))
+
+
+def _insert_docs_pg(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    payload = []
+    for doc_id, vid, aid, cur, site, day, author, category, title, summary, body in rows:
+        payload.append(
+            {
+                "id": doc_id, "version_id": vid, "article_id": aid, "is_current": int(cur),
+                "site": site, "date": day,
+                "author_folded": fold(author) or None, "category_folded": fold(category) or None,
+                "title_f": _words(fold(title)), "summary_f": _words(fold(summary)),
+                "body_f": _words(fold(body)),
+                "title_x": _words(exact_key(title)), "summary_x": _words(exact_key(summary)),
+                "body_x": _words(exact_key(body)),
+            }
+        )  # fmt: skip
+    if not payload:
+        return 0
+    columns = list(payload[0])
+    conn.execute(
+        text(
+            f"INSERT INTO search_docs ({', '.join(columns)}) "
+            f"VALUES ({', '.join(':' + c for c in columns)})"
+        ),
+        payload,
+    )
+    return len(payload)
+
+
+def create_fts_tables(conn: Connection) -> None:
+    """The two contentless FTS5 tables (SQLite only; migration 0004)."""
+    for name in FTS_TABLES:
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {name} USING fts5("
+            "title, summary, body, content='', "
+            "tokenize='unicode61 remove_diacritics 0')"
+        )
+
+
+def _doc_rows(rows: Iterable[Sequence[Any]]) -> tuple[list, list, list]:
+    """(search_docs rows, folded rows, exact rows) from
+    (doc_id, version_id, article_id, is_current, site, date, author, category, title,
+    summary, body) tuples."""
+    docs, folded, exact = [], [], []
+    for doc_id, vid, aid, cur, site, day, author, category, title, summary, body in rows:
+        docs.append((doc_id, vid, aid, cur, site, day, fold(author) or None,
+                     fold(category) or None))  # fmt: skip
+        folded.append((doc_id, fold(title), fold(summary), fold(body)))
+        exact.append((doc_id, exact_key(title), exact_key(summary), exact_key(body)))
+    return docs, folded, exact
+
+
+def _insert_docs(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    docs, folded, exact = _doc_rows(rows)
+    if not docs:
+        return 0
+    cursor = conn.connection.driver_connection.cursor()  # executemany, no per-row overhead
+    try:
+        cursor.executemany(
+            "INSERT INTO search_docs (id, version_id, article_id, is_current, site, date, "
+            "author_folded, category_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            docs,
+        )
+        for name, payload in zip(FTS_TABLES, (folded, exact), strict=True):
+            cursor.executemany(
+                f"INSERT INTO {name} (rowid, title, summary, body) VALUES (?, ?, ?, ?)", payload
+            )
+    finally:
+        cursor.close()
+    return len(docs)
+
+
+def index_version(
+    conn: Connection,
+    article_id: int,
+    version_id: int,
+    site: str,
+    record: Any,
+) -> None:
+    """Index a version just inserted (the article's newest), in the caller's transaction.
+
+    Called by ``WritesMixin.record`` right after ``_insert_version``. ``record`` has the
+    content fields (an ArticleRecord or anything with title/summary/body/date/author/
+    category attributes)."""
+    if not (_is_sqlite(conn) or _is_postgres(conn)):
+        return
+    conn.execute(
+        text("UPDATE search_docs SET is_current = 0 WHERE article_id = :a AND is_current = 1"),
+        {"a": article_id},
+    )
+    # doc id = version id: unique, stable, and a rebuild gives the same ids
+    r = record
+    row = (version_id, version_id, article_id, 1, site, r.date, r.author, r.category, r.title,
+           r.summary, r.body)  # fmt: skip
+    (_insert_docs(conn, [row]) if _is_sqlite(conn) else _insert_docs_pg(conn, [row]))
+
+
+def rebuild(conn: Connection) -> int:
+    """Empty the search index and index every version again (current flags included).
+    Returns the number of versions indexed. Used by migration 0004 (archives created
+    before it) and ``Archive.reindex_search``."""
+    sqlite = _is_sqlite(conn)
+    if not (sqlite or _is_postgres(conn)):
+        return 0
+    if sqlite:
+        create_fts_tables(conn)
+        for name in FTS_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('delete-all')")
+    else:
+        create_pg_search(conn)
+    conn.exec_driver_sql("DELETE FROM search_docs")
+    insert = _insert_docs if sqlite else _insert_docs_pg
+    total, last = 0, 0
+    while True:
+        rows = conn.execute(
+            text(
+                "SELECT v.id, v.id, v.article_id, "
+                "  CASE WHEN v.number = (SELECT max(number) FROM versions w "
+                "    WHERE w.article_id = v.article_id) THEN 1 ELSE 0 END,"
+                "  a.site, v.date, v.author, v.category, v.title, v.summary, v.body "
+                "FROM versions v JOIN articles a ON a.id = v.article_id "
+                "WHERE v.id > :last ORDER BY v.id LIMIT :batch"
+            ),
+            {"last": last, "batch": _BATCH},
+        ).all()
+        if not rows:
+            break
+        total += insert(conn, ([*r[:3], int(r[3]), *r[4:]] for r in rows))
+        last = rows[-1][0]
+    if sqlite:
+        for name in FTS_TABLES:
+            conn.exec_driver_sql(f"INSERT INTO {name}({name}) VALUES ('optimize')")
+    return total

@@ -1,0 +1,299 @@
+"""How ``search`` fetches one page of (version_id, score) rows, on SQLite and PostgreSQL.
+
+Both backends give the same order:
+
+- relevance: BM25 (SQLite; ``ts_rank_cd`` on PostgreSQL) among the ``RANK_CAP`` most
+  recently indexed matches (highest doc id, i.e. most recently archived versions) passing
+  the filters, best first, then the newer doc first; any older matches come after them,
+  in the same order. Ranking is the costly part (about 1 µs a match on SQLite) and a word
+  in most documents is barely told apart by BM25 anyway, so this bounds a query's cost;
+  below ``RANK_CAP`` matches it is plain BM25 order.
+- date: newest date first, undated last, then score, then the newer doc. Only the page's
+  rows and the matches sharing the page's last date are scored.
+
+Matches are counted up to ``COUNT_CAP`` (+1): beyond, the total is a lower bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+COUNT_CAP = 1000  # matches are counted up to this; beyond, the total is a lower bound
+RANK_CAP = 5_000  # relevance ranks the newest this many matches first (module docstring)
+_WEIGHTS = "10.0, 4.0, 1.0"  # bm25 column weights: title, summary, body
+# ts_rank_cd weights, in PostgreSQL's order {D, C, B, A}: body C, summary B, title A,
+# in the proportions of _WEIGHTS (10 : 4 : 1)
+_PG_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
+_PROBE = 300  # up to this many ids, look each one up in FTS5; beyond, one pass over the matches
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids)  # integers: no quoting to get wrong
+
+
+def _total(ranked: int | None, count: Any) -> int:
+    """The total from the number of rows ranked, when they were every match; else
+    ``count()``."""
+    if ranked is None or (ranked >= RANK_CAP and RANK_CAP <= COUNT_CAP):
+        return int(count())
+    return min(ranked, COUNT_CAP + 1)
+
+
+def _by_date(rows: list[tuple[int, str | None, float]]) -> list[tuple[int, str | None, float]]:
+    """(doc id, date, score) rows in date order: newest date, undated last, score, id."""
+    rows = sorted(rows, key=lambda r: r[0], reverse=True)  # stable sorts, least significant first
+    rows.sort(key=lambda r: r[2], reverse=True)
+    rows.sort(key=lambda r: r[1] or "", reverse=True)
+    rows.sort(key=lambda r: r[1] is None)
+    return rows
+
+
+class SqlitePlan:
+    """One query on SQLite: the FTS5 MATCH drives, ``search_docs`` (and ``articles`` for
+    the status filter) hold the filters, in ``doc_where`` (conditions on ``d``/``a``)."""
+
+    def __init__(
+        self, conn: Connection, fts: str, params: dict[str, Any], doc_where: list[str], status: bool
+    ) -> None:
+        self.conn, self.fts, self.params = conn, fts, params
+        self.doc_where = doc_where
+        self.score = f"-bm25({fts}, {_WEIGHTS})"
+        articles = " JOIN articles a ON a.id = d.article_id" if status else ""
+        self.docs = "search_docs d" + articles
+        # CROSS JOIN: SQLite keeps this order, the FTS match drives (else the planner may
+        # walk search_docs and re-run the MATCH once per row)
+        self.joins = f"FROM {fts} CROSS JOIN search_docs d ON d.id = {fts}.rowid" + articles
+        self.condition = " AND ".join([f"{fts} MATCH :match", *doc_where])
+
+    def sql(self, sql: str, **extra: Any) -> list:
+        return self.conn.exec_driver_sql(sql, {**self.params, **extra}).all()
+
+    def count(self) -> int:
+        """Matches passing the filters, counted up to COUNT_CAP + 1."""
+        return int(
+            self.sql(
+                f"SELECT count(*) FROM (SELECT 1 {self.joins} WHERE {self.condition} LIMIT :cap)",
+                cap=COUNT_CAP + 1,
+            )[0][0]
+        )
+
+    def by_rank(self, offset: int, limit: int) -> tuple[int | None, list]:
+        """(total up to COUNT_CAP + 1, page). The FTS5 index is walked newest doc first and stopped
+        after RANK_CAP rows pass the filters; bm25 runs on those rows only."""
+        fts = self.fts
+        newest = (
+            f"SELECT d.id AS id, d.version_id AS vid, {self.score} AS score "
+            f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap"
+        )
+        rows = self.sql(
+            f"SELECT vid, score, count(*) OVER (), min(id) OVER () FROM ({newest}) "
+            "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset",
+            cap=RANK_CAP,
+            limit=limit,
+            offset=min(offset, RANK_CAP),
+        )
+        page = [(r[0], r[1]) for r in rows]
+        ranked = rows[0][2] if rows else None
+        if offset + limit > RANK_CAP and (ranked is None or ranked == RANK_CAP):
+            # past the newest RANK_CAP: the older matches, ranked among themselves
+            if ranked is None:
+                oldest = self.sql(
+                    f"SELECT min(id) FROM (SELECT d.id AS id {self.joins} WHERE "
+                    f"{self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap)",
+                    cap=RANK_CAP,
+                )[0][0]
+            else:
+                oldest = rows[0][3]
+            if oldest is not None:
+                skip = max(0, offset - RANK_CAP)
+                page += self.sql(
+                    f"SELECT d.version_id, {self.score} AS score {self.joins} WHERE "
+                    f"{self.condition} AND {fts}.rowid < :oldest "
+                    "ORDER BY score DESC, d.id DESC LIMIT :limit OFFSET :skip",
+                    oldest=oldest,
+                    limit=offset + limit - RANK_CAP - skip,
+                    skip=skip,
+                )
+        return _total(ranked, self.count), page
+
+    def _scores(self, ids: list[int]) -> dict[int, float]:
+        """{doc id: score} of those of ``ids`` that match (all of them, when they came
+        from a match)."""
+        if not ids:
+            return {}
+        fts = self.fts
+        # few ids: FTS5 seeks each rowid; many: one pass over the matches ("+" stops the
+        # per-id lookups), testing each against the list
+        rowid = "rowid" if len(ids) <= _PROBE else "+rowid"
+        return dict(
+            self.sql(
+                f"SELECT rowid, {self.score} FROM {fts} WHERE {fts} MATCH :match "
+                f"AND {rowid} IN ({_ids(ids)})"
+            )
+        )
+
+    def _newest_dated(self, want: int, dense: bool) -> list[tuple[int, str]]:
+        """(doc id, date) of the ``want`` matches with the newest dates (ties in any
+        order), fewer if fewer are dated. Dense matches: walk the (is_current, date) index
+        testing each row against FTS5, up to a few times ``want`` rows; sparse ones (or
+        when that walk finds too few): list the matches first."""
+        where = " AND ".join([*self.doc_where, "d.date IS NOT NULL"])
+        fts = self.fts
+        if dense:
+            found = self.sql(
+                f"SELECT id, date FROM (SELECT d.id AS id, d.date AS date FROM {self.docs} "
+                f"WHERE {where} ORDER BY d.date DESC LIMIT :scan) AS w WHERE EXISTS "
+                f"(SELECT 1 FROM {fts} WHERE {fts} MATCH :match AND {fts}.rowid = w.id) "
+                "ORDER BY date DESC LIMIT :want",
+                scan=4 * want + 100,
+                want=want,
+            )
+            if len(found) == want:
+                return [(r[0], r[1]) for r in found]
+        rows = self.sql(
+            f"SELECT d.id, d.date FROM {self.docs} WHERE {where} AND d.id IN "
+            f"(SELECT rowid FROM {fts} WHERE {fts} MATCH :match) ORDER BY d.date DESC "
+            "LIMIT :want",
+            want=want,
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def _group(self, extra: str, dense: bool, **more: Any) -> list[tuple[int, str | None, float]]:
+        """(doc id, date, score) of every match passing the filters and ``extra``."""
+        if not dense:  # few matches: each one is tested
+            rows = self.sql(
+                f"SELECT d.id, d.date, {self.score} {self.joins} WHERE {self.condition} "
+                f"AND {extra}",
+                **more,
+            )
+            return [(r[0], r[1], r[2]) for r in rows]
+        docs = self.sql(
+            f"SELECT d.id, d.date FROM {self.docs} WHERE " + " AND ".join([*self.doc_where, extra]),
+            **more,
+        )
+        scores = self._scores([r[0] for r in docs])
+        return [(i, day, scores[i]) for i, day in docs if i in scores]
+
+    def by_date(self, offset: int, limit: int, dense: bool) -> list:
+        """Newest first, then score: find the page's rows by date without scoring, then
+        score only them and every match sharing the last date (the score breaks ties)."""
+        want = offset + limit
+        rows = self._newest_dated(want, dense)
+        if len(rows) == want:
+            last = rows[-1][1]
+            newer = [i for i, day in rows if day != last]
+            scored = self._group("d.date = :last", dense, last=last)
+        else:  # every dated match is in; the undated come after them
+            newer = [i for i, _day in rows]
+            scored = self._group("d.date IS NULL", dense)
+        scores = self._scores(newer)  # every id in rows matched: each has a score
+        scored += [(i, day, scores[i]) for i, day in rows if i in scores]
+        page = _by_date(scored)[offset:want]
+        if not page:
+            return []
+        versions = dict(
+            self.sql(
+                f"SELECT id, version_id FROM search_docs WHERE id IN ({_ids([r[0] for r in page])})"
+            )
+        )
+        return [(versions[i], score) for i, _day, score in page]
+
+
+def pg_page(
+    conn: Connection,
+    tsv: str,
+    where: list[str],
+    params: dict[str, Any],
+    status: bool,
+    sort: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, list]:
+    """PostgreSQL: (total up to COUNT_CAP + 1, page of (version_id, score)), in the same
+    order as on SQLite (module docstring)."""
+    frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
+    condition = " AND ".join(where)
+
+    def sql(query: str, **extra: Any) -> list:
+        return conn.execute(text(query), {**params, **extra}).all()
+
+    def count() -> int:
+        query = f"SELECT count(*) FROM (SELECT 1 {frm} WHERE {condition} LIMIT :cap) m"
+        return int(sql(query, cap=COUNT_CAP + 1)[0][0])
+
+    score = f"ts_rank_cd({_PG_WEIGHTS}, d.{tsv}, to_tsquery('simple', :match))"
+    if limit == 0:
+        return count(), []
+    if sort == "date":
+        total = count()
+        if offset >= total and total <= COUNT_CAP:
+            return total, []
+        # find the page by date alone, then score it and the matches of its last date
+        want = offset + limit
+        rows = sql(
+            f"SELECT d.id, d.date {frm} WHERE {condition} "
+            "ORDER BY d.date DESC NULLS LAST LIMIT :want",
+            want=want,
+        )
+        if len(rows) == want:
+            last = rows[-1][1]
+            tie = "d.date = :last" if last is not None else "d.date IS NULL"
+            group = sql(
+                f"SELECT d.id, d.date, {score} {frm} WHERE {condition} AND {tie}", last=last
+            )
+            newer = [r[0] for r in rows if r[1] != last]
+        else:
+            group, newer = [], [r[0] for r in rows]
+        if newer:
+            group += sql(
+                f"SELECT d.id, d.date, {score} FROM search_docs d WHERE d.id IN ({_ids(newer)})"
+            )
+        page = _by_date([(r[0], r[1], r[2]) for r in group])[offset:want]
+        if not page:
+            return total, []
+        versions = dict(
+            sql(
+                f"SELECT id, version_id FROM search_docs WHERE id IN ({_ids([r[0] for r in page])})"
+            )
+        )
+        return total, [(versions[i], s) for i, _day, s in page]
+    # relevance: rank the newest RANK_CAP matches (MATERIALIZED: ids first, then the rank
+    # of those rows only), then, past them, the older ones
+    rows = sql(
+        f"WITH c AS MATERIALIZED (SELECT d.id {frm} WHERE {condition} "
+        "ORDER BY d.id DESC LIMIT :cap) "
+        f"SELECT d.version_id, {score} AS score, count(*) OVER (), min(d.id) OVER () "
+        "FROM c JOIN search_docs d ON d.id = c.id ORDER BY score DESC, d.id DESC "
+        "LIMIT :limit OFFSET :offset",
+        cap=RANK_CAP,
+        limit=limit,
+        offset=min(offset, RANK_CAP),
+    )
+    page = [(r[0], r[1]) for r in rows]
+    ranked = rows[0][2] if rows else None
+    if offset + limit > RANK_CAP and (ranked is None or ranked == RANK_CAP):
+        oldest = (
+            rows[0][3]
+            if rows
+            else sql(
+                f"SELECT min(id) FROM (SELECT d.id {frm} WHERE {condition} "
+                "ORDER BY d.id DESC LIMIT :cap) c",
+                cap=RANK_CAP,
+            )[0][0]
+        )
+        if oldest is not None:
+            skip = max(0, offset - RANK_CAP)
+            page += [
+                (r[0], r[1])
+                for r in sql(
+                    f"SELECT d.version_id, {score} AS score {frm} WHERE {condition} "
+                    "AND d.id < :oldest ORDER BY score DESC, d.id DESC "
+                    "LIMIT :limit OFFSET :skip",
+                    oldest=oldest,
+                    limit=offset + limit - RANK_CAP - skip,
+                    skip=skip,
+                )
+            ]
+    return _total(ranked, count), page
