@@ -222,7 +222,8 @@ def search(
         if postgres:
             tsv = "tsv_exact" if exact else "tsv_folded"
             params["match"] = to_tsquery(tree)
-            where.insert(0, f"d.{tsv} @@ to_tsquery('simple', :match)")
+            # last: PostgreSQL tests equal-cost conditions in order, and this one detoasts
+            where.append(f"d.{tsv} @@ to_tsquery('simple', :match)")
             total, page = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset)
             return _result(total, offset, hits(conn, page, tree, exact))
         params["match"] = to_fts(tree)

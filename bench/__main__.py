@@ -70,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=NAMES, help="run only this benchmark")
     parser.add_argument("--search-articles", type=int, default=100_000, help="search: archive size")
     parser.add_argument(
+        "--search-pg-url",
+        default=os.environ.get("LUUTRU_BENCH_PG_URL") or None,
+        help="search: also time PostgreSQL at this SQLAlchemy URL, in a schema of its own "
+        "dropped after (default: env LUUTRU_BENCH_PG_URL; none: not run)",
+    )
+    parser.add_argument(
         "--memory-articles", type=int, default=10_000, help="memory: demo portal size"
     )
     parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
@@ -118,8 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only in (None, "search"):
         from bench import search
 
-        results["search"] = search.run(args.search_articles)
-        print(f"\n== search: 200 mixed queries, 10k and {args.search_articles} articles ==")
+        results["search"] = search.run(args.search_articles, args.search_pg_url)
+        print(
+            f"\n== search: 200 mixed queries, 10k and {args.search_articles} articles, "
+            "SQLite and PostgreSQL =="
+        )
         print(search.table(results["search"]))
     from bench.summary import summary, summary_table
 
