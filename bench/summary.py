@@ -96,6 +96,7 @@ def _archive(a: dict[str, Any]) -> list[Row]:
 
 
 def _search(s: dict[str, Any]) -> list[Row]:
+    pg_version = str((s.get("postgresql") or {}).get("server_version", "")).split(" ")[0]
     return [
         _row(
             f"search at {step['articles']:,} articles",
@@ -106,6 +107,18 @@ def _search(s: dict[str, Any]) -> list[Row]:
             f"db {step['db_mb']} MB",
         )
         for step in s["steps"]
+    ] + [
+        _row(
+            f"search at {step['articles']:,} articles, PostgreSQL",
+            f"{step['p50_ms']:.1f} / {step['p95_ms']:.1f}",
+            "ms p50 / p95",
+            f"SQLite {lite['p50_ms']:.1f} / {lite['p95_ms']:.1f}; max {step['max_ms']:.0f} ms",
+            f"PostgreSQL {pg_version}, same corpus and queries; "
+            f"reindex {step['reindex_s']} s, db {step['db_mb']} MB",
+        )
+        for step in (s.get("postgresql") or {}).get("steps", [])[-1:]  # the largest size
+        for lite in s["steps"]
+        if lite["articles"] == step["articles"]
     ]
 
 
