@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from archive.schema import articles, captures, dead_links, key_aliases, runs, versions
+from archive.schema import articles, captures, dead_links, key_aliases, leases, runs, versions
 from archive.times import normalize_iso, now_iso
 from crawler.items import DeadLink, Gone, NotModified
 
@@ -162,22 +162,34 @@ class CrawlStateMixin:
                 )
 
     def interrupt_stale_runs(self, site: str | None = None) -> list[int]:
-        """Runs left "running" by a process that no longer exists on this host become
-        "interrupted" (a killed crawl never leaves a run stuck in running)."""
+        """Runs left "running" by a crawl that no longer exists become "interrupted" (a
+        killed crawl never leaves a run stuck in running): on this host, the run's process
+        is gone; on another host (a crawl worker), the run's process no longer holds the
+        site's lease (it expired unrenewed, or somebody else took it over)."""
         host = socket.gethostname()
-        query = select(runs.c.id, runs.c.pid, runs.c.host).where(runs.c.status == "running")
+        now = now_iso()
+        query = (
+            select(runs.c.id, runs.c.pid, runs.c.host, leases.c.holder, leases.c.expires_at)
+            .select_from(runs.outerjoin(leases, leases.c.site == runs.c.site))
+            .where(runs.c.status == "running")
+        )
         if site is not None:
             query = query.where(runs.c.site == site)
         stale: list[int] = []
         with self._write() as conn:
             for run in conn.execute(query):
-                if run.host == host and run.pid and not _pid_alive(run.pid):
-                    stale.append(run.id)
+                if run.host == host:
+                    if run.pid and not _pid_alive(run.pid):
+                        stale.append(run.id)
+                elif run.host:
+                    holds = run.holder == f"{run.host}:{run.pid}"
+                    if not holds or normalize_iso(run.expires_at) <= now:
+                        stale.append(run.id)
             if stale:
                 conn.execute(
                     update(runs)
                     .where(runs.c.id.in_(stale))
-                    .values(status="interrupted", finished_at=now_iso())
+                    .values(status="interrupted", finished_at=now)
                 )
         return stale
 

@@ -5,7 +5,11 @@ running `luutru crawl`) on one archive cannot crawl a site twice at once. Acquir
 write transaction (BEGIN IMMEDIATE on SQLite, the archive's advisory write lock on
 PostgreSQL: archive/db.py; the primary key and a guarded UPDATE are a second guard). A
 lease whose holder process died on this host is taken over at once; a lease held on
-another host is taken over only after it expires.
+another host is taken over only after it expires, so a holder keeps its lease alive with
+``renew_lease`` (the crawl's heartbeat, crawler/runlease.py; the scheduler's, luutru/standby.py).
+
+The same table holds the active scheduler's lease under SCHEDULER_LEASE (not a site id:
+profile ids cannot start with "@").
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from archive.crawlstate import _pid_alive
 from archive.schema import leases
 from archive.times import VN_TZ
+
+SCHEDULER_LEASE = "@scheduler"
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,18 @@ class LeasesMixin:
         except IntegrityError:
             return None  # another process inserted it first
         return Lease(site=site, **values)
+
+    def renew_lease(self, site: str, ttl_seconds: float) -> bool:
+        """Push this process's lease ``ttl_seconds`` into the future; False if it is no
+        longer ours (it expired and another holder took it over)."""
+        expires = datetime.now(VN_TZ).replace(microsecond=0) + timedelta(seconds=ttl_seconds)
+        with self._write() as conn:
+            done = conn.execute(
+                update(leases)
+                .where(leases.c.site == site, leases.c.holder == holder_id())
+                .values(expires_at=expires.isoformat())
+            )
+        return done.rowcount == 1
 
     def release_lease(self, site: str) -> None:
         """Give the lease back, if this process holds it."""

@@ -38,6 +38,8 @@ class CrawlSession:
         self.canary_due = False
         self.stopping = False
         self.health: Any = None  # the profile's HealthRules, set by the spider
+        self.lease: Any = None  # crawler.runlease.RunLease while the run is open
+        self.log_handlers: list[Any] = []  # the run log, when this process opened it
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlSession | None:
@@ -68,20 +70,27 @@ class CrawlSession:
         profile = getattr(self.crawler.spider, "profile", None)
         if profile is not None:  # province/department for search filters
             self.archive.upsert_site(profile.id, profile.name, profile.province, profile.department)
+        self._take_lease(site)
         stale = self.archive.interrupt_stale_runs(site)
         if stale:
             log.warning(
                 "runs %s of %s were left running by a dead process: interrupted", stale, site
             )
+        previous = self.archive.runs(site, limit=1)
         # Incremental walks are safe only on top of a complete one: after a failed, killed
         # or interrupted run the next walk is full (and resumes from JOBDIR when present).
         incremental = not self.force_full and self.archive.last_run_succeeded(site)
         self.mode = "incremental" if incremental else "full"
         trigger = self.crawler.settings.get("LUUTRU_TRIGGER", "manual")
-        log_files = self.crawler.settings.getdict("LUUTRU_LOG_FILES")
         self.run_id = self.archive.start_run(
-            site, trigger=trigger, mode=self.mode, log_path=log_files.get(site)
+            site, trigger=trigger, mode=self.mode, log_path=self._run_log(site)
         )
+        if previous and previous[0]["status"] in ("interrupted", "failed"):
+            # The walk is full, so it picks up what the earlier run did not finish.
+            self.crawler.stats.set_value("luutru/resumes_run", previous[0]["id"])
+        job = getattr(self.crawler.spider, "_job", None)  # Scrapyd's job id on a worker
+        if job:
+            self.crawler.stats.set_value("luutru/worker_job", str(job))
         self.state = self.archive.crawl_state(site)
         self.health = health
         if self.mode == "full":
@@ -100,6 +109,45 @@ class CrawlSession:
         log.info(
             "run %s of %s: %s walk, %d keys known", self.run_id, site, self.mode, len(self.state)
         )
+
+    def _take_lease(self, site: str) -> None:
+        from crawler.runlease import RunLease, SiteBusy
+
+        ttl = self.crawler.settings.getfloat("LUUTRU_LEASE_SECONDS", 300)
+        self.lease = RunLease(self.crawler, self.archive, site, ttl)
+        try:
+            self.lease.take()
+        except SiteBusy:
+            self.archive.close()
+            self.archive = None
+            raise
+
+    def _run_log(self, site: str) -> str | None:
+        """`luutru crawl` names the run's log file; a crawl started otherwise (a Scrapyd
+        worker) opens one itself, in the same place, so every run has its log."""
+        from luutru import runlog
+
+        given = self.crawler.settings.getdict("LUUTRU_LOG_FILES").get(site)
+        if given:
+            return str(given)
+        path = runlog.new_log_path(self.data_dir, site)
+        self.log_handlers = runlog.attach({site: path})
+        return str(path)
+
+    def _close_run_log(self) -> None:
+        from luutru import runlog
+        from luutru.config import ConfigError, load_config
+
+        if not self.log_handlers:
+            return
+        runlog.detach(self.log_handlers)
+        self.log_handlers = []
+        try:
+            keep = load_config(self.data_dir).logs.keep
+        except ConfigError as exc:
+            log.warning("%s: logs not pruned", exc)
+            return
+        runlog.prune(self.data_dir, self.site, keep)
 
     def stop_for(self, exc: BaseException) -> bool:
         """A write failed. If the disk is full, stop the crawl cleanly (reason "disk_full")
@@ -143,7 +191,7 @@ class CrawlSession:
             now = datetime.now(started.tzinfo)
             stats["elapsed_time_seconds"] = round((now - started).total_seconds(), 3)
         status = "succeeded" if reason == "finished" else "failed"
-        if reason in ("shutdown", "cancelled"):
+        if reason in ("shutdown", "cancelled", "lease_lost"):
             status = "interrupted"
         reasons: list[str] = []
         if reason == "closespider_timeout":
@@ -162,8 +210,12 @@ class CrawlSession:
             except Exception as exc:  # a full disk can refuse even this write
                 log.error("run %s could not be closed (%s); the next crawl marks it "
                           "interrupted", self.run_id, exc)  # fmt: skip
-            self.archive.close()
-            self.archive = None
+            try:
+                self.lease.release()
+            finally:
+                self.archive.close()
+                self.archive = None
+                self._close_run_log()
 
     def _health_reasons(self, stats: dict[str, Any]) -> list[str]:
         from luutru.health import assess

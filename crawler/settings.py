@@ -82,3 +82,6 @@ LUUTRU_ARCHIVE = True
 LUUTRU_FULL = False
 # Roll to the next WARC file of a run's series past this size.
 LUUTRU_WARC_MAX_BYTES = 1_000_000_000
+# A crawl renews its site's lease every third of this; a crawl machine that dies loses
+# the site after at most this long (crawler/runlease.py).
+LUUTRU_LEASE_SECONDS = 300

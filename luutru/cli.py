@@ -174,6 +174,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(schedule)
 
+    worker = sub.add_parser(
+        "worker", help="run a crawl worker: a Scrapyd node that schedulers dispatch crawls to"
+    )
+    worker.add_argument("--host", default="127.0.0.1", help="address Scrapyd listens on")
+    worker.add_argument("--port", type=int, default=6800)
+    worker.add_argument("--max-proc", type=int, default=4, help="crawls at once on this node")
+    worker.add_argument(
+        "--poll", type=float, default=5.0, help="seconds between Scrapyd's queue polls"
+    )
+    _common(worker)
+
     serve = sub.add_parser("serve", help="web UI and JSON API (read-only without operator token)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -366,6 +377,15 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from luutru.worker import worker_command
+
+    return worker_command(
+        args.data, args.db, args.sites, args.config,
+        bind=args.host, port=args.port, max_proc=args.max_proc, poll=args.poll,
+    )  # fmt: skip
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from luutru.web.app import serve_command
 
@@ -390,6 +410,7 @@ COMMANDS = {
     "migrate": cmd_migrate,
     "copy": cmd_copy,
     "schedule": cmd_schedule,
+    "worker": cmd_worker,
     "serve": cmd_serve,
 }
 

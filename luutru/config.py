@@ -25,6 +25,17 @@ operator_token = "a long random string"  # `luutru serve`: "run now" needs it (e
 
 [database]
 url = "postgresql+psycopg://luutru@localhost/luutru"  # default: <data>/archive.sqlite
+
+[cluster]
+# Scheduled crawls go to these Scrapyd workers (`luutru worker`) instead of local
+# subprocesses; empty: this machine crawls. docs/deployment.md.
+scrapyd_nodes = ["http://crawl1.internal:6800", "http://crawl2.internal:6800"]
+scrapyd_project = "luutru"
+scrapyd_username = ""        # Scrapyd's HTTP basic auth, when its nodes require it
+scrapyd_password = ""
+poll_seconds = 10            # how often a dispatched job's state is asked for
+scheduler_lease_seconds = 60 # a standby `luutru schedule` takes over this long after
+                             # the active one stopped renewing its lease
 ```
 
 The database URL is taken from `--db`, else env `LUUTRU_DB`, else `[database] url`.
@@ -74,12 +85,23 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    scrapyd_nodes: tuple[str, ...] = ()
+    scrapyd_project: str = "luutru"
+    scrapyd_username: str = ""
+    scrapyd_password: str = ""
+    poll_seconds: float = 10
+    scheduler_lease_seconds: float = 60
+
+
+@dataclass(frozen=True)
 class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     logs: LogsConfig = field(default_factory=LogsConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     path: str = ""
 
 
@@ -89,6 +111,7 @@ _TABLES: dict[str, type] = {
     "notify": NotifyConfig,
     "server": ServerConfig,
     "database": DatabaseConfig,
+    "cluster": ClusterConfig,
 }
 
 
@@ -117,8 +140,23 @@ def load_config(data_dir: str | Path, explicit: str | Path | None = None) -> Con
                 raise ConfigError(f"{path}: [{name}] unknown key '{key}'")
         if "smtp_to" in values:
             values = {**values, "smtp_to": tuple(values["smtp_to"])}
+        if name == "cluster":
+            values = _cluster_values(path, values)
         tables[name] = cls(**values)
     return Config(**tables, path=str(path))
+
+
+def _cluster_values(path: Path, values: dict[str, Any]) -> dict[str, Any]:
+    nodes = values.get("scrapyd_nodes", [])
+    if not isinstance(nodes, list) or not all(
+        isinstance(n, str) and n.startswith(("http://", "https://")) for n in nodes
+    ):
+        raise ConfigError(f"{path}: [cluster] scrapyd_nodes must be a list of http(s) URLs")
+    for key in ("poll_seconds", "scheduler_lease_seconds"):
+        value = values.get(key, 1)
+        if not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"{path}: [cluster] {key} must be a positive number")
+    return {**values, "scrapyd_nodes": tuple(n.rstrip("/") for n in nodes)}
 
 
 def resolve_db(

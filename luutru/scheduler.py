@@ -5,8 +5,10 @@ One job per site profile (job id = site id) in a persistent job store beside the
 missed while the scheduler was down coalesce into one if they are younger than
 `[schedule] misfire_grace_seconds`. Each run is `luutru crawl SITE --trigger schedule` in a
 subprocess (Twisted's reactor cannot restart in one process); that command takes the site's
-lease in the archive database, so two schedulers on one archive never crawl a site twice at
-once (the second one exits 3 and is logged as skipped).
+lease in the archive database, so a scheduler and a manual crawl never crawl a site twice
+at once (the second one exits 3 and is logged as skipped). With `[cluster] scrapyd_nodes`
+the crawl goes to a Scrapyd worker instead (luutru/cluster.py). Only one scheduler per
+archive is active, the others wait as hot standbys (luutru/standby.py).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from typing import IO, Any
 
 from crawler.profiles import ProfileError, SiteProfile, load_profiles
 from luutru.config import Config, load_config
+from luutru.standby import Heartbeat, SchedulerLease, wait_until_active
 
 log = logging.getLogger("luutru.scheduler")
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 JOB_FUNC = "luutru.scheduler:run_site"  # textual: the persistent store pickles a reference
 STORE_NAME = "scheduler.sqlite"
+STORE_TABLE = "luutru_schedule_jobs"  # in a PostgreSQL archive's database
 KILL_MARGIN = 120  # seconds past max_duration before a crawl that did not stop is killed
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3  # the crawl command's exit codes
 OUTPUT_TAIL = 4000  # characters of a crawl's own output kept for the scheduler's log
@@ -101,9 +105,15 @@ def _interrupt_stale(data: str, sites: Iterable[str]) -> None:
 def run_site(site: str, data: str, sites: str | None = None, config: str | None = None) -> int:
     """The job: one scheduled crawl of ``site`` in a subprocess; returns its exit code.
 
-    Module-level with plain arguments so that the persistent job store can pickle it."""
-    settings = load_config(data, config).schedule
+    Module-level with plain arguments so that the persistent job store can pickle it.
+    With ``[cluster] scrapyd_nodes`` the crawl goes to a Scrapyd worker instead."""
+    loaded = load_config(data, config)
+    settings = loaded.schedule
     limit = settings.max_duration_minutes * 60 + KILL_MARGIN
+    if loaded.cluster.scrapyd_nodes:
+        from luutru.cluster import run_on_worker
+
+        return run_on_worker(site, data, loaded, _stopping, limit)
     with tempfile.TemporaryFile() as output:  # the crawl's own output: its tail is logged
         with _children_lock:
             if _stopping.is_set():
@@ -405,12 +415,23 @@ def add_broken_jobs(
         report.added.append(site)
 
 
-def _make_scheduler(cls: type, data: str, config: Config, workers: int) -> Any:
-    from apscheduler.executors.pool import ThreadPoolExecutor
+def _job_store(data: str, config: Config) -> Any:
+    """Where the jobs live: beside a SQLite archive, or in the archive's server database
+    (its own table), so every scheduler of the archive — the active one and its standbys,
+    on any machine — shares the jobs and their next run times."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
+    db = os.environ.get("LUUTRU_DB") or config.database.url
+    if db and not db.startswith("sqlite"):
+        return SQLAlchemyJobStore(url=db, tablename=STORE_TABLE)
+    return SQLAlchemyJobStore(url=f"sqlite:///{Path(data) / STORE_NAME}")
+
+
+def _make_scheduler(cls: type, data: str, config: Config, workers: int) -> Any:
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
     return cls(
-        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{Path(data) / STORE_NAME}")},
+        jobstores={"default": _job_store(data, config)},
         # One thread per site: each only waits on its crawl subprocess.
         executors={"default": ThreadPoolExecutor(max_workers=max(workers, 1))},
         job_defaults={
@@ -485,6 +506,23 @@ def _absolute(path: str | None) -> str | None:
     return str(Path(path).resolve()) if path else None
 
 
+def _log_jobs(
+    report: SyncReport, jobs: list[tuple[str, datetime | None, str]], config: Config
+) -> None:
+    log.info(
+        "jobs: %d (added %s, replaced %s, removed %s, broken profile %s)",
+        len(jobs),
+        report.added or "-",
+        report.replaced or "-",
+        report.removed or "-",
+        report.broken or "-",
+    )
+    for site, next_run, trigger in jobs:
+        log.info("%s: next run %s (%s)", site, _local(next_run), trigger)
+    nodes = config.cluster.scrapyd_nodes
+    log.info("crawls run %s", f"on Scrapyd workers {', '.join(nodes)}" if nodes else "here")
+
+
 def schedule_command(
     data: str,
     sites: str | None = None,
@@ -513,24 +551,12 @@ def schedule_command(
         )
     if list_only:
         logging.getLogger("apscheduler").setLevel(logging.WARNING)  # stdout is the listing
-    config, _plan, report, jobs = prepare(data, sites, config_path, every=every, only=only)
-    if list_only:
+        _config, _plan, _report, jobs = prepare(data, sites, config_path, every=every, only=only)
         for site, next_run, trigger in jobs:
             print(f"{site:<18} {_local(next_run):<32} {trigger}")
         return 0
-    log.info(
-        "jobs: %d (added %s, replaced %s, removed %s, broken profile %s)",
-        len(jobs),
-        report.added or "-",
-        report.replaced or "-",
-        report.removed or "-",
-        report.broken or "-",
-    )
-    for site, next_run, trigger in jobs:
-        log.info("%s: next run %s (%s)", site, _local(next_run), trigger)
 
-    scheduler = _make_scheduler(BlockingScheduler, data, config, len(jobs))
-    hurry = threading.Event()
+    hurry, lost = threading.Event(), threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:
         if _stopping.is_set():
@@ -541,19 +567,44 @@ def schedule_command(
         raise _Stop
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    config = load_config(data, config_path)
+    lease = SchedulerLease(data, db or os.environ.get("LUUTRU_DB") or config.database.url or None,
+                           config.cluster.scheduler_lease_seconds)  # fmt: skip
+    scheduler: Any = None
+    heartbeat: Heartbeat | None = None
     try:
+        if not wait_until_active(lease, _stopping):
+            return 0
+        config, _plan, report, jobs = prepare(data, sites, config_path, every=every, only=only)
+        _log_jobs(report, jobs, config)
+        scheduler = _make_scheduler(BlockingScheduler, data, config, len(jobs))
+
+        def on_lost(why: str) -> None:
+            log.error("lost the scheduler lease (%s): stopping this scheduler", why)
+            lost.set()
+            _stopping.set()
+            scheduler.shutdown(wait=False)
+
+        heartbeat = Heartbeat(lease, on_lost)
+        heartbeat.start()
         scheduler.start()
     except _Stop:
         pass
     finally:
         _stopping.set()
-        if scheduler.running:
+        if heartbeat is not None:
+            heartbeat.stop()
+        if scheduler is not None and scheduler.running:
             scheduler.shutdown(wait=False)
         grace = config.schedule.shutdown_grace_seconds
         if running_sites():
             log.info("waiting up to %.0f s for: %s", grace, ", ".join(running_sites()))
         stop_children(data, grace, hurry)
+        if heartbeat is not None and not lost.is_set():
+            lease.release()  # a standby takes over at once
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if lost.is_set():
+        return 1
     log.info("scheduler stopped")
     return 0

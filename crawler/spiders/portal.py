@@ -14,6 +14,7 @@ session (crawler/session.py) says which, and what the archive already knows.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from crawler.extract.dates import parse_vietnamese_date
 from crawler.items import ArticleRecord, DeadLink, Gone, NotModified
 from crawler.profiles import SiteProfile, get_profile
 from crawler.revisits import Action, decide, revisit_due
+from crawler.runlease import SiteBusy
 from crawler.session import CrawlSession
 from crawler.urls import article_key, canonical_url, is_denied
 
@@ -60,7 +62,8 @@ class PortalSpider(scrapy.Spider):
         if profile is None:
             if not site:
                 raise ValueError("portal spider needs -a site=ID")
-            profile = get_profile(site, sites)
+            # A Scrapyd worker (`luutru worker`) names its profiles folder in the environment.
+            profile = get_profile(site, sites or os.environ.get("LUUTRU_SITES") or None)
         if base_url:
             profile = profile.rebased(base_url)
         self.profile = profile
@@ -108,7 +111,12 @@ class PortalSpider(scrapy.Spider):
 
     async def start(self) -> Any:
         if self.session is not None:
-            self.session.open(self.site_id, self.profile.health)
+            try:
+                self.session.open(self.site_id, self.profile.health)
+            except SiteBusy as exc:
+                self.logger.warning("%s", exc)  # no run: the other crawl owns the site
+                self.crawler.stats.set_value("luutru/busy", str(exc))
+                return
         for url in self.profile.start_urls:
             self.seen_listings.add(url)
             yield Request(url, callback=self.parse_listing, cb_kwargs={"is_start": True})
