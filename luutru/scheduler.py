@@ -16,255 +16,37 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
-import sys
-import tempfile
 import threading
-import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from crawler.profiles import ProfileError, SiteProfile, load_profiles
 from luutru.config import Config, load_config
+from luutru.schedule_runs import (  # noqa: F401  (run_site: the jobs' function, by name)
+    EXIT_BUSY,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    _stopping,
+    crawl_command,
+    run_site,
+    running_sites,
+    stop_children,
+)
 from luutru.standby import Heartbeat, SchedulerLease, wait_until_active
+from luutru.triggers import TIMEZONE, cron_trigger, interval_trigger, trigger_signature
 
 log = logging.getLogger("luutru.scheduler")
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
 JOB_FUNC = "luutru.scheduler:run_site"  # textual: the persistent store pickles a reference
 STORE_NAME = "scheduler.sqlite"
 STORE_TABLE = "luutru_schedule_jobs"  # in a PostgreSQL archive's database
-KILL_MARGIN = 120  # seconds past max_duration before a crawl that did not stop is killed
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3  # the crawl command's exit codes
-OUTPUT_TAIL = 4000  # characters of a crawl's own output kept for the scheduler's log
-
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
-# ----------------------------------------------------------------- running crawls
-
-
-@dataclass
-class _Child:
-    site: str
-    proc: subprocess.Popen[bytes]
-    started: float = field(default_factory=time.monotonic)
-
-
-# Crawls started by this process, by pid: shutdown reaches them here.
-_children: dict[int, _Child] = {}
-_children_lock = threading.Lock()
-_stopping = threading.Event()  # set on SIGTERM/SIGINT: no new crawl starts after it
-
-
-def crawl_command(
-    site: str, data: str, sites: str | None = None, config: str | None = None
-) -> list[str]:
-    command = [sys.executable, "-m", "luutru", "crawl", site, "--trigger", "schedule"]
-    command += ["--quiet", "--data", data]
-    if sites:
-        command += ["--sites", sites]
-    if config:
-        command += ["--config", config]
-    return command
-
-
-def _tail(output: IO[bytes]) -> str:
-    output.seek(0, os.SEEK_END)
-    output.seek(max(output.tell() - OUTPUT_TAIL, 0))
-    lines = output.read().decode("utf-8", "replace").strip().splitlines()
-    return "\n".join(lines[-5:])
-
-
-def _stop_process(proc: subprocess.Popen[bytes], grace: float) -> None:
-    """SIGTERM (Scrapy stops gracefully and records the run "interrupted"), SIGKILL after
-    ``grace`` seconds if it is still there."""
-    if proc.poll() is None:
-        proc.terminate()
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
-def _interrupt_stale(data: str, sites: Iterable[str]) -> None:
-    """A killed crawl cannot close its run: mark it "interrupted" now, not at its next run."""
-    from archive.store import Archive
-
-    with Archive.open(data, url=os.environ.get("LUUTRU_DB") or None) as archive:
-        for site in sorted(set(sites)):
-            stale = archive.interrupt_stale_runs(site)
-            if stale:
-                log.warning("%s: run(s) %s were killed and are marked interrupted", site, stale)
-
-
-def run_site(site: str, data: str, sites: str | None = None, config: str | None = None) -> int:
-    """The job: one scheduled crawl of ``site`` in a subprocess; returns its exit code.
-
-    Module-level with plain arguments so that the persistent job store can pickle it.
-    With ``[cluster] scrapyd_nodes`` the crawl goes to a Scrapyd worker instead."""
-    loaded = load_config(data, config)
-    settings = loaded.schedule
-    limit = settings.max_duration_minutes * 60 + KILL_MARGIN
-    if loaded.cluster.scrapyd_nodes:
-        from luutru.cluster import run_on_worker
-
-        return run_on_worker(site, data, loaded, _stopping, limit)
-    with tempfile.TemporaryFile() as output:  # the crawl's own output: its tail is logged
-        with _children_lock:
-            if _stopping.is_set():
-                log.info("%s: not started, the scheduler is stopping", site)
-                return EXIT_FAILED
-            # A session of its own: a terminal's Ctrl-C reaches only the scheduler, which
-            # then decides when its crawls stop (after the shutdown grace).
-            proc = subprocess.Popen(
-                crawl_command(site, data, sites, config),
-                stdin=subprocess.DEVNULL,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            _children[proc.pid] = _Child(site, proc)
-        try:
-            log.info("%s: crawl started (pid %s)", site, proc.pid)
-            try:
-                code = proc.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                log.error("%s: crawl still running after %.0f s: stopping it", site, limit)
-                _stop_process(proc, settings.shutdown_grace_seconds)
-                _interrupt_stale(data, [site])
-                code = proc.returncode
-        finally:
-            with _children_lock:
-                _children.pop(proc.pid, None)
-        tail = _tail(output)
-    if code == EXIT_OK:
-        log.info("%s: succeeded: %s", site, tail.splitlines()[-1] if tail else "")
-    elif code == EXIT_BUSY:
-        log.warning("%s: skipped: already running elsewhere (%s)", site, tail)
-    elif code < 0:
-        log.error("%s: crawl killed by signal %s", site, -code)
-    else:
-        log.error("%s: crawl failed (exit %s):\n%s", site, code, tail)
-    return code
-
-
-def running_sites() -> list[str]:
-    with _children_lock:
-        return sorted(c.site for c in _children.values())
-
-
-def stop_children(data: str, grace: float, hurry: threading.Event | None = None) -> list[str]:
-    """Shutdown: running crawls get ``grace`` seconds to finish, then SIGTERM (a graceful
-    Scrapy stop), then SIGKILL after another ``grace``; no run is left "running".
-    Returns the sites whose crawls had to be stopped."""
-    hurry = hurry or threading.Event()
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and not hurry.is_set():
-        with _children_lock:
-            alive = [c for c in _children.values() if c.proc.poll() is None]
-        if not alive:
-            return []
-        time.sleep(0.2)
-    with _children_lock:
-        alive = [c for c in _children.values() if c.proc.poll() is None]
-    if not alive:
-        return []
-    log.warning("stopping running crawls: %s", ", ".join(c.site for c in alive))
-    for child in alive:
-        child.proc.terminate()
-    deadline = time.monotonic() + grace
-    for child in alive:
-        try:
-            child.proc.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            log.error("%s: crawl did not stop within %.0f s: killing it", child.site, grace)
-            child.proc.kill()
-            child.proc.wait()
-    _interrupt_stale(data, [c.site for c in alive])
-    return [c.site for c in alive]
-
-
-# ----------------------------------------------------------------- triggers and jobs
-
-
-def _weekday_set(spec: str) -> set[int]:
-    """Days (0 = Sunday … 6) of a standard cron day-of-week field: ``1-5``, ``*/2``, ``sun``,
-    ``0,6``, ``mon-fri/2``; 7 is Sunday too."""
-
-    def day(token: str) -> int:
-        token = token.strip().lower()
-        if token[:3] in _WEEKDAYS and not token.isdigit():
-            return _WEEKDAYS.index(token[:3])
-        value = int(token)
-        if not 0 <= value <= 7:
-            raise ValueError(f"day of week {value} out of range 0-7")
-        return value
-
-    days: set[int] = set()
-    for part in spec.split(","):
-        base, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"bad step in {part!r}")
-        if base == "*":
-            first, last = 0, 6
-        elif "-" in base:
-            first, last = (day(x) for x in base.split("-", 1))
-        else:
-            first = day(base)
-            last = 6 if step_text else first
-        if first > last:
-            raise ValueError(f"bad range in {part!r}")
-        days.update(d % 7 for d in range(first, last + 1, step))
-    return days
-
-
-def cron_trigger(expr: str, jitter: int = 0, timezone: str = TIMEZONE) -> Any:
-    """A standard 5-field cron expression as an APScheduler 3 CronTrigger.
-
-    ``CronTrigger.from_crontab`` would do, but APScheduler 3 numbers weekdays from Monday
-    (0 = Monday, its issue 286) where cron numbers them from Sunday: ``0 6 * * 1`` would run
-    on Tuesdays. So the day-of-week field is rewritten with day names, which mean the same
-    to both. (Like APScheduler, a restricted day-of-month AND day-of-week must both match.)"""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expr.split()
-    if len(fields) != 5:
-        raise ValueError(f"expected a 5-field cron expression, got {expr!r}")
-    minute, hour, day, month, weekday = fields
-    if weekday not in ("*", "?"):
-        days = _weekday_set(weekday)
-        weekday = ",".join(_WEEKDAYS[d] for d in sorted(days)) if len(days) < 7 else "*"
-    return CronTrigger(
-        minute=minute,
-        hour=hour,
-        day=day,
-        month=month,
-        day_of_week=weekday if weekday != "?" else "*",
-        timezone=timezone,
-        jitter=jitter or None,
-    )
-
-
-def interval_trigger(seconds: float, timezone: str = TIMEZONE) -> Any:
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    return IntervalTrigger(seconds=seconds, timezone=timezone)
-
-
-def trigger_signature(trigger: Any) -> tuple[Any, ...]:
-    """What makes two triggers the same schedule (an IntervalTrigger's start date does not:
-    it is "now" whenever one is built)."""
-    from apscheduler.triggers.interval import IntervalTrigger
-
-    if isinstance(trigger, IntervalTrigger):
-        return ("interval", trigger.interval.total_seconds(), trigger.jitter)
-    return ("cron", str(trigger), str(trigger.timezone), trigger.jitter)
+# ----------------------------------------------------------------- jobs
 
 
 @dataclass

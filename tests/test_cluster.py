@@ -323,3 +323,21 @@ def test_two_workers_one_killed_mid_run_every_article_archived_once(
             assert end <= start, f"{site}: runs overlap: {mine}"
     dispatched = (tmp_path / "scheduler.log").read_text("utf-8", "replace")
     assert "crawl dispatched to " + nodes[1] in dispatched  # the survivor took the work
+
+
+def test_a_postgresql_archive_keeps_the_schedulers_jobs(
+    tmp_path: Path, pg_url: str, monkeypatch: Any
+) -> None:
+    """Every scheduler of the archive (active and standby, any machine) shares the jobs,
+    and the web UI's schedules page reads them from there."""
+    from luutru import scheduler
+    from luutru.web import service
+
+    monkeypatch.setenv("LUUTRU_DB", pg_url)
+    data = tmp_path / "data"
+    assert service.scheduled_jobs(data, pg_url) is None  # no scheduler ran yet
+    scheduler.prepare(str(data), None, None, only=("demo-aspnet",))
+    assert not (data / scheduler.STORE_NAME).exists()
+    jobs = service.scheduled_jobs(data, pg_url)
+    assert [job.id for job in jobs] == ["demo-aspnet"]
+    assert jobs[0].next_run_time.endswith("+07:00")

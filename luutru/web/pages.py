@@ -411,13 +411,13 @@ async def run_now(request: Request) -> Response:
 
 @router.get("/schedules", response_class=HTMLResponse)
 def schedules_page(request: Request) -> HTMLResponse:
-    data = _settings(request).data
-    jobs = service.scheduled_jobs(data)
+    settings = _settings(request)
+    jobs = service.scheduled_jobs(settings.data, settings.db)
     profiles = _profiles(request)
     return _render(
         request,
         "schedules.html",
         jobs=jobs,
         profiles=profiles,
-        store=str(Path(data) / service.SCHEDULER_STORE),
+        store=service.job_store_name(settings.data, settings.db),
     )
