@@ -66,7 +66,7 @@ from archive.search_index import (
     index_version,
     rebuild,
 )
-from archive.search_plan import COUNT_CAP, RANK_CAP, SqlitePlan, pg_page
+from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan, pg_page
 from archive.search_query import SearchSyntaxError, parse_query, to_fts, to_tsquery
 
 __all__ = [
@@ -110,6 +110,9 @@ class SearchResult:
     total: int  # matches; with total_is_lower_bound, "at least" (counting stops there)
     hits: list[Hit]
     total_is_lower_bound: bool = False  # more than COUNT_CAP matched: show "1000+"
+    # Set (to RANK_CAP) when relevance ranked only the newest this many matches together and
+    # older ones follow them: say so to the reader, who may narrow the query or sort by date.
+    ranking_window: int | None = None
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -144,10 +147,11 @@ def _normalise_sort(sort: str) -> str:
     return sort
 
 
-def _result(total: int, offset: int, found: list[Hit]) -> SearchResult:
-    if total > COUNT_CAP:
-        return SearchResult(max(COUNT_CAP, offset + len(found)), found, total_is_lower_bound=True)
-    return SearchResult(total, found)
+def _result(ranked: Ranked, offset: int, found: list[Hit]) -> SearchResult:
+    if ranked.total > COUNT_CAP:
+        total = max(COUNT_CAP, offset + len(found))
+        return SearchResult(total, found, total_is_lower_bound=True, ranking_window=ranked.window)
+    return SearchResult(ranked.total, found, ranking_window=ranked.window)
 
 
 def search(
@@ -224,22 +228,22 @@ def search(
             params["match"] = to_tsquery(tree)
             # last: PostgreSQL tests equal-cost conditions in order, and this one detoasts
             where.append(f"d.{tsv} @@ to_tsquery('simple', :match)")
-            total, page = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset)
-            return _result(total, offset, hits(conn, page, tree, exact))
+            ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset)
+            return _result(ranked, offset, hits(conn, ranked.rows, tree, exact))
         params["match"] = to_fts(tree)
         fts = FTS_TABLES[1] if exact else FTS_TABLES[0]
         plan = SqlitePlan(conn, fts, params, where, bool(status))
         try:
             if sort == "relevance" and limit > 0:
-                total, page = plan.by_rank(offset, limit)
+                ranked = plan.by_rank(offset, limit)
             else:
                 total = plan.count()
                 if limit == 0 or (offset >= total and total <= COUNT_CAP):
-                    page = []
+                    ranked = Ranked(total, [])
                 else:
-                    page = plan.by_date(offset, limit, dense=total > COUNT_CAP)
+                    ranked = Ranked(total, plan.by_date(offset, limit, dense=total > COUNT_CAP))
         except Exception as exc:  # an FTS5 complaint would be our bug, still no traceback
             if "fts5" in str(exc).lower():
                 raise SearchSyntaxError(f"the search engine refused this query: {exc}") from exc
             raise
-        return _result(total, offset, hits(conn, page, tree, exact))
+        return _result(ranked, offset, hits(conn, ranked.rows, tree, exact))

@@ -17,6 +17,8 @@ Matches are counted up to ``COUNT_CAP`` (+1): beyond, the total is a lower bound
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -34,14 +36,6 @@ def _ids(ids: list[int]) -> str:
     return ", ".join(str(int(i)) for i in ids)  # integers: no quoting to get wrong
 
 
-def _total(ranked: int | None, count: Any) -> int:
-    """The total from the number of rows ranked, when they were every match; else
-    ``count()``."""
-    if ranked is None or (ranked >= RANK_CAP and RANK_CAP <= COUNT_CAP):
-        return int(count())
-    return min(ranked, COUNT_CAP + 1)
-
-
 def _by_date(rows: list[tuple[int, str | None, float]]) -> list[tuple[int, str | None, float]]:
     """(doc id, date, score) rows in date order: newest date, undated last, score, id."""
     rows = sorted(rows, key=lambda r: r[0], reverse=True)  # stable sorts, least significant first
@@ -49,6 +43,56 @@ def _by_date(rows: list[tuple[int, str | None, float]]) -> list[tuple[int, str |
     rows.sort(key=lambda r: r[1] or "", reverse=True)
     rows.sort(key=lambda r: r[1] is None)
     return rows
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One page of a relevance search: ``rows`` are (version_id, score)."""
+
+    total: int  # up to COUNT_CAP + 1
+    rows: list[tuple[int, float]]
+    # RANK_CAP when more matches exist than were ranked together: the page order is BM25
+    # among the newest RANK_CAP, older matches after them; None when all were ranked.
+    window: int | None = None
+
+
+def _rank_in_window(
+    sql: Callable[..., list],
+    window: str,
+    older: str,
+    score: str,
+    count: Callable[[], int],
+    offset: int,
+    limit: int,
+) -> Ranked:
+    """Relevance order, the same on both backends (module docstring).
+
+    ``window``: the newest RANK_CAP matches ranked, as (version_id, score, matches in the
+    window, oldest doc id in it), taking :cap, :limit and :offset. ``older``: FROM … WHERE
+    selecting the matches older than doc :oldest. ``score``: the ranking expression."""
+    rows = sql(window, cap=RANK_CAP, limit=limit, offset=min(offset, RANK_CAP))
+    meta = rows[:1] or sql(window, cap=RANK_CAP, limit=1, offset=0)  # a page past the window
+    page = [(r[0], r[1]) for r in rows]
+    if not meta:
+        return Ranked(0, page)
+    ranked, oldest = int(meta[0][2]), meta[0][3]
+    if ranked < RANK_CAP:  # every match was in the window: plain ranking, exact total
+        return Ranked(min(ranked, COUNT_CAP + 1), page)
+    if not sql(f"SELECT 1 {older} LIMIT 1", oldest=oldest):  # exactly RANK_CAP matches
+        return Ranked(count(), page)
+    if offset + limit > RANK_CAP:  # the page reaches past the window: older ones, ranked
+        skip = max(0, offset - RANK_CAP)
+        page += [
+            (r[0], r[1])
+            for r in sql(
+                f"SELECT d.version_id, {score} AS score {older} "
+                "ORDER BY score DESC, d.id DESC LIMIT :limit OFFSET :skip",
+                oldest=oldest,
+                limit=offset + limit - RANK_CAP - skip,
+                skip=skip,
+            )
+        ]
+    return Ranked(count(), page, window=RANK_CAP)
 
 
 class SqlitePlan:
@@ -80,45 +124,19 @@ class SqlitePlan:
             )[0][0]
         )
 
-    def by_rank(self, offset: int, limit: int) -> tuple[int, list]:
-        """(total up to COUNT_CAP + 1, page). The FTS5 index is walked newest doc first,
-        stopped after RANK_CAP rows pass the filters; bm25 runs on those rows only, and
-        counting them gives the total (no second pass over the matches)."""
+    def by_rank(self, offset: int, limit: int) -> Ranked:
+        """The FTS5 index is walked newest doc first, stopped after RANK_CAP rows pass the
+        filters; bm25 runs on those rows only, and counting them gives the total (no second
+        pass over the matches)."""
         fts = self.fts
-        newest = (
+        window = (
+            "SELECT vid, score, count(*) OVER (), min(id) OVER () FROM ("
             f"SELECT d.id AS id, d.version_id AS vid, {self.score} AS score "
-            f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap"
+            f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap) "
+            "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
         )
-        rows = self.sql(
-            f"SELECT vid, score, count(*) OVER (), min(id) OVER () FROM ({newest}) "
-            "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset",
-            cap=RANK_CAP,
-            limit=limit,
-            offset=min(offset, RANK_CAP),
-        )
-        page = [(r[0], r[1]) for r in rows]
-        ranked = rows[0][2] if rows else None
-        if offset + limit > RANK_CAP and (ranked is None or ranked == RANK_CAP):
-            # past the newest RANK_CAP: the older matches, ranked among themselves
-            if ranked is None:
-                oldest = self.sql(
-                    f"SELECT min(id) FROM (SELECT d.id AS id {self.joins} WHERE "
-                    f"{self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap)",
-                    cap=RANK_CAP,
-                )[0][0]
-            else:
-                oldest = rows[0][3]
-            if oldest is not None:
-                skip = max(0, offset - RANK_CAP)
-                page += self.sql(
-                    f"SELECT d.version_id, {self.score} AS score {self.joins} WHERE "
-                    f"{self.condition} AND {fts}.rowid < :oldest "
-                    "ORDER BY score DESC, d.id DESC LIMIT :limit OFFSET :skip",
-                    oldest=oldest,
-                    limit=offset + limit - RANK_CAP - skip,
-                    skip=skip,
-                )
-        return _total(ranked, self.count), page
+        match = f"{self.joins} WHERE {self.condition} AND {fts}.rowid < :oldest"
+        return _rank_in_window(self.sql, window, match, self.score, self.count, offset, limit)
 
     def _scores(self, ids: list[int]) -> dict[int, float]:
         """{doc id: score} of those of ``ids`` that match (all of them, when they came
@@ -212,9 +230,8 @@ def pg_page(
     sort: str,
     limit: int,
     offset: int,
-) -> tuple[int, list]:
-    """PostgreSQL: (total up to COUNT_CAP + 1, page of (version_id, score)), in the same
-    order as on SQLite (module docstring)."""
+) -> Ranked:
+    """PostgreSQL: one page, in the same order as on SQLite (module docstring)."""
     frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
     condition = " AND ".join(where)
 
@@ -227,11 +244,11 @@ def pg_page(
 
     score = f"ts_rank_cd({_PG_WEIGHTS}, d.{tsv}, to_tsquery('simple', :match))"
     if limit == 0:
-        return count(), []
+        return Ranked(count(), [])
     if sort == "date":
         total = count()
         if offset >= total and total <= COUNT_CAP:
-            return total, []
+            return Ranked(total, [])
         # find the page by date alone, then score it and the matches of its last date
         want = offset + limit
         # dated first: "date DESC" alone is the (is_current, date) index read backwards,
@@ -261,48 +278,21 @@ def pg_page(
             )
         page = _by_date([(r[0], r[1], r[2]) for r in group])[offset:want]
         if not page:
-            return total, []
+            return Ranked(total, [])
         versions = dict(
             sql(
                 f"SELECT id, version_id FROM search_docs WHERE id IN ({_ids([r[0] for r in page])})"
             )
         )
-        return total, [(versions[i], s) for i, _day, s in page]
+        return Ranked(total, [(versions[i], s) for i, _day, s in page])
     # relevance: rank the newest RANK_CAP matches (MATERIALIZED: ids first, then the rank
     # of those rows only), then, past them, the older ones
-    rows = sql(
+    window = (
         f"WITH c AS MATERIALIZED (SELECT d.id {frm} WHERE {condition} "
         "ORDER BY d.id DESC LIMIT :cap) "
         f"SELECT d.version_id, {score} AS score, count(*) OVER (), min(d.id) OVER () "
         "FROM c JOIN search_docs d ON d.id = c.id ORDER BY score DESC, d.id DESC "
-        "LIMIT :limit OFFSET :offset",
-        cap=RANK_CAP,
-        limit=limit,
-        offset=min(offset, RANK_CAP),
+        "LIMIT :limit OFFSET :offset"
     )
-    page = [(r[0], r[1]) for r in rows]
-    ranked = rows[0][2] if rows else None
-    if offset + limit > RANK_CAP and (ranked is None or ranked == RANK_CAP):
-        oldest = (
-            rows[0][3]
-            if rows
-            else sql(
-                f"SELECT min(id) FROM (SELECT d.id {frm} WHERE {condition} "
-                "ORDER BY d.id DESC LIMIT :cap) c",
-                cap=RANK_CAP,
-            )[0][0]
-        )
-        if oldest is not None:
-            skip = max(0, offset - RANK_CAP)
-            page += [
-                (r[0], r[1])
-                for r in sql(
-                    f"SELECT d.version_id, {score} AS score {frm} WHERE {condition} "
-                    "AND d.id < :oldest ORDER BY score DESC, d.id DESC "
-                    "LIMIT :limit OFFSET :skip",
-                    oldest=oldest,
-                    limit=offset + limit - RANK_CAP - skip,
-                    skip=skip,
-                )
-            ]
-    return _total(ranked, count), page
+    match = f"{frm} WHERE {condition} AND d.id < :oldest"
+    return _rank_in_window(sql, window, match, score, count, offset, limit)

@@ -73,6 +73,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         payload = {
             "total": result.total,
             "total_is_lower_bound": result.total_is_lower_bound,
+            "ranking_window": result.ranking_window,
             "hits": [h.as_dict() for h in result.hits],
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -94,6 +95,11 @@ def cmd_search(args: argparse.Namespace) -> int:
         shown = f"{args.offset + 1}-{args.offset + len(result.hits)}" if result.hits else "0"
         plus = "+" if result.total_is_lower_bound else ""
         print(f"{result.total}{plus} match(es), showing {shown}")
+        if result.ranking_window:
+            print(
+                f"ranked: the {result.ranking_window} most recently archived matches first, "
+                "older ones after them (add words or filters, or --sort date)"
+            )
     return 0
 
 

@@ -111,6 +111,24 @@ def test_search_filters_paging_and_sort(client: TestClient) -> None:
     assert all("2024-01-01" <= h["date"] <= "2024-12-31" for h in dated["hits"])
 
 
+def test_search_says_when_relevance_ranked_only_the_newest_matches(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive.search_plan as plan
+
+    params = {"q": "lao động", "limit": 200}
+    whole = client.get("/api/search", params=params).json()
+    assert whole["ranking_window"] is None  # every match ranked together
+    monkeypatch.setattr(plan, "RANK_CAP", 3)
+    bounded = client.get("/api/search", params=params).json()
+    assert bounded["ranking_window"] == 3 and bounded["total"] == whole["total"]
+    assert sorted(h["id"] for h in bounded["hits"]) == sorted(h["id"] for h in whole["hits"])
+    assert (
+        client.get("/api/search", params={**params, "sort": "date"}).json()["ranking_window"]
+        is None
+    )
+
+
 @pytest.mark.parametrize(
     "params",
     [

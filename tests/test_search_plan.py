@@ -91,6 +91,19 @@ def test_relevance_ranks_the_newest_rank_cap_matches_first(archive, monkeypatch,
     assert search(archive, "lao", limit=2, offset=1, **filters).total == len(expected)
 
 
+@pytest.mark.parametrize("filters", [{}, {"sites": "tinh-a"}, {"all_versions": True}])
+def test_a_bounded_ranking_says_so_and_only_then(archive, monkeypatch, filters):
+    matches = search(archive, "lao", limit=100, **filters).total
+    assert search(archive, "lao", **filters).ranking_window is None  # all ranked together
+    monkeypatch.setattr(plan, "RANK_CAP", matches)  # a full window, nothing older
+    assert search(archive, "lao", **filters).ranking_window is None
+    monkeypatch.setattr(plan, "RANK_CAP", matches - 1)
+    for offset in (0, matches - 1, matches + 5):  # the page in, across and past the window
+        result = search(archive, "lao", limit=1, offset=offset, **filters)
+        assert result.ranking_window == matches - 1 and result.total == matches
+    assert search(archive, "lao", sort="date", **filters).ranking_window is None
+
+
 @pytest.mark.parametrize(
     "caps",
     [{}, {"COUNT_CAP": 2}, {"COUNT_CAP": 2, "_PROBE": 1}, {"_PROBE": 1}],

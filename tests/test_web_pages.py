@@ -153,6 +153,21 @@ def test_search_page_results_highlights_pagination_and_export(client: TestClient
     assert len(jsonl.text.strip().splitlines()) == total
 
 
+def test_search_page_tells_when_relevance_ranked_only_the_newest(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive.search_plan as plan
+
+    assert 'id="ranking-window"' not in client.get("/search", params={"q": "lao"}).text
+    monkeypatch.setattr(plan, "RANK_CAP", 2)
+    vi = client.get("/search", params={"q": "lao"}).text
+    assert 'id="ranking-window"' in vi and "2 bản lưu mới nhất" in vi
+    en = client.get("/search", params={"q": "lao", "lang": "en"}).text
+    assert "ranks the 2 most recently archived first" in en
+    by_date = client.get("/search", params={"q": "lao", "sort": "date"}).text
+    assert 'id="ranking-window"' not in by_date
+
+
 def test_search_page_shows_syntax_errors_as_a_message(client: TestClient) -> None:
     r = client.get("/search", params={"q": '"thương binh'})
     assert r.status_code == 400

@@ -56,6 +56,8 @@ class HitOut(_Open):
 class SearchOut(BaseModel):
     total: int
     total_is_lower_bound: bool = False
+    # relevance ranked the newest this many matches first, older ones after (null: all)
+    ranking_window: int | None = None
     limit: int
     offset: int
     hits: list[HitOut]

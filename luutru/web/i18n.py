@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sort.date": "Mới nhất",
         "search.results": "{total} kết quả",
         "search.none": "Không có kết quả.",
+        "search.ranking_window": (
+            "Hơn {window} kết quả khớp: độ liên quan được xếp trong {window} bản lưu mới nhất "
+            "trước, các bản cũ hơn xếp sau. Thêm từ khóa hoặc bộ lọc, hoặc sắp xếp theo ngày."
+        ),
         "search.export": "Xuất kết quả",
         "search.unavailable": "Chức năng tìm kiếm chưa sẵn sàng: {error}",
         "search.error": "Truy vấn không hợp lệ: {error}",
@@ -143,6 +147,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "sort.date": "Newest first",
         "search.results": "{total} results",
         "search.none": "No results.",
+        "search.ranking_window": (
+            "More than {window} matches: relevance ranks the {window} most recently archived "
+            "first, older ones after them. Add words or filters, or sort by date."
+        ),
         "search.export": "Export results",
         "search.unavailable": "Search is not available: {error}",
         "search.error": "Invalid query: {error}",

@@ -396,6 +396,8 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
         "total": int(result.total),
         # Counting stops at a cap (archive.search.COUNT_CAP): "1000+" is then the truth.
         "total_is_lower_bound": bool(getattr(result, "total_is_lower_bound", False)),
+        # Relevance ranked only the newest this many matches together (archive.search_plan).
+        "ranking_window": getattr(result, "ranking_window", None),
         "limit": params.limit,
         "offset": params.offset,
         "hits": hits,
