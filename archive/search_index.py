@@ -32,15 +32,29 @@ def _is_postgres(conn: Connection) -> bool:
 _PG_TEXT = ("title_f", "summary_f", "body_f", "title_x", "summary_x", "body_x")
 
 
-def _pg_tsv(suffix: str) -> str:
-    parts = [
-        f"setweight(to_tsvector('simple', coalesce({col}_{suffix}, '')), '{w}')"
-        for col, w in (("title", "A"), ("summary", "B"), ("body", "C"))
-    ]
+# A lexeme no indexed text holds (the columns are TOKEN_RE words one space apart, and
+# PostgreSQL's parser reads this as one host name). Put before the summary and the body
+# and then deleted, it leaves a hole of one position after the previous column, so that a
+# phrase never matches across title, summary and body: in FTS5 a phrase stays in its column.
+PG_COLUMN_GAP = "luutru.gap"
+
+
+def _pg_tsv(suffix: str, gap: bool = True) -> str:
+    """The generated ``tsvector`` expression; ``gap=False``: the one before migration 0006."""
+    parts = []
+    for col, weight in (("title", "A"), ("summary", "B"), ("body", "C")):
+        words = f"coalesce({col}_{suffix}, '')"
+        vector = f"to_tsvector('simple', {words})"
+        if gap and col != "title":
+            vector = (
+                f"ts_delete(to_tsvector('simple', '{PG_COLUMN_GAP} ' || {words}), "
+                f"'{PG_COLUMN_GAP}'::text)"
+            )
+        parts.append(f"setweight({vector}, '{weight}')")
     return " || ".join(parts)
 
 
-def create_pg_search(conn: Connection) -> None:
+def create_pg_search(conn: Connection, gap: bool = True) -> None:
     """PostgreSQL search objects on ``search_docs`` (migration 0004): the indexed text,
     generated tsvectors and GIN indexes. Idempotent."""
     for col in _PG_TEXT:
@@ -48,11 +62,27 @@ def create_pg_search(conn: Connection) -> None:
     for name, suffix in (("tsv_folded", "f"), ("tsv_exact", "x")):
         conn.exec_driver_sql(
             f"ALTER TABLE search_docs ADD COLUMN IF NOT EXISTS {name} tsvector "
-            f"GENERATED ALWAYS AS ({_pg_tsv(suffix)}) STORED"
+            f"GENERATED ALWAYS AS ({_pg_tsv(suffix, gap)}) STORED"
         )
         conn.exec_driver_sql(
             f"CREATE INDEX IF NOT EXISTS ix_search_docs_{name} ON search_docs USING gin ({name})"
         )
+
+
+def recreate_pg_tsvectors(conn: Connection, gap: bool = True) -> bool:
+    """Regenerate the tsvector columns (and their indexes) with the current expression,
+    when they were made with another one (migration 0006). True if they were rebuilt."""
+    expression = conn.exec_driver_sql(
+        "SELECT generation_expression FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = 'search_docs' "
+        "AND column_name = 'tsv_folded'"
+    ).scalar()
+    if expression is not None and (PG_COLUMN_GAP in expression) == gap:
+        return False
+    for name in ("tsv_folded", "tsv_exact"):  # their GIN indexes go with them
+        conn.exec_driver_sql(f"ALTER TABLE search_docs DROP COLUMN IF EXISTS {name}")
+    create_pg_search(conn, gap)
+    return True
 
 
 def _words(text: str) -> str:

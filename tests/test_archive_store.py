@@ -255,7 +255,7 @@ def test_sqlite_file_wal_and_pragmas(tmp_path, sqlite_only):
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0005"
+    assert head == "0006"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
         # the FTS5 virtual tables of 0004 (search_folded, search_exact and their shadow

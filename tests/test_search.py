@@ -87,6 +87,57 @@ def test_phrase_vs_words(archive):
     assert ids(search(archive, "thương binh")) == {"tinh-a:1", "tinh-a:2"}
 
 
+def test_a_phrase_never_spans_two_fields(archive):
+    """Title "… bảo hiểm", summary "xã hội …", body "…": the words are adjacent only across
+    a field boundary, so the phrase must not match (FTS5 keeps phrases in one column; the
+    PostgreSQL tsvector leaves a hole between columns, migration 0006)."""
+    archive.record(
+        rec("9", "Thông báo về bảo hiểm", "Cán bộ kiểm tra\n\nhồ sơ tại huyện",
+            summary="Xã hội hóa nguồn lực y tế"),
+        None,
+    )  # fmt: skip
+    assert ids(search(archive, "bao hiem xa hoi")) == {"tinh-a:9"}  # words, any field
+    assert ids(search(archive, '"bao hiem xa hoi"')) == set()  # title → summary
+    assert ids(search(archive, '"y te can bo"')) == set()  # summary → body
+    assert ids(search(archive, '"hiem xa"', exact=False)) == set()
+    assert ids(search(archive, '"bảo hiểm xã hội"', exact=True)) == set()
+    assert ids(search(archive, '"kiem tra ho so"')) == {"tinh-a:9"}  # paragraphs: one field
+
+
+def test_migration_0006_closes_the_gap_on_an_older_postgresql_archive(tmp_path, backend):
+    """Downgrading to 0005 regenerates the archive's tsvectors as they were (the phrase
+    matched across title and summary); upgrading again closes that, for rows already there."""
+    if backend is None:
+        pytest.skip("PostgreSQL only: SQLite's FTS5 never had the gap")
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from archive.db import alembic_config, migrate
+
+    phrase = '"bao hiem xa hoi"'
+    with Archive.open(tmp_path / "data", url=backend) as archive:
+        archive.record(rec("9", "Về bảo hiểm", "Nội dung", summary="Xã hội hóa"), None)
+        assert ids(search(archive, phrase)) == set()
+    engine = create_engine(backend)
+    across = (
+        "SELECT count(*) FROM search_docs "
+        "WHERE tsv_folded @@ to_tsquery('simple', 'bao <-> hiem <-> xa <-> hoi')"
+    )
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0005")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(across).scalar() == 1  # before 0006
+        migrate(engine, "head")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(across).scalar() == 0
+    finally:
+        engine.dispose()
+    with Archive.open(tmp_path / "data", url=backend) as archive:
+        assert ids(search(archive, phrase)) == set()
+        assert ids(search(archive, "bao hiem xa hoi")) == {"tinh-a:9"}
+
+
 def test_boolean_operators_and_prefix(archive):
     assert ids(search(archive, "lao AND viec")) == {"tinh-a:2", "tinh-a:3"}
     assert ids(search(archive, "tiem OR dang")) == {"tinh-a:2", "tinh-b:4"}
@@ -231,6 +282,20 @@ def test_cli(archive, tmp_path, capsys):
     assert main(["search", '"lao', "--data", data]) == 2
     assert "unbalanced quote" in capsys.readouterr().err
     assert main(["search", "--reindex", "--data", data]) == 0
+
+
+def test_cli_says_when_relevance_ranked_only_the_newest(archive, tmp_path, capsys, monkeypatch):
+    import archive.search_plan as plan
+    from luutru.cli import main
+
+    data = str(tmp_path / "data")
+    assert main(["search", "lao dong", "--data", data]) == 0
+    assert "ranked:" not in capsys.readouterr().out
+    monkeypatch.setattr(plan, "RANK_CAP", 2)  # "lao dong" matches 3
+    assert main(["search", "lao dong", "--data", data]) == 0
+    assert "ranked: the 2 most recently archived matches first" in capsys.readouterr().out
+    assert main(["search", "lao dong", "--data", data, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ranking_window"] == 2
 
 
 @pytest.mark.slow
