@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -300,7 +301,15 @@ def test_openapi_lists_every_route(client: TestClient) -> None:
     assert wanted <= names
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
-    assert "'unsafe-inline'" not in docs.headers["content-security-policy"].split("style-src")[0]
+    csp = docs.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in csp.split("style-src")[0]
+    # Offline: every script and style of the page is ours, and is served.
+    assert "http" not in csp and "cdn" not in docs.text
+    assets = re.findall(r'(?:src|href)="(/docs-assets/[^"]+)"', docs.text)
+    assert {a.rsplit("/", 1)[1] for a in assets} >= {"swagger-ui-bundle.js", "swagger-ui.css"}
+    for asset in assets:
+        served = client.get(asset)
+        assert served.status_code == 200 and len(served.content) > 1000, asset
 
 
 def test_writes_refused_without_a_configured_token(data: Path) -> None:

@@ -320,3 +320,25 @@ def test_archived_scripts_never_run(page: Page, server: str, world: dict[str, An
     assert direct in (None, "undefined"), direct
     assert dialogs == [], dialogs
     _shot(page, "09-xss-capture-direct")
+
+
+def test_api_docs_render_with_no_network(page: Page, server: str) -> None:
+    """/docs is Swagger UI from our own files: any request that leaves 127.0.0.1 is
+    refused here, as on a closed network, and the operations must still be listed."""
+    outside: list[str] = []
+
+    def only_ours(route: Any) -> None:
+        url = route.request.url
+        if url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    page.route("**/*", only_ours)
+    page.goto(f"{server}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/search" in [p.replace("\u200b", "") for p in paths]
+    assert outside == []
+    _shot(page, "08-api-docs")

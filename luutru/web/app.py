@@ -35,6 +35,16 @@ from archive.store import Archive
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 
 STATIC_DIR = Path(__file__).parent / "static"
+DOCS_ASSETS = "/docs-assets"  # Swagger UI's script and style, served by us (no CDN)
+
+
+def swagger_ui_dir() -> Path:
+    """Swagger UI's files as the fastapi-offline package ships them: an archive may run on
+    a closed network, where FastAPI's default /docs (scripts from a CDN) stays blank."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
 
 # Our own pages: no inline script or style, nothing from elsewhere.
 PAGE_CSP = (
@@ -100,15 +110,21 @@ def _error(request: Request, status: int, message: str) -> Response:
 
 def _docs_response() -> HTMLResponse:
     """Swagger UI with its one inline script allowed by hash, not by 'unsafe-inline'."""
-    page = get_swagger_ui_html(openapi_url="/openapi.json", title="luutru API")
+    page = get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="luutru API",
+        swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+    )
     html = bytes(page.body).decode()
     hashes = []
     for script in re.findall(r"<script>(.*?)</script>", html, flags=re.S):
         digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
         hashes.append(f"'sha256-{digest}'")
     csp = (
-        "default-src 'self'; script-src https://cdn.jsdelivr.net " + " ".join(hashes) + "; "
-        "style-src https://cdn.jsdelivr.net 'unsafe-inline'; img-src 'self' data: https:; "
+        "default-src 'self'; script-src 'self' " + " ".join(hashes) + "; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
@@ -180,6 +196,7 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
         return _docs_response()
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_dir()), name="docs-assets")
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(pages.operator_router)
