@@ -107,6 +107,20 @@ class SiteProfile:
 
         return sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
 
+    def describe(self) -> dict[str, Any]:
+        """Who publishes the site and how it is crawled: `luutru sites --format json` and
+        the API's /api/sites."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "province": self.province,
+            "department": self.department,
+            "cms": self.cms,
+            "schedule": self.schedule,
+            "start_urls": list(self.start_urls),
+            "verified_offline": self.verified_offline,
+        }
+
     def rebased(self, base_url: str) -> SiteProfile:
         """The same profile with start URLs moved to another scheme://host:port (mirrors, demo)."""
         from dataclasses import replace

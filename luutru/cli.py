@@ -220,20 +220,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
     profiles = load_profiles(args.sites)
     if args.format == "json":
-        rows = [
-            {
-                "id": p.id,
-                "name": p.name,
-                "province": p.province,
-                "department": p.department,
-                "cms": p.cms,
-                "schedule": p.schedule,
-                "start_urls": list(p.start_urls),
-                "verified_offline": p.verified_offline,
-                "file": p.source_path,
-            }
-            for p in profiles.values()
-        ]
+        rows = [{**p.describe(), "file": p.source_path} for p in profiles.values()]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for p in profiles.values():

@@ -235,14 +235,7 @@ def sites_payload(archive: Archive, sites_dir: str | None) -> list[dict[str, Any
         run = last[0] if last else None
         rows.append(
             {
-                "id": p.id,
-                "name": p.name,
-                "province": p.province,
-                "department": p.department,
-                "cms": p.cms,
-                "schedule": p.schedule,
-                "start_urls": list(p.start_urls),
-                "verified_offline": p.verified_offline,
+                **p.describe(),
                 "last_run": None
                 if run is None
                 else {
