@@ -104,40 +104,6 @@ def test_a_phrase_never_spans_two_fields(archive):
     assert ids(search(archive, '"kiem tra ho so"')) == {"tinh-a:9"}  # paragraphs: one field
 
 
-def test_migration_0006_closes_the_gap_on_an_older_postgresql_archive(tmp_path, backend):
-    """Downgrading to 0005 regenerates the archive's tsvectors as they were (the phrase
-    matched across title and summary); upgrading again closes that, for rows already there."""
-    if backend is None:
-        pytest.skip("PostgreSQL only: SQLite's FTS5 never had the gap")
-    from alembic import command
-    from sqlalchemy import create_engine
-
-    from archive.db import alembic_config, migrate
-
-    phrase = '"bao hiem xa hoi"'
-    with Archive.open(tmp_path / "data", url=backend) as archive:
-        archive.record(rec("9", "Về bảo hiểm", "Nội dung", summary="Xã hội hóa"), None)
-        assert ids(search(archive, phrase)) == set()
-    engine = create_engine(backend)
-    across = (
-        "SELECT count(*) FROM search_docs "
-        "WHERE tsv_folded @@ to_tsquery('simple', 'bao <-> hiem <-> xa <-> hoi')"
-    )
-    try:
-        with engine.begin() as conn:
-            command.downgrade(alembic_config(conn), "0005")
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql(across).scalar() == 1  # before 0006
-        migrate(engine, "head")
-        with engine.connect() as conn:
-            assert conn.exec_driver_sql(across).scalar() == 0
-    finally:
-        engine.dispose()
-    with Archive.open(tmp_path / "data", url=backend) as archive:
-        assert ids(search(archive, phrase)) == set()
-        assert ids(search(archive, "bao hiem xa hoi")) == {"tinh-a:9"}
-
-
 def test_boolean_operators_and_prefix(archive):
     assert ids(search(archive, "lao AND viec")) == {"tinh-a:2", "tinh-a:3"}
     assert ids(search(archive, "tiem OR dang")) == {"tinh-a:2", "tinh-b:4"}

@@ -1,0 +1,66 @@
+"""PostgreSQL-only migrations: what changes an existing PostgreSQL archive's layout.
+
+Not run on SQLite (nothing there to migrate); in CI PostgreSQL is always configured, so
+these never skip there.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic import command
+from conftest import PG_URL, _pg_schema
+from sqlalchemy import create_engine
+
+from archive.db import alembic_config, migrate
+from archive.search import search
+from archive.store import Archive
+from crawler.items import ArticleRecord
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the PostgreSQL migrations: LUUTRU_TEST_PG_URL is not set")
+        pytest.skip("needs PostgreSQL (LUUTRU_TEST_PG_URL)")
+    with _pg_schema() as url:
+        yield url
+
+
+def _article(key: str, title: str, summary: str, body: str) -> ArticleRecord:
+    return ArticleRecord(
+        site="tinh-a", article_key=key, url=f"https://tinh-a.gov.vn/bai/{key}",
+        fetched_url=f"https://tinh-a.gov.vn/bai/{key}", title=title, summary=summary,
+        body=body, date="2025-01-15", fetched_at="2025-01-15T09:00:00+07:00",
+    )  # fmt: skip
+
+
+def test_0006_closes_the_phrase_gap_of_an_older_archive(tmp_path: Path, pg_url: str) -> None:
+    """Downgrading to 0005 regenerates the tsvectors as they were (the phrase matched
+    across title and summary); upgrading again closes that, for rows already there."""
+    phrase = '"bao hiem xa hoi"'
+    with Archive.open(tmp_path / "data", url=pg_url) as archive:
+        archive.record(_article("9", "Về bảo hiểm", "Xã hội hóa", "Nội dung"), None)
+        assert {h.id for h in search(archive, phrase).hits} == set()
+    engine = create_engine(pg_url)
+    across = (
+        "SELECT count(*) FROM search_docs "
+        "WHERE tsv_folded @@ to_tsquery('simple', 'bao <-> hiem <-> xa <-> hoi')"
+    )
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0005")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(across).scalar() == 1  # before 0006
+        migrate(engine, "head")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql(across).scalar() == 0
+    finally:
+        engine.dispose()
+    with Archive.open(tmp_path / "data", url=pg_url) as archive:
+        assert {h.id for h in search(archive, phrase).hits} == set()
+        assert {h.id for h in search(archive, "bao hiem xa hoi").hits} == {"tinh-a:9"}
