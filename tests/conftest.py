@@ -81,3 +81,15 @@ def fresh_backend(backend_module: str | None) -> Iterator[str | None]:
         return
     with _use_backend("postgresql") as url:
         yield url
+
+
+@pytest.fixture
+def pg_url(request) -> Iterator[str]:
+    """A fresh PostgreSQL schema for a test that exists only on PostgreSQL (the worker
+    drill, PostgreSQL migrations): skipped without LUUTRU_TEST_PG_URL, failed in CI."""
+    if not PG_URL:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run {request.node.name}: LUUTRU_TEST_PG_URL is not set")
+        pytest.skip("needs PostgreSQL (LUUTRU_TEST_PG_URL)")
+    with _pg_schema() as url:
+        yield url

@@ -17,12 +17,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PG_URL, _pg_schema
 from sqlalchemy import func, select, update
 
 from archive.schema import articles, leases, runs, versions
@@ -198,16 +197,6 @@ def _running_jobs(node: str) -> list[dict[str, Any]]:
 def _runs(db: str) -> list[dict[str, Any]]:
     with Archive.open(None, url=db) as archive:
         return archive.runs()
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the worker drill: LUUTRU_TEST_PG_URL is not set")
-        pytest.skip("the worker drill needs PostgreSQL (LUUTRU_TEST_PG_URL)")
-    with _pg_schema() as url:
-        yield url
 
 
 @pytest.mark.slow

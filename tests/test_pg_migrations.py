@@ -6,29 +6,15 @@ these never skip there.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from alembic import command
-from conftest import PG_URL, _pg_schema
 from sqlalchemy import create_engine
 
 from archive.db import alembic_config, migrate
 from archive.search import search
 from archive.store import Archive
 from crawler.items import ArticleRecord
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    if not PG_URL:
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the PostgreSQL migrations: LUUTRU_TEST_PG_URL is not set")
-        pytest.skip("needs PostgreSQL (LUUTRU_TEST_PG_URL)")
-    with _pg_schema() as url:
-        yield url
 
 
 def _article(key: str, title: str, summary: str, body: str) -> ArticleRecord:
