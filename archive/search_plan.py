@@ -59,6 +59,7 @@ class Ranked:
 def _rank_in_window(
     sql: Callable[..., list],
     window: str,
+    newest: str,
     older: str,
     score: str,
     count: Callable[[], int],
@@ -68,14 +69,17 @@ def _rank_in_window(
     """Relevance order, the same on both backends (module docstring).
 
     ``window``: the newest RANK_CAP matches ranked, as (version_id, score, matches in the
-    window, oldest doc id in it), taking :cap, :limit and :offset. ``older``: FROM … WHERE
-    selecting the matches older than doc :oldest. ``score``: the ranking expression."""
+    window, oldest doc id in it), taking :cap, :limit and :offset. ``newest``: the same
+    (count, oldest doc id) without ranking, for a page past the window. ``older``: FROM …
+    WHERE selecting the matches older than doc :oldest. ``score``: the ranking expression."""
     rows = sql(window, cap=RANK_CAP, limit=limit, offset=min(offset, RANK_CAP))
-    meta = rows[:1] or sql(window, cap=RANK_CAP, limit=1, offset=0)  # a page past the window
     page = [(r[0], r[1]) for r in rows]
-    if not meta:
-        return Ranked(0, page)
-    ranked, oldest = int(meta[0][2]), meta[0][3]
+    if rows:
+        ranked, oldest = int(rows[0][2]), rows[0][3]
+    else:  # no row of the window on this page: its size and oldest doc, unranked
+        ranked, oldest = sql(newest, cap=RANK_CAP)[0]
+        if not ranked:
+            return Ranked(0, page)
     if ranked < RANK_CAP:  # every match was in the window: plain ranking, exact total
         return Ranked(min(ranked, COUNT_CAP + 1), page)
     if not sql(f"SELECT 1 {older} LIMIT 1", oldest=oldest):  # exactly RANK_CAP matches
@@ -135,8 +139,14 @@ class SqlitePlan:
             f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap) "
             "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
         )
+        newest = (
+            f"SELECT count(*), min(id) FROM (SELECT d.id AS id {self.joins} WHERE "
+            f"{self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap)"
+        )
         match = f"{self.joins} WHERE {self.condition} AND {fts}.rowid < :oldest"
-        return _rank_in_window(self.sql, window, match, self.score, self.count, offset, limit)
+        return _rank_in_window(
+            self.sql, window, newest, match, self.score, self.count, offset, limit
+        )
 
     def _scores(self, ids: list[int]) -> dict[int, float]:
         """{doc id: score} of those of ``ids`` that match (all of them, when they came
@@ -294,5 +304,9 @@ def pg_page(
         "FROM c JOIN search_docs d ON d.id = c.id ORDER BY score DESC, d.id DESC "
         "LIMIT :limit OFFSET :offset"
     )
+    newest = (
+        f"SELECT count(*), min(id) FROM (SELECT d.id {frm} WHERE {condition} "
+        "ORDER BY d.id DESC LIMIT :cap) c"
+    )
     match = f"{frm} WHERE {condition} AND d.id < :oldest"
-    return _rank_in_window(sql, window, match, score, count, offset, limit)
+    return _rank_in_window(sql, window, newest, match, score, count, offset, limit)

@@ -1,8 +1,7 @@
 """The ``luutru`` argument parser: every command, its options and their help.
 
 Kept apart from the commands (luutru/cli.py and the modules it names) so that reading
-the interface does not mean reading the implementations, and so that ``--help`` imports
-nothing heavy.
+the interface does not mean reading the implementations.
 """
 
 from __future__ import annotations
