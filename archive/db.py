@@ -11,6 +11,8 @@ On PostgreSQL (``make_engine``) every write transaction first takes one advisory
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -18,6 +20,26 @@ from sqlalchemy.engine import URL, make_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _WRITE = "luutru_write"  # execution option: this connection is a write transaction
+
+
+WAL_WAIT_SECONDS = 30.0  # as long as the busy timeout
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Put the file in WAL mode, once: the mode is stored in the file, so later
+    connections only read it. Switching needs an exclusive lock that SQLite refuses at
+    once, without its busy wait, while another connection writes (two schedulers opening
+    a new archive together, say), so the switch is retried until WAL_WAIT_SECONDS."""
+    deadline = time.monotonic() + WAL_WAIT_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_engine(path: Path) -> Engine:
@@ -32,7 +54,7 @@ def _sqlite_engine(path: Path) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")

@@ -253,6 +253,31 @@ def test_sqlite_file_wal_and_pragmas(tmp_path, sqlite_only):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_new_archive_opened_while_another_process_writes_waits_for_wal(tmp_path, sqlite_only):
+    """Two schedulers starting together on a new archive: while one writes, the other's
+    switch to WAL is refused at once by SQLite (no busy wait); it must wait, not crash."""
+    import threading
+
+    from archive.db import _sqlite_engine
+
+    path = tmp_path / "archive.sqlite"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")  # a rollback-journal file, as a new one is
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    done = threading.Timer(0.5, lambda: writer.execute("COMMIT"))
+    done.start()
+    engine = _sqlite_engine(path)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("SELECT x FROM t").scalar() == 1  # after the commit
+    finally:
+        done.join()
+        engine.dispose()
+        writer.close()
+
+
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head == "0006"
