@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from archive.records import DeadLink, Gone, NotModified
 from archive.schema import articles, captures, dead_links, key_aliases, leases, runs, versions
 from archive.times import normalize_iso, now_iso
-from crawler.items import DeadLink, Gone, NotModified
 
 GONE_RUNS_TO_REMOVE = 2  # consecutive runs answering 404/410 before "removed"
 

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from crawler.items import ArticleRecord
+from archive.records import ArticleRecord
 
 CONTENT_FIELDS: tuple[str, ...] = tuple(ArticleRecord.CONTENT_FIELDS)
 

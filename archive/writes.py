@@ -19,10 +19,10 @@ from sqlalchemy import Connection, case, func, select, update
 
 from archive import blobs, neardup, search
 from archive.ids import public_id
+from archive.records import ArticleRecord
 from archive.schema import aliases, articles, captures, key_aliases, versions
 from archive.times import normalize_iso, now_iso
 from archive.versions import Decision, content_hash, decide
-from crawler.items import ArticleRecord
 
 # The name this module's messages were always logged under (they moved out of store.py).
 log = logging.getLogger("archive.store")

@@ -14,7 +14,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+from bench.summary import RESULTS, summary, summary_table
+
 NAMES = ["crawl", "extraction", "archive", "search", "memory"]
 
 
@@ -130,7 +131,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             "SQLite and PostgreSQL =="
         )
         print(search.table(results["search"]))
-    from bench.summary import summary, summary_table
 
     if args.only:
         results = merged(results, args.only)

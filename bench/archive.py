@@ -60,7 +60,7 @@ def _body(rng: random.Random, year: int, target: int) -> list[str]:
 
 def synthetic_records(n: int, seed: int = 1) -> list[ArticleRecordT]:
     """``n`` distinct articles, alternating between the two demo sites."""
-    from crawler.items import ArticleRecord
+    from archive.records import ArticleRecord
     from demo_portal.content import ascii_slug
     from demo_portal.vocab import ACTORS, DISTRICTS, GIVENS, SOURCES, SURNAMES, TOPICS, VERBS
 
@@ -107,7 +107,7 @@ def synthetic_records(n: int, seed: int = 1) -> list[ArticleRecordT]:
     return out
 
 
-ArticleRecordT = Any  # crawler.items.ArticleRecord, imported lazily
+ArticleRecordT = Any  # archive.records.ArticleRecord, imported lazily
 
 
 def updated_records(records: list[ArticleRecordT], seed: int = 1) -> list[ArticleRecordT]:

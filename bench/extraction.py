@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from email.message import Message
 from typing import Any
 
-from crawler.extract.article import extract_article
-from crawler.extract.text import normalize_multiline, normalize_text
+from crawler.extract import extract_article
+from crawler.extract.vietnamese.text import normalize_multiline, normalize_text
 from crawler.profiles import ArticleRules, get_profile
 from demo_portal.scoring import token_f1
 

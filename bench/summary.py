@@ -3,8 +3,10 @@ benchmarks ran (``--only`` gives a partial table)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 Row = dict[str, str]
 
 
@@ -174,7 +176,5 @@ def summary_table(rows: list[Row], markdown: bool = False) -> str:
 if __name__ == "__main__":
     # python -m bench.summary: the summary of bench/results/latest.json as a Markdown table.
     import json
-
-    from bench.__main__ import RESULTS
 
     print(summary_table(json.loads(RESULTS.read_text("utf-8"))["summary"], markdown=True))

@@ -13,7 +13,7 @@ from typing import Any
 
 from scrapy.http import Request, Response
 
-from crawler.items import WarcRef
+from archive.records import WarcRef
 from crawler.session import CrawlSession
 
 # Twisted hands us a de-chunked body: keeping the header would make replay tools

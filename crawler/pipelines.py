@@ -13,8 +13,8 @@ from typing import Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.extract.text import normalize_multiline, normalize_text
-from crawler.items import ArticleRecord, DeadLink, Gone, NotModified
+from archive.records import ArticleRecord, DeadLink, Gone, NotModified
+from crawler.extract.vietnamese.text import normalize_multiline, normalize_text
 from crawler.session import CrawlSession
 
 _MULTILINE = {"body"}

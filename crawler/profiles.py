@@ -55,7 +55,7 @@ class RevisitRules:
 
 @dataclass(frozen=True)
 class HealthRules:
-    """When a run is unhealthy, compared with the site's recent runs (luutru/health.py)."""
+    """When a run is unhealthy, compared with the site's recent runs (crawler/health.py)."""
 
     window: int = 10  # recent runs to compare with
     coverage_drop: float = 0.5  # unhealthy below this share of the usual field coverage

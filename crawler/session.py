@@ -1,6 +1,7 @@
-"""One crawl run's handle on the archive: the run row, its WARC series, the crawl state.
+"""One crawl run's handle on the archive: the run, its WARC series, the crawl state.
 
-Shared by the spider (what is known, what is due), the WARC capture middleware (where to
+The run's own books (row, log, stats, health) are kept by crawler/runbook.py. Shared by
+the spider (what is known, what is due), the WARC capture middleware (where to
 write) and the archive pipeline (where to store), so each opens nothing of its own. A
 `site check` crawl has no session: it archives nothing.
 """
@@ -15,6 +16,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scrapy import signals
+
+from crawler.runbook import RunBook
 
 log = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -37,9 +40,12 @@ class CrawlSession:
         self.site = ""
         self.canary_due = False
         self.stopping = False
-        self.health: Any = None  # the profile's HealthRules, set by the spider
         self.lease: Any = None  # crawler.runlease.RunLease while the run is open
-        self.log_handlers: list[Any] = []  # the run log, when this process opened it
+        self.book: RunBook | None = None  # the run's row, log, stats and health
+        # An archive the application opened once for all the sites of its command; a
+        # crawl started alone (`scrapy crawl`, a Scrapyd worker) opens and closes its own.
+        self.given_archive: Any = None
+        self.owns_archive = True
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlSession | None:
@@ -66,7 +72,10 @@ class CrawlSession:
         if self.is_open:
             return
         self.site = site
-        self.archive = Archive.open(self.data_dir, url=self.db_url)
+        if self.given_archive is not None:
+            self.archive, self.owns_archive = self.given_archive, False
+        else:
+            self.archive, self.owns_archive = Archive.open(self.data_dir, url=self.db_url), True
         profile = getattr(self.crawler.spider, "profile", None)
         if profile is not None:  # province/department for search filters
             self.archive.upsert_site(profile.id, profile.name, profile.province, profile.department)
@@ -81,10 +90,8 @@ class CrawlSession:
         # or interrupted run the next walk is full (and resumes from JOBDIR when present).
         incremental = not self.force_full and self.archive.last_run_succeeded(site)
         self.mode = "incremental" if incremental else "full"
-        trigger = self.crawler.settings.get("LUUTRU_TRIGGER", "manual")
-        self.run_id = self.archive.start_run(
-            site, trigger=trigger, mode=self.mode, log_path=self._run_log(site)
-        )
+        self.book = RunBook(self.crawler, self.archive, self.data_dir, site)
+        self.run_id = self.book.start(self.mode, health)
         if previous and previous[0]["status"] in ("interrupted", "failed"):
             # The walk is full, so it picks up what the earlier run did not finish.
             self.crawler.stats.set_value("luutru/resumes_run", previous[0]["id"])
@@ -92,7 +99,6 @@ class CrawlSession:
         if job:
             self.crawler.stats.set_value("luutru/worker_job", str(job))
         self.state = self.archive.crawl_state(site)
-        self.health = health
         if self.mode == "full":
             # A full walk re-checks every known article: it serves as the layout canary.
             self.crawler.stats.set_value("luutru/canary", "full walk")
@@ -118,36 +124,10 @@ class CrawlSession:
         try:
             self.lease.take()
         except SiteBusy:
-            self.archive.close()
+            if self.owns_archive:
+                self.archive.close()
             self.archive = None
             raise
-
-    def _run_log(self, site: str) -> str | None:
-        """`luutru crawl` names the run's log file; a crawl started otherwise (a Scrapyd
-        worker) opens one itself, in the same place, so every run has its log."""
-        from luutru import runlog
-
-        given = self.crawler.settings.getdict("LUUTRU_LOG_FILES").get(site)
-        if given:
-            return str(given)
-        path = runlog.new_log_path(self.data_dir, site)
-        self.log_handlers = runlog.attach({site: path})
-        return str(path)
-
-    def _close_run_log(self) -> None:
-        from luutru import runlog
-        from luutru.config import ConfigError, load_config
-
-        if not self.log_handlers:
-            return
-        runlog.detach(self.log_handlers)
-        self.log_handlers = []
-        try:
-            keep = load_config(self.data_dir).logs.keep
-        except ConfigError as exc:
-            log.warning("%s: logs not pruned", exc)
-            return
-        runlog.prune(self.data_dir, self.site, keep)
 
     def stop_for(self, exc: BaseException) -> bool:
         """A write failed. If the disk is full, stop the crawl cleanly (reason "disk_full")
@@ -182,54 +162,18 @@ class CrawlSession:
     def spider_closed(self, spider: Any, reason: str) -> None:
         if not self.is_open:
             return
-        raw = self.crawler.stats.get_stats()
-        stats = {k: _jsonable(v) for k, v in raw.items()}
-        stats["finish_reason"] = reason
-        # Scrapy adds elapsed_time_seconds after spider_closed: the health check needs it now.
-        started = raw.get("start_time")
-        if isinstance(started, datetime) and "elapsed_time_seconds" not in stats:
-            now = datetime.now(started.tzinfo)
-            stats["elapsed_time_seconds"] = round((now - started).total_seconds(), 3)
-        status = "succeeded" if reason == "finished" else "failed"
-        if reason in ("shutdown", "cancelled", "lease_lost"):
-            status = "interrupted"
-        reasons: list[str] = []
-        if reason == "closespider_timeout":
-            reasons.append("stopped after the maximum run duration")
+        book = self.book
+        stats = book.stats(reason)
+        status, reasons = "failed", ["the run could not be closed cleanly: see its log"]
         try:
             self.warc.close()
-            if status == "succeeded" and self.health is not None:
-                reasons = self._health_reasons(stats)
-                if reasons:
-                    status = "unhealthy"
-                    for line in reasons:
-                        log.warning("unhealthy run %s of %s: %s", self.run_id, self.site, line)
+            status, reasons = book.assess(reason, stats)
         finally:
-            try:
-                self.archive.finish_run(self.run_id, status, stats, reasons)
-            except Exception as exc:  # a full disk can refuse even this write
-                log.error("run %s could not be closed (%s); the next crawl marks it "
-                          "interrupted", self.run_id, exc)  # fmt: skip
+            book.finish(status, stats, reasons)
             try:
                 self.lease.release()
             finally:
-                self.archive.close()
+                if self.owns_archive:
+                    self.archive.close()
                 self.archive = None
-                self._close_run_log()
-
-    def _health_reasons(self, stats: dict[str, Any]) -> list[str]:
-        from luutru.health import assess
-
-        history = [
-            run["stats"]
-            for run in self.archive.runs(self.site, limit=self.health.window + 1)
-            if run["id"] != self.run_id and run["status"] in ("succeeded", "unhealthy")
-        ]
-        return assess(stats, history, self.health)
-
-
-def _jsonable(value: Any) -> Any:
-    """Stats values as JSON: datetimes become ISO strings."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
+                book.close_log()

@@ -85,3 +85,6 @@ LUUTRU_WARC_MAX_BYTES = 1_000_000_000
 # A crawl renews its site's lease every third of this; a crawl machine that dies loses
 # the site after at most this long (crawler/runlease.py).
 LUUTRU_LEASE_SECONDS = 300
+# Run log files kept per site when a crawl opens its own (a worker, `scrapy crawl`); the
+# application passes its configuration's [logs] keep.
+LUUTRU_LOG_KEEP = 100

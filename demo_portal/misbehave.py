@@ -29,14 +29,36 @@ import struct
 import time
 import unicodedata
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from . import aspnet, liferay
 from .content import ASP_CATS, LF, LF_CATS, LF_PREFIX, Article, Site, lf_cat_path
 
-if TYPE_CHECKING:
-    from .server import DemoPortal, Handler
+
+# What the drills need of the server (server.py), described here so that this module does
+# not import the server that calls it.
+class DemoPortal(Protocol):
+    misbehave: set[str]
+    layout: int
+    _sites: Any  # (Liferay site, ASP.NET site)
+
+
+class Handler(Protocol):
+    portal: DemoPortal
+    path: str
+    command: str
+    connection: Any
+    wfile: Any
+    close_connection: bool
+
+    def _send(
+        self, status: int, body: str | bytes = ..., ctype: str = ..., headers: Any = ...
+    ) -> None: ...
+    def send_response(self, code: int, message: str | None = None) -> None: ...
+    def send_header(self, keyword: str, value: str) -> None: ...
+    def end_headers(self) -> None: ...
+
 
 ARTICLE_MODES = (
     "slow", "reset", "storm500", "truncated", "huge", "cp1258", "binary", "redirect_loop",

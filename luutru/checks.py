@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from crawler.items import ArticleRecord
+from archive.records import ArticleRecord
 from crawler.profiles import SiteProfile
 
 FIELDS_SHOWN = ("title", "date", "datetime", "author", "source", "category", "summary")

@@ -10,10 +10,10 @@ from typing import Any
 
 from luutru import operations, reading, search_cli
 from luutru.cli_parser import build_parser
+from luutru.workspace import Workspace
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from luutru.config import load_config
     from luutru.crawling import crawl_sites, parse_setting_pairs
 
     overrides: dict[str, Any] = parse_setting_pairs(args.settings)
@@ -22,13 +22,11 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         overrides["LUUTRU_FULL"] = True
     return crawl_sites(
         args.site,
-        args.data,
+        args.workspace,
         args.sites,
         overrides,
         base_url=args.base_url,
         trigger=args.trigger,
-        config=load_config(args.data, args.config),
-        db=args.db,
     )
 
 
@@ -54,9 +52,9 @@ def cmd_site_check(args: argparse.Namespace) -> int:
     profile = get_profile(args.site, args.sites)
     if args.base_url:
         profile = profile.rebased(args.base_url)
-    summary = run_crawls(
-        [profile], args.data, {"LOG_LEVEL": "WARNING"}, check=args.articles, db=args.db
-    )[0]
+    summary = run_crawls([profile], args.workspace, {"LOG_LEVEL": "WARNING"}, check=args.articles)[
+        0
+    ]
     records = [(item, field_warnings(item)) for item in summary.items]
     if args.format == "json":
         print(
@@ -94,33 +92,30 @@ def cmd_demo_portal(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(argv: Sequence[str]) -> int:
-    """`luutru bench ...` = `python -m bench ...`; bench/ lives in the repo, not the package."""
+    """`luutru bench ...` = `python -m bench ...` in the repository checkout. bench/ sits
+    above the application (it measures it), so it runs as its own process, not an import."""
+    import subprocess
     from pathlib import Path
 
     repo = Path(__file__).resolve().parent.parent
-    for root in (repo, Path.cwd()):
-        if (root / "bench" / "__main__.py").is_file() and str(root) not in sys.path:
-            sys.path.insert(0, str(root))
-    try:
-        from bench.__main__ import main as bench_main
-    except ImportError as exc:
+    root = next((r for r in (repo, Path.cwd()) if (r / "bench" / "__main__.py").is_file()), None)
+    if root is None:
         print(
-            f"luutru bench: the benchmarks are not importable ({exc}); they live in bench/ of "
-            "the luutru repository, not in the installed package: run `python -m bench` "
-            "in a checkout, or `luutru bench` from an editable install (pip install -e '.[bench]')",
+            "luutru bench: the benchmarks live in bench/ of the luutru repository, not in the "
+            "installed package: run `python -m bench` in a checkout, or `luutru bench` from "
+            "an editable install (pip install -e '.[bench]')",
             file=sys.stderr,
         )
         return 2
-    return bench_main(list(argv))
+    return subprocess.call([sys.executable, "-m", "bench", *argv], cwd=root)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from archive.db import current_revision
-    from archive.store import Archive
 
-    with Archive.open(args.data, url=args.db) as archive:  # opening upgrades to head
-        revision = current_revision(archive.engine)
-        where = archive.path or archive.engine.url.render_as_string(hide_password=True)
+    archive = args.workspace.archive  # opening upgrades to head
+    revision = current_revision(archive.engine)
+    where = archive.path or archive.engine.url.render_as_string(hide_password=True)
     print(f"{where}: at revision {revision}")
     return 0
 
@@ -137,7 +132,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     from archive.copy import copy_archive
     from archive.verify import verify
 
-    warc_home = Path(args.source if "://" not in args.source else args.data)
+    warc_home = Path(args.source) if "://" not in args.source else args.workspace.data
     ok = True
     with _open_either(args.source) as source, _open_either(args.dest) as dest:
         report = copy_archive(source, dest)
@@ -164,20 +159,14 @@ def cmd_copy(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from luutru.demo import run_demo
 
-    return run_demo(articles=args.articles, data_dir=args.data, sites_dir=args.sites, db=args.db)
+    return run_demo(args.workspace, articles=args.articles, sites_dir=args.sites)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from luutru.scheduler import schedule_command
 
     return schedule_command(
-        args.data,
-        args.sites,
-        args.config,
-        list_only=args.list,
-        every=args.every,
-        only=args.site,
-        db=args.db,
+        args.workspace, args.sites, list_only=args.list, every=args.every, only=args.site
     )
 
 
@@ -185,7 +174,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from luutru.worker import worker_command
 
     return worker_command(
-        args.data, args.db, args.sites, args.config,
+        args.workspace, args.sites,
         bind=args.host, port=args.port, max_proc=args.max_proc, poll=args.poll,
     )  # fmt: skip
 
@@ -225,11 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_bench(raw[1:])
     args = build_parser().parse_args(argv)
     handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]
+    workspace: Workspace | None = None
     try:
         if hasattr(args, "data"):
-            from luutru.config import resolve_db
-
-            args.db = resolve_db(getattr(args, "db", None), args.data, args.config)
+            workspace = Workspace.resolve(args.data, getattr(args, "db", None), args.config)
+            args.workspace = workspace
         return handler(args)
     except BrokenPipeError:
         # `luutru export | head`: the reader left; not an error worth a traceback.
@@ -239,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
         print(f"luutru: error: {message}", file=sys.stderr)
         return 2
+    finally:
+        if workspace is not None:
+            workspace.close()
 
 
 if __name__ == "__main__":

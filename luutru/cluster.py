@@ -15,7 +15,6 @@ that answers, which walks the site fully and so picks up what the dead run left.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 import time
@@ -27,6 +26,7 @@ from typing import Any
 from scrapyd_client import ScrapydClient
 
 from luutru.config import Config
+from luutru.workspace import Workspace
 
 log = logging.getLogger("luutru.cluster")
 
@@ -119,14 +119,12 @@ def job_state(node: str, job: str, config: Config) -> str | None:
     return str(status.get("currstate") or "")
 
 
-def _lease_held(data: str, site: str, db: str | None) -> str | None:
+def _lease_held(workspace: Workspace, site: str) -> str | None:
     """Marks runs of dead crawls interrupted; returns who holds the site, if anyone live."""
-    from archive.store import Archive
     from archive.times import normalize_iso, now_iso
 
-    with Archive.open(data, url=db) as archive:
-        stale = archive.interrupt_stale_runs(site)
-        lease = archive.lease(site)
+    stale = workspace.archive.interrupt_stale_runs(site)
+    lease = workspace.archive.lease(site)
     if stale:
         log.warning("%s: run(s) %s lost their crawl and are marked interrupted", site, stale)
     if lease is not None and normalize_iso(lease.expires_at) > now_iso():
@@ -137,28 +135,24 @@ def _lease_held(data: str, site: str, db: str | None) -> str | None:
     return None
 
 
-def _run_of_job(data: str, site: str, job: str, db: str | None) -> dict[str, Any] | None:
-    from archive.store import Archive
-
-    with Archive.open(data, url=db) as archive:
-        for run in archive.runs(site, limit=20):
-            if run["stats"].get("luutru/worker_job") == job:
-                return run
+def _run_of_job(workspace: Workspace, site: str, job: str) -> dict[str, Any] | None:
+    for run in workspace.archive.runs(site, limit=20):
+        if run["stats"].get("luutru/worker_job") == job:
+            return run
     return None
 
 
-def run_on_worker(
-    site: str, data: str, config: Config, stopping: threading.Event, limit: float
-) -> int:
+def run_on_worker(site: str, workspace: Workspace, stopping: threading.Event, limit: float) -> int:
     """One scheduled crawl of ``site`` on a Scrapyd node, followed until it ends."""
-    db = os.environ.get("LUUTRU_DB") or config.database.url or None
-    holder = _lease_held(data, site, db)
+    config = workspace.config
+    holder = _lease_held(workspace, site)
     if holder:
         log.warning("%s: skipped: being crawled by %s", site, holder)
         return EXIT_BUSY
     settings = {
         "LUUTRU_TRIGGER": "schedule",
         "CLOSESPIDER_TIMEOUT": int(config.schedule.max_duration_minutes * 60),
+        "LUUTRU_LOG_KEEP": config.logs.keep,
     }
     sent = dispatch(site, config, settings)
     if sent is None:
@@ -195,15 +189,14 @@ def run_on_worker(
             except Exception as exc:
                 log.error("%s: cancel failed: %s", site, _failure(exc))
             return EXIT_FAILED
-    return _report(site, data, sent, config, db, known=state == "finished")
+    return _report(site, workspace, sent, known=state == "finished")
 
 
-def _report(
-    site: str, data: str, sent: Dispatch, config: Config, db: str | None, known: bool
-) -> int:
+def _report(site: str, workspace: Workspace, sent: Dispatch, known: bool) -> int:
     from luutru.notify import notify
 
-    run = _run_of_job(data, site, sent.job, db)
+    config = workspace.config
+    run = _run_of_job(workspace, site, sent.job)
     if run is None:
         why = "the worker found the site busy or failed before opening a run"
         if not known:

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import crawler  # noqa: F401  (sets the offline tldextract environment before Scrapy loads)
+from crawler import runlog
 from crawler.profiles import SiteProfile
+from luutru.workspace import Workspace
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = 300  # seconds a lease outlives the max duration: time to close and write
@@ -81,20 +83,22 @@ def build_settings(
 
 def run_crawls(
     profiles: list[SiteProfile],
-    data_dir: str | Path,
+    workspace: Workspace,
     overrides: Mapping[str, Any] | None = None,
     check: int = 0,
     resumable: bool = True,
-    db: str | None = None,
 ) -> list[CrawlSummary]:
-    """Crawl each profile (concurrently, one process); returns one summary per site."""
+    """Crawl each profile (concurrently, one process); returns one summary per site.
+    Every crawl writes through the workspace's archive, opened once for all of them."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
-    from crawler.items import ArticleRecord
+    from archive.records import ArticleRecord
     from crawler.spiders.portal import PortalSpider
 
-    settings = build_settings(data_dir, overrides, db)
+    data_dir = workspace.data
+    settings = build_settings(data_dir, overrides, workspace.db)
+    settings.set("LUUTRU_LOG_KEEP", workspace.config.logs.keep, "cmdline")
     if check:
         # A check archives nothing: items are collected and printed by the caller.
         settings.set("ITEM_PIPELINES", {"crawler.pipelines.NormalisePipeline": 100}, "cmdline")
@@ -110,7 +114,7 @@ def run_crawls(
         if not check and resumable:
             # A stopped run (Ctrl-C, SIGTERM) leaves its queue here and the next run
             # resumes from it; a killed one leaves nothing trustworthy (see below).
-            discard_killed_jobdir(data_dir, profile.id, db)
+            discard_killed_jobdir(workspace, profile.id)
             crawler_obj.settings.set("JOBDIR", str(job_dir(data_dir, profile.id)), "cmdline")
 
         def collect(item: Any, summary: CrawlSummary = summary) -> None:
@@ -128,7 +132,8 @@ def run_crawls(
             crawler_obj.signals.connect(collect, signal=signals.item_scraped)
         crawler_obj.signals.connect(closed, signal=signals.spider_closed)
         receivers.extend((collect, closed))  # Scrapy holds signal receivers weakly
-        process.crawl(crawler_obj, profile=profile, check=check)
+        archive = None if check else workspace.archive
+        process.crawl(crawler_obj, profile=profile, check=check, archive=archive)
     process.start()
     for summary in summaries:
         if summary.stats.get("finish_reason") == "finished":
@@ -142,19 +147,16 @@ def job_dir(data_dir: str | Path, site: str) -> Path:
     return Path(data_dir) / JOBS_DIR / site
 
 
-def discard_killed_jobdir(data_dir: str | Path, site: str, db: str | None = None) -> None:
+def discard_killed_jobdir(workspace: Workspace, site: str) -> None:
     """Scrapy writes JOBDIR queues for a graceful pause: a process killed with SIGKILL (or
     a power cut) can leave them half-written, and a resumed crawl would then silently lose
     requests. So a run found still "running" under a dead pid has its JOBDIR removed, and
     the next walk is full: every listing again, a cheap conditional GET for each article
     already archived, a plain GET for the ones the killed run never stored."""
-    from archive.store import Archive
-
-    directory = job_dir(data_dir, site)
+    directory = job_dir(workspace.data, site)
     if not directory.exists():
         return
-    with Archive.open(data_dir, url=db) as archive:
-        killed = archive.interrupt_stale_runs(site)
+    killed = workspace.archive.interrupt_stale_runs(site)
     if killed:
         log.warning(
             "run(s) %s of %s were killed: their JOBDIR is not trusted, walking fully", killed, site
@@ -167,25 +169,20 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 def crawl_sites(
     site_ids: list[str],
-    data_dir: str | Path,
+    workspace: Workspace,
     sites_dir: str | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
     base_url: str | None = None,
     trigger: str = "manual",
-    config: Any = None,
-    db: str | None = None,
 ) -> int:
     """`luutru crawl`: leases, per-run log files, a failed run for a profile that cannot
     load, max duration; prints one summary line per site. Returns the exit code."""
     import traceback
 
-    from archive.store import Archive
     from crawler.profiles import ProfileError, get_profile
-    from luutru import runlog
-    from luutru.config import Config
 
-    config = config or Config()
+    config, data_dir, archive = workspace.config, workspace.data, workspace.archive
     max_seconds = int(config.schedule.max_duration_minutes * 60)
     settings = {"LUUTRU_TRIGGER": trigger, "CLOSESPIDER_TIMEOUT": max_seconds, **(overrides or {})}
     profiles: list[SiteProfile] = []
@@ -197,9 +194,8 @@ def crawl_sites(
             # The run happened and failed: it is recorded, with its log, like any other.
             path = runlog.new_log_path(data_dir, site)
             runlog.write_failure(path, f"site profile cannot be used: {exc}")
-            with Archive.open(data_dir, url=db) as archive:
-                run = archive.start_run(site, trigger=trigger, log_path=path)
-                archive.finish_run(run, "failed", {"error": str(exc)})
+            run = archive.start_run(site, trigger=trigger, log_path=path)
+            archive.finish_run(run, "failed", {"error": str(exc)})
             print(f"luutru: error: {exc} (run {run}, log {path})", file=sys.stderr)
             code = EXIT_USAGE
             continue
@@ -208,49 +204,45 @@ def crawl_sites(
         return code
 
     leased: list[SiteProfile] = []
-    with Archive.open(data_dir, url=db) as archive:
-        for profile in profiles:
-            lease = archive.acquire_lease(profile.id, max_seconds + LEASE_MARGIN)
-            if lease is None:
-                held = archive.lease(profile.id)
-                print(
-                    f"luutru: {profile.id} is being crawled by {held.holder if held else '?'} "
-                    f"since {held.acquired_at if held else '?'}: not starting a second run",
-                    file=sys.stderr,
-                )
-                code = max(code, EXIT_BUSY)
-                continue
-            leased.append(profile)
+    for profile in profiles:
+        lease = archive.acquire_lease(profile.id, max_seconds + LEASE_MARGIN)
+        if lease is None:
+            held = archive.lease(profile.id)
+            print(
+                f"luutru: {profile.id} is being crawled by {held.holder if held else '?'} "
+                f"since {held.acquired_at if held else '?'}: not starting a second run",
+                file=sys.stderr,
+            )
+            code = max(code, EXIT_BUSY)
+            continue
+        leased.append(profile)
     if not leased:
         return code
     paths = {p.id: runlog.new_log_path(data_dir, p.id) for p in leased}
     settings["LUUTRU_LOG_FILES"] = {site: str(path) for site, path in paths.items()}
     handlers = runlog.attach(paths)
     try:
-        summaries = run_crawls(leased, data_dir, settings, db=db)
+        summaries = run_crawls(leased, workspace, settings)
     except Exception:
         log.error("crawl crashed:\n%s", traceback.format_exc())
-        with Archive.open(data_dir, url=db) as archive:
-            archive.fail_runs_of_this_process("crawl crashed: see the log")
+        archive.fail_runs_of_this_process("crawl crashed: see the log")
         raise
     finally:
         runlog.detach(handlers)
-        with Archive.open(data_dir, url=db) as archive:
-            for profile in leased:
-                archive.release_lease(profile.id)
+        for profile in leased:
+            archive.release_lease(profile.id)
         for profile in leased:
             runlog.prune(data_dir, profile.id, config.logs.keep)
     from luutru.notify import notify
 
-    with Archive.open(data_dir, url=db) as archive:
-        for summary in summaries:
-            print(summary.line())
-            run = archive.run(int(summary.stats.get("luutru/run_id") or 0))
-            if run is None:
-                continue
-            for reason in run["reasons"]:
-                print(f"  {run['status'].upper()}: {reason}")
-            notify(config.notify, run)
-            if run["status"] != "succeeded" and run["status"] != "unhealthy":
-                code = max(code, EXIT_FAILED)
+    for summary in summaries:
+        print(summary.line())
+        run = archive.run(int(summary.stats.get("luutru/run_id") or 0))
+        if run is None:
+            continue
+        for reason in run["reasons"]:
+            print(f"  {run['status'].upper()}: {reason}")
+        notify(config.notify, run)
+        if run["status"] != "succeeded" and run["status"] != "unhealthy":
+            code = max(code, EXIT_FAILED)
     return code

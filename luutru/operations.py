@@ -50,8 +50,8 @@ def _counts(run: dict) -> str:
 def cmd_runs(args: argparse.Namespace) -> int:
     if getattr(args, "runs_command", None) == "show":
         return cmd_runs_show(args)
-    with Archive.open(args.data, url=args.db) as archive:
-        runs = archive.runs(args.site, limit=None)
+    archive = args.workspace.archive
+    runs = archive.runs(args.site, limit=None)
     if args.status:
         runs = [r for r in runs if r["status"] == args.status]
     runs = runs[: args.limit]
@@ -69,8 +69,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
-    with Archive.open(args.data, url=args.db) as archive:
-        run = archive.run(args.id)
+    archive = args.workspace.archive
+    run = archive.run(args.id)
     if run is None:
         raise KeyError(f"no run {args.id}")
     if args.format == "json":
@@ -101,8 +101,8 @@ def _lines(path: Path, min_level: int) -> list[str]:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    with Archive.open(args.data, url=args.db) as archive:
-        run = archive.run(args.id)
+    archive = args.workspace.archive
+    run = archive.run(args.id)
     if run is None:
         raise KeyError(f"no run {args.id}")
     if not run["log_path"] or not Path(run["log_path"]).is_file():
@@ -126,10 +126,8 @@ def cmd_log(args: argparse.Namespace) -> int:
                     match = _LEVEL_IN_LINE.search(line)
                     if not match or LEVELS.index(match.group(1)) >= min_level:
                         print(line, flush=True)
-            else:
-                with Archive.open(args.data, url=args.db) as archive:
-                    if archive.run(args.id)["status"] != "running":
-                        return 0
+            elif archive.run(args.id)["status"] != "running":
+                return 0
     except KeyboardInterrupt:
         return 0
 
@@ -167,8 +165,8 @@ def health_report(archive: Archive, sites_dir: str | None) -> dict[str, Any]:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    with Archive.open(args.data, url=args.db) as archive:
-        report = health_report(archive, args.sites)
+    archive = args.workspace.archive
+    report = health_report(archive, args.sites)
     if args.format == "json":
         _json(report)
     else:

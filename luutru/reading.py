@@ -27,11 +27,11 @@ def _article(archive: Archive, ref: str) -> dict:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    with Archive.open(args.data, url=args.db) as archive:
-        article = _article(archive, args.article)
-        versions = archive.versions(article["article_id"])
-        captures = archive.captures(article["article_id"])
-        dupes = archive.near_duplicates_of(article["article_id"])
+    archive = args.workspace.archive
+    article = _article(archive, args.article)
+    versions = archive.versions(article["article_id"])
+    captures = archive.captures(article["article_id"])
+    dupes = archive.near_duplicates_of(article["article_id"])
     if args.format == "json":
         for v in versions:
             v.pop("minhash", None)
@@ -83,9 +83,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with Archive.open(args.data, url=args.db) as archive:
-        article = _article(archive, args.article)
-        version = archive.version(article["article_id"], args.version, args.as_of)
+    archive = args.workspace.archive
+    article = _article(archive, args.article)
+    version = archive.version(article["article_id"], args.version, args.as_of)
     if version is None:
         raise KeyError(f"{article['id']} has no such version")
     version.pop("body_html", None)
@@ -121,10 +121,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_diff(args: argparse.Namespace) -> int:
     from archive.diff import diff_versions, render_text, to_json
 
-    with Archive.open(args.data, url=args.db) as archive:
-        article = _article(archive, args.article)
-        a = archive.version(article["article_id"], args.a)
-        b = archive.version(article["article_id"], args.b)
+    archive = args.workspace.archive
+    article = _article(archive, args.article)
+    a = archive.version(article["article_id"], args.a)
+    b = archive.version(article["article_id"], args.b)
     if a is None or b is None:
         missing = args.a if a is None else args.b
         raise KeyError(
@@ -147,20 +147,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     options = {"since": args.since, "all_versions": args.all_versions}
     if args.format in ("parquet", "warc") and not args.output:
         raise ValueError(f"--format {args.format} needs -o FILE")
-    with Archive.open(args.data, url=args.db) as archive:
-        if args.format == "parquet":
-            count = export.write_parquet(archive, Path(args.output), site=args.site, **options)
-        elif args.format == "warc":
-            count = export.write_warc(
-                archive, Path(args.data) / "warc", Path(args.output), site=args.site, **options
-            )
+    archive = args.workspace.archive
+    if args.format == "parquet":
+        count = export.write_parquet(archive, Path(args.output), site=args.site, **options)
+    elif args.format == "warc":
+        count = export.write_warc(
+            archive, args.workspace.data / "warc", Path(args.output), site=args.site, **options
+        )
+    else:
+        writer = export.write_jsonl if args.format == "jsonl" else export.write_csv
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                count = writer(archive, out, site=args.site, **options)
         else:
-            writer = export.write_jsonl if args.format == "jsonl" else export.write_csv
-            if args.output:
-                with open(args.output, "w", encoding="utf-8", newline="") as out:
-                    count = writer(archive, out, site=args.site, **options)
-            else:
-                count = writer(archive, sys.stdout, site=args.site, **options)
+            count = writer(archive, sys.stdout, site=args.site, **options)
     if args.output:
         unit = "records" if args.format == "warc" else "rows"
         print(f"wrote {count} {unit} to {args.output}", file=sys.stderr)
@@ -170,8 +170,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from archive.verify import verify
 
-    with Archive.open(args.data, url=args.db) as archive:
-        report = verify(archive, Path(args.data))
+    archive = args.workspace.archive
+    report = verify(archive, args.workspace.data)
     if args.format == "json":
         _json(report.as_dict())
     else:
@@ -186,8 +186,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_dupes(args: argparse.Namespace) -> int:
-    with Archive.open(args.data, url=args.db) as archive:
-        clusters = archive.near_duplicate_clusters(args.site)
+    archive = args.workspace.archive
+    clusters = archive.near_duplicate_clusters(args.site)
     if args.format == "json":
         _json(clusters)
         return 0

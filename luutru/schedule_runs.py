@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-from luutru.config import load_config
+from luutru.workspace import Workspace, shared_workspace
 
 log = logging.getLogger("luutru.scheduler")
 
@@ -73,15 +73,12 @@ def _stop_process(proc: subprocess.Popen[bytes], grace: float) -> None:
         proc.wait()
 
 
-def _interrupt_stale(data: str, sites: Iterable[str]) -> None:
+def _interrupt_stale(workspace: Workspace, sites: Iterable[str]) -> None:
     """A killed crawl cannot close its run: mark it "interrupted" now, not at its next run."""
-    from archive.store import Archive
-
-    with Archive.open(data, url=os.environ.get("LUUTRU_DB") or None) as archive:
-        for site in sorted(set(sites)):
-            stale = archive.interrupt_stale_runs(site)
-            if stale:
-                log.warning("%s: run(s) %s were killed and are marked interrupted", site, stale)
+    for site in sorted(set(sites)):
+        stale = workspace.archive.interrupt_stale_runs(site)
+        if stale:
+            log.warning("%s: run(s) %s were killed and are marked interrupted", site, stale)
 
 
 def run_site(site: str, data: str, sites: str | None = None, config: str | None = None) -> int:
@@ -89,13 +86,13 @@ def run_site(site: str, data: str, sites: str | None = None, config: str | None 
 
     Module-level with plain arguments so that the persistent job store can pickle it.
     With ``[cluster] scrapyd_nodes`` the crawl goes to a Scrapyd worker instead."""
-    loaded = load_config(data, config)
-    settings = loaded.schedule
+    workspace = shared_workspace(data, config)
+    settings = workspace.config.schedule
     limit = settings.max_duration_minutes * 60 + KILL_MARGIN
-    if loaded.cluster.scrapyd_nodes:
+    if workspace.config.cluster.scrapyd_nodes:
         from luutru.cluster import run_on_worker
 
-        return run_on_worker(site, data, loaded, _stopping, limit)
+        return run_on_worker(site, workspace, _stopping, limit)
     with tempfile.TemporaryFile() as output:  # the crawl's own output: its tail is logged
         with _children_lock:
             if _stopping.is_set():
@@ -118,7 +115,7 @@ def run_site(site: str, data: str, sites: str | None = None, config: str | None 
             except subprocess.TimeoutExpired:
                 log.error("%s: crawl still running after %.0f s: stopping it", site, limit)
                 _stop_process(proc, settings.shutdown_grace_seconds)
-                _interrupt_stale(data, [site])
+                _interrupt_stale(workspace, [site])
                 code = proc.returncode
         finally:
             with _children_lock:
@@ -140,7 +137,9 @@ def running_sites() -> list[str]:
         return sorted(c.site for c in _children.values())
 
 
-def stop_children(data: str, grace: float, hurry: threading.Event | None = None) -> list[str]:
+def stop_children(
+    workspace: Workspace, grace: float, hurry: threading.Event | None = None
+) -> list[str]:
     """Shutdown: running crawls get ``grace`` seconds to finish, then SIGTERM (a graceful
     Scrapy stop), then SIGKILL after another ``grace``; no run is left "running".
     Returns the sites whose crawls had to be stopped."""
@@ -167,5 +166,5 @@ def stop_children(data: str, grace: float, hurry: threading.Event | None = None)
             log.error("%s: crawl did not stop within %.0f s: killing it", child.site, grace)
             child.proc.kill()
             child.proc.wait()
-    _interrupt_stale(data, [c.site for c in alive])
+    _interrupt_stale(workspace, [c.site for c in alive])
     return [c.site for c in alive]

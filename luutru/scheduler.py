@@ -38,6 +38,7 @@ from luutru.schedule_runs import (  # noqa: F401  (run_site: the jobs' function,
 )
 from luutru.standby import Heartbeat, SchedulerLease, wait_until_active
 from luutru.triggers import TIMEZONE, cron_trigger, interval_trigger, trigger_signature
+from luutru.workspace import Workspace, shared_workspace
 
 log = logging.getLogger("luutru.scheduler")
 
@@ -306,17 +307,18 @@ def _log_jobs(
 
 
 def schedule_command(
-    data: str,
+    workspace: Workspace,
     sites: str | None = None,
-    config_path: str | None = None,
     *,
     list_only: bool = False,
     every: float | None = None,
     only: Sequence[str] = (),
-    db: str | None = None,
 ) -> int:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    # The scheduler's jobs are pickled into its store, so the workspace travels as plain
+    # strings below; each crawl subprocess opens its own archive.
+    data, config_path, db = str(workspace.data), workspace.config_path, workspace.db
     if db:
         # Jobs keep their pickled (data, sites, config) arguments: the database reaches the
         # crawl subprocesses (and _interrupt_stale) through the environment, like --data's
@@ -349,9 +351,10 @@ def schedule_command(
         raise _Stop
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-    config = load_config(data, config_path)
-    lease = SchedulerLease(data, db or os.environ.get("LUUTRU_DB") or config.database.url or None,
-                           config.cluster.scheduler_lease_seconds)  # fmt: skip
+    # The daemon's lease and its jobs share one open archive (jobs find it by name).
+    daemon = shared_workspace(data, config_path)
+    config = daemon.config
+    lease = SchedulerLease(daemon, config.cluster.scheduler_lease_seconds)
     scheduler: Any = None
     heartbeat: Heartbeat | None = None
     try:
@@ -381,7 +384,7 @@ def schedule_command(
         grace = config.schedule.shutdown_grace_seconds
         if running_sites():
             log.info("waiting up to %.0f s for: %s", grace, ", ".join(running_sites()))
-        stop_children(data, grace, hurry)
+        stop_children(daemon, grace, hurry)
         if heartbeat is not None and not lost.is_set():
             lease.release()  # a standby takes over at once
         for sig, handler in previous.items():

@@ -8,8 +8,6 @@ import json
 import sys
 from typing import Any
 
-from archive.store import Archive
-
 _BOLD, _RESET = "\033[1m", "\033[0m"
 CSV_FIELDS = ("id", "date", "title", "site", "author", "category", "status", "version",
               "score", "url", "snippet")  # fmt: skip
@@ -42,33 +40,33 @@ def add_parsers(sub: Any, common: Any) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     from archive.search import SearchSyntaxError, render, search
 
-    with Archive.open(args.data, url=args.db) as archive:
-        if args.reindex:
-            count = archive.reindex_search()
-            print(f"indexed {count} versions", file=sys.stderr)
-            if not args.query:
-                return 0
-        try:
-            result = search(
-                archive,
-                args.query,
-                sites=args.site,
-                province=args.province,
-                department=args.department,
-                date_from=args.date_from,
-                date_to=args.date_to,
-                author=args.author,
-                category=args.category,
-                status=args.status,
-                exact=args.exact,
-                all_versions=args.all_versions,
-                sort=args.sort,
-                limit=args.limit,
-                offset=args.offset,
-            )
-        except SearchSyntaxError as exc:
-            print(f"luutru: search: {exc}", file=sys.stderr)
-            return 2
+    archive = args.workspace.archive
+    if args.reindex:
+        count = archive.reindex_search()
+        print(f"indexed {count} versions", file=sys.stderr)
+        if not args.query:
+            return 0
+    try:
+        result = search(
+            archive,
+            args.query,
+            sites=args.site,
+            province=args.province,
+            department=args.department,
+            date_from=args.date_from,
+            date_to=args.date_to,
+            author=args.author,
+            category=args.category,
+            status=args.status,
+            exact=args.exact,
+            all_versions=args.all_versions,
+            sort=args.sort,
+            limit=args.limit,
+            offset=args.offset,
+        )
+    except SearchSyntaxError as exc:
+        print(f"luutru: search: {exc}", file=sys.stderr)
+        return 2
     if args.format == "json":
         payload = {
             "total": result.total,

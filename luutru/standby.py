@@ -19,34 +19,26 @@ import threading
 from collections.abc import Callable
 
 from archive.leases import SCHEDULER_LEASE, Lease
+from luutru.workspace import Workspace
 
 log = logging.getLogger("luutru.scheduler")
 
 
 class SchedulerLease:
-    def __init__(self, data: str, db: str | None, ttl: float) -> None:
-        self.data, self.db, self.ttl = data, db, ttl
-
-    def _archive(self):  # type: ignore[no-untyped-def]
-        from archive.store import Archive
-
-        return Archive.open(self.data, url=self.db)
+    def __init__(self, workspace: Workspace, ttl: float) -> None:
+        self.workspace, self.ttl = workspace, ttl
 
     def acquire(self) -> bool:
-        with self._archive() as archive:
-            return archive.acquire_lease(SCHEDULER_LEASE, self.ttl) is not None
+        return self.workspace.archive.acquire_lease(SCHEDULER_LEASE, self.ttl) is not None
 
     def holder(self) -> Lease | None:
-        with self._archive() as archive:
-            return archive.lease(SCHEDULER_LEASE)
+        return self.workspace.archive.lease(SCHEDULER_LEASE)
 
     def renew(self) -> bool:
-        with self._archive() as archive:
-            return archive.renew_lease(SCHEDULER_LEASE, self.ttl)
+        return self.workspace.archive.renew_lease(SCHEDULER_LEASE, self.ttl)
 
     def release(self) -> None:
-        with self._archive() as archive:
-            archive.release_lease(SCHEDULER_LEASE)
+        self.workspace.archive.release_lease(SCHEDULER_LEASE)
 
 
 def wait_until_active(lease: SchedulerLease, stopping: threading.Event) -> bool:

@@ -16,6 +16,10 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from luutru.workspace import Workspace
 
 PROJECT = "luutru"
 
@@ -75,13 +79,12 @@ def worker_environment(
 
 
 def worker_command(
-    data: str, db: str | None, sites: str | None, config: str | None, *,
+    workspace: Workspace, sites: str | None, *,
     bind: str, port: int, max_proc: int, poll: float,
 ) -> int:  # fmt: skip
     """Write the node's scrapy.cfg and become Scrapyd (exec: signals reach it directly)."""
-    from luutru.config import load_config
-
-    cluster = load_config(data, config).cluster
+    data, db, config = str(workspace.data), workspace.db, workspace.config_path
+    cluster = workspace.config.cluster
     directory = worker_dir(data, port)
     write_conf(
         directory, bind=bind, port=port, max_proc=max_proc, poll=poll,

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from archive.records import ArticleRecord, WarcRef
 from archive.store import Archive
 from archive.warc import WarcSeries
-from crawler.items import ArticleRecord, WarcRef
 
 
 def crawl_demo(base_url: str, data: Path, *extra: str) -> None:

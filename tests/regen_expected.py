@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from crawler.extract.article import extract_article, is_soft_404  # noqa: E402
+from crawler.extract import extract_article, is_soft_404  # noqa: E402
 from crawler.profiles import ArticleRules, get_profile  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"

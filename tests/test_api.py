@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 
 from archive.store import Archive
 from demo_portal import DemoPortal
-from luutru.web import WebSettings, create_app
+from luutru.web.app import create_app
+from luutru.web.settings import WebSettings
 from tests.archive_builders import crawl_demo
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("backend_module")]

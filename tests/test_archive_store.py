@@ -14,10 +14,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from archive import store as store_mod
+from archive.records import ArticleRecord
 from archive.schema import metadata
 from archive.store import Archive, alembic_config
 from archive.versions import content_hash, decide
-from crawler.items import ArticleRecord
 
 pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
 

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from crawler.extract.authors import clean_author, is_person_name, split_author_source
+from crawler.extract.vietnamese.bylines import clean_author, is_person_name, split_author_source
 
 BODY = ["Hội nghị diễn ra sáng nay.", "Các đại biểu thống nhất nội dung."]
 

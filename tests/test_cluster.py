@@ -29,6 +29,7 @@ from archive.store import Archive
 from demo_portal import DemoPortal
 from luutru import cluster
 from luutru.config import ClusterConfig, Config, ConfigError, load_config
+from luutru.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 FAMILIES = ("demo-liferay", "demo-aspnet")
@@ -126,7 +127,9 @@ def _free_port() -> int:
 def test_no_answering_node_is_a_failed_dispatch(tmp_path: Path, caplog: Any) -> None:
     nodes = tuple(f"http://127.0.0.1:{_free_port()}" for _ in range(2))  # nothing listens
     config = Config(cluster=ClusterConfig(scrapyd_nodes=nodes, poll_seconds=0.1))
-    code = cluster.run_on_worker("demo-aspnet", str(tmp_path), config, threading.Event(), 60)
+    workspace = Workspace(tmp_path, _config=config)
+    code = cluster.run_on_worker("demo-aspnet", workspace, threading.Event(), 60)
+    workspace.close()
     assert code == cluster.EXIT_FAILED
     assert "no Scrapyd node took the crawl" in caplog.text
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from archive.copy import compare, copy_archive
+from archive.records import ArticleRecord
 from archive.search import search
 from archive.store import Archive
-from crawler.items import ArticleRecord
 
 pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
 

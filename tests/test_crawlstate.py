@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from archive.records import ArticleRecord, DeadLink, Gone, NotModified
 from archive.store import Archive
-from crawler.items import ArticleRecord, DeadLink, Gone, NotModified
 
 pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
 

@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from crawler.extract.dates import ArticleDate, find_article_date, parse_vietnamese_date
+from crawler.extract.vietnamese.dates import ArticleDate, find_article_date, parse_vietnamese_date
 
 
 def iso(text: str, fmt: str | None = None) -> tuple[str, str | None] | None:

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from archive.export import EXPORT_FIELDS, write_csv, write_jsonl
+from archive.records import ArticleRecord
 from archive.store import Archive
-from crawler.items import ArticleRecord
 
 pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
 

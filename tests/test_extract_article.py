@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from crawler.extract import extract_article, is_soft_404, select
-from crawler.extract.select import make_selector
+from crawler.extract.page import make_selector
 from crawler.profiles import ArticleRules
 
 URL_A = "https://sldtbxh.example.gov.vn/Pages/tin-tuc/chi-tiet.aspx?ItemID=123"

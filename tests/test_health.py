@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from archive.store import Archive
+from crawler.health import assess
 from crawler.profiles import HealthRules
 from demo_portal import DemoPortal
 from luutru.config import ConfigError, NotifyConfig, load_config
-from luutru.health import assess
 from luutru.notify import notify
 
 RULES = HealthRules()

@@ -13,7 +13,7 @@ import pytest
 from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 
-from crawler.extract.article import is_soft_404
+from crawler.extract import is_soft_404
 from crawler.profiles import get_profile
 from crawler.spiders.portal import PortalSpider
 

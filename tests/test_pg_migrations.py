@@ -12,9 +12,9 @@ from alembic import command
 from sqlalchemy import create_engine
 
 from archive.db import alembic_config, migrate
+from archive.records import ArticleRecord
 from archive.search import search
 from archive.store import Archive
-from crawler.items import ArticleRecord
 
 
 def _article(key: str, title: str, summary: str, body: str) -> ArticleRecord:

@@ -11,9 +11,9 @@ import unicodedata
 import pytest
 
 from archive.fold import fold, tokens
+from archive.records import ArticleRecord
 from archive.search import SearchSyntaxError, parse_query, search, to_fts
 from archive.store import Archive
-from crawler.items import ArticleRecord
 
 NFD = "NFD"
 pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured

@@ -11,9 +11,9 @@ import pytest
 
 import archive.search as search_module
 import archive.search_plan as plan
+from archive.records import ArticleRecord
 from archive.search import search
 from archive.store import Archive
-from crawler.items import ArticleRecord
 
 pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
 

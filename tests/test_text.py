@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from crawler.extract.text import normalize_multiline, normalize_text
+from crawler.extract.vietnamese.text import normalize_multiline, normalize_text
 
 
 def test_nfd_becomes_nfc():

@@ -19,9 +19,9 @@ from fastapi.testclient import TestClient
 
 from archive.store import Archive
 from demo_portal import DemoPortal
-from luutru.web import WebSettings, create_app
-from luutru.web.app import CAPTURE_CSP
+from luutru.web.app import create_app
 from luutru.web.pages import safe_highlight
+from luutru.web.settings import CAPTURE_CSP, WebSettings
 from tests.archive_builders import crawl_demo, plant_hostile_article
 
 pytestmark = pytest.mark.slow

@@ -1,22 +1,13 @@
-"""Extraction of article fields from portal pages (see ``article.extract_article``)."""
+"""Extraction of article fields from portal pages.
 
-from crawler.extract.article import ExtractedArticle, extract_article, is_soft_404
-from crawler.extract.authors import clean_author, is_person_name, split_author_source
-from crawler.extract.dates import ArticleDate, find_article_date, parse_vietnamese_date
-from crawler.extract.select import select
-from crawler.extract.text import normalize_multiline, normalize_text
+``extract_article`` is the one interface: the profile extractor (profile.py, the site's
+selectors) and the generic extractor (generic.py, the page itself) side by side, each
+field from the first that finds it; the Vietnamese rules both apply live in vietnamese/.
+"""
 
-__all__ = [
-    "ArticleDate",
-    "ExtractedArticle",
-    "clean_author",
-    "extract_article",
-    "find_article_date",
-    "is_person_name",
-    "is_soft_404",
-    "normalize_multiline",
-    "normalize_text",
-    "parse_vietnamese_date",
-    "select",
-    "split_author_source",
-]
+from crawler.extract.article import extract_article
+from crawler.extract.model import ExtractedArticle
+from crawler.extract.page import select
+from crawler.extract.soft404 import is_soft_404
+
+__all__ = ["ExtractedArticle", "extract_article", "is_soft_404", "select"]

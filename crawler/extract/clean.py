@@ -6,8 +6,8 @@ import re
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 
-from crawler.extract.select import BLOCK_TAGS
-from crawler.extract.text import normalize_text
+from crawler.extract.page import BLOCK_TAGS
+from crawler.extract.vietnamese.text import normalize_text
 
 # Never article content: code, forms and embedded frames (share buttons, maps, ads).
 _REMOVE_TAGS = (

@@ -29,9 +29,9 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.extract.article import extract_article, is_soft_404, select
-from crawler.extract.dates import parse_vietnamese_date
-from crawler.items import ArticleRecord, DeadLink, Gone, NotModified
+from archive.records import ArticleRecord, DeadLink, Gone, NotModified
+from crawler.extract import extract_article, is_soft_404, select
+from crawler.extract.vietnamese.dates import parse_vietnamese_date
 from crawler.profiles import SiteProfile, get_profile
 from crawler.revisits import Action, decide, revisit_due
 from crawler.runlease import SiteBusy
@@ -56,9 +56,12 @@ class PortalSpider(scrapy.Spider):
         base_url: str | None = None,
         check: int | str = 0,
         profile: SiteProfile | None = None,
+        archive: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        # An archive the caller already opened (one per command, shared by its sites).
+        self.given_archive = archive
         if profile is None:
             if not site:
                 raise ValueError("portal spider needs -a site=ID")
@@ -96,6 +99,8 @@ class PortalSpider(scrapy.Spider):
             settings.set("USER_AGENT", user_agent, priority=contact_priority)
         if not spider.check_articles:
             spider.session = CrawlSession.of(crawler)
+            if spider.session is not None:
+                spider.session.given_archive = spider.given_archive
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider
 

@@ -1,7 +1,3 @@
 """`luutru serve`: the web UI (Jinja2 pages, Vietnamese first) and the JSON API (FastAPI,
 OpenAPI at /openapi.json and /docs) over one archive directory. Read-only unless an
 operator token is configured (`[server] operator_token` in luutru.toml)."""
-
-from luutru.web.app import WebSettings, create_app
-
-__all__ = ["WebSettings", "create_app"]

@@ -16,11 +16,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
+from luutru.web import api, pages
+from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
+from luutru.web.settings import PAGE_CSP, WebSettings
 
 STATIC_DIR = Path(__file__).parent / "static"
 DOCS_ASSETS = "/docs-assets"  # Swagger UI's script and style, served by us (no CDN)
@@ -46,56 +47,6 @@ def swagger_ui_dir() -> Path:
     return Path(fastapi_offline.__file__).parent / "static"
 
 
-# Our own pages: no inline script or style, nothing from elsewhere.
-PAGE_CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "frame-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'self'"
-)
-# Archived captures: nothing may load or run; `sandbox` gives the document an opaque
-# origin without scripts even when opened directly, outside our iframe.
-CAPTURE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
-
-Launcher = Callable[[Sequence[str]], Any]
-
-
-def _popen(command: Sequence[str]) -> subprocess.Popen[bytes]:
-    # A session of its own: stopping the web server never takes a running crawl down.
-    return subprocess.Popen(
-        list(command),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
-@dataclass
-class WebSettings:
-    data: str
-    sites: str | None = None
-    config: str | None = None
-    operator_token: str = ""
-    db: str | None = None  # archive database URL (None: <data>/archive.sqlite)
-    launcher: Launcher = _popen  # tests swap it for a recorder
-    children: list[Any] = field(default_factory=list)
-
-    def crawl_command(self, site: str) -> list[str]:
-        """What "run now" starts: the same crawl the CLI runs, quiet, manual trigger."""
-        command = [sys.executable, "-m", "luutru", "crawl", site, "--quiet", "--data", self.data]
-        if self.sites:
-            command += ["--sites", self.sites]
-        if self.db:
-            command += ["--db", self.db]
-        if self.config:
-            command += ["--config", self.config]
-        return command
-
-    def reap(self) -> None:
-        """Collect finished "run now" children so they do not linger as zombies."""
-        self.children = [c for c in self.children if getattr(c, "poll", lambda: 0)() is None]
-
-
 def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path == "/api"
 
@@ -103,8 +54,6 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, message: str) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status)
-    from luutru.web.pages import render_error
-
     return render_error(request, status, message)
 
 
@@ -132,8 +81,6 @@ def _docs_response() -> HTMLResponse:
 
 def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI:
     """The app over ``settings.data``; ``archive`` lets a caller share an open one."""
-    from luutru.web import api, pages
-
     own_archive = archive is None
     store = archive if archive is not None else Archive.open(settings.data, url=settings.db)
 
@@ -207,17 +154,16 @@ def serve_command(args: Any) -> int:
     """`luutru serve`: the web UI and API with uvicorn, in the foreground."""
     import uvicorn
 
-    from luutru.config import load_config
-
-    config = load_config(args.data, args.config)
+    workspace = args.workspace
     settings = WebSettings(
-        data=str(args.data),
+        data=str(workspace.data),
         sites=args.sites,
-        config=args.config,
-        operator_token=config.server.operator_token,
-        db=getattr(args, "db", None),
+        config=workspace.config_path,
+        operator_token=workspace.config.server.operator_token,
+        db=workspace.db,
     )
     if not settings.operator_token:
         print("luutru serve: read-only (no [server] operator_token configured)", file=sys.stderr)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    app = create_app(settings, archive=workspace.archive)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

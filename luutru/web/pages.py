@@ -35,9 +35,9 @@ from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
 from luutru.web.api import archive_of, search_params
-from luutru.web.app import CAPTURE_CSP, WebSettings
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
+from luutru.web.settings import CAPTURE_CSP, WebSettings
 
 router = APIRouter(include_in_schema=False)
 # The one write action is part of the OpenAPI description (scripts call it with Bearer).

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extract.text import normalize_text
+from crawler.extract.vietnamese.text import normalize_text
 
 
 def _words(text: str) -> frozenset[str]:

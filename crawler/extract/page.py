@@ -8,7 +8,7 @@ import parsel
 from lxml import etree
 from w3lib.encoding import html_to_unicode
 
-from crawler.extract.text import normalize_text
+from crawler.extract.vietnamese.text import normalize_text
 
 XPATH_PREFIX = "xpath:"
 # Elements whose boundaries separate words/paragraphs when flattening text.

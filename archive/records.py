@@ -1,9 +1,10 @@
-"""The record that flows from the spider through the pipelines into the archive.
+"""What the archive accepts: one capture of an article page, or the outcome of a fetch.
 
-One ``ArticleRecord`` is one capture of one article page: the extracted fields plus what
-the archive needs to place it (site, article key, URLs seen, HTTP validators, capture
-time). The archive turns captures into versions; the record itself never says "new" or
-"changed" — that is the archive's decision.
+The archive defines these and the crawler builds them, so the store never depends on the
+crawler to know what it stores. One ``ArticleRecord`` is one capture of one article page:
+the extracted fields plus what the archive needs to place it (site, article key, URLs
+seen, HTTP validators, capture time). The archive turns captures into versions; the record
+itself never says "new" or "changed" — that is the archive's decision.
 """
 
 from __future__ import annotations

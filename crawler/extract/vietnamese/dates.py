@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from crawler.extract.text import normalize_text
+from crawler.extract.vietnamese.text import normalize_text
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Plausible article years: rejects "01/01/0001" placeholders and digit soup.

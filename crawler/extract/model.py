@@ -1,0 +1,30 @@
+"""What extraction produces: an article's fields, where each came from, and warnings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+PROFILE, GENERIC = "profile", "generic"
+
+
+@dataclass
+class ExtractedArticle:
+    title: str = ""
+    date: str | None = None
+    datetime: str | None = None
+    author: str | None = None
+    source: str | None = None
+    summary: str | None = None
+    body: str = ""
+    body_html: str = ""
+    category: str | None = None
+    attachments: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    # Which extractor gave each field found: "profile" (a selector of the site's profile)
+    # or "generic" (the page-wide Vietnamese heuristics).
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def extraction(self) -> str:
+        """ "profile" when every field found came from the profile, else "generic"."""
+        return GENERIC if GENERIC in self.sources.values() else PROFILE
