@@ -8,6 +8,7 @@ with a message naming the file, the key and the problem (``ProfileError``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tomllib
@@ -152,7 +153,9 @@ _TOP_KEYS = {
     "schedule_jitter": int,
     "settings": dict,
 }
-_REQUIRED = ("id", "name", "province", "department", "start_urls", "schedule")
+# Everything else is optional: without selectors the generic extractor and the listing
+# recogniser do the work (a profile is a precision boost, not the only way in).
+_REQUIRED = ("id", "name", "start_urls")
 _LISTING_KEYS = {
     "links": str,
     "next": str,
@@ -261,6 +264,13 @@ def _regex(path: Path, key: str, pattern: str) -> None:
         raise ProfileError(path, key, f"regex {pattern!r} does not compile: {exc}") from exc
 
 
+def default_schedule(site_id: str) -> str:
+    """Daily between 05:00 and 07:59 Vietnam time, at a minute derived from the id: sites
+    without a schedule of their own do not all start at once, and always at the same time."""
+    spread = int.from_bytes(hashlib.sha256(site_id.encode()).digest()[:4], "big") % 180
+    return f"{spread % 60} {5 + spread // 60} * * *"
+
+
 def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = ()) -> SiteProfile:
     """Validate raw TOML data (already read from ``path``) and build a SiteProfile."""
     search = [*templates, TEMPLATES_DIR]
@@ -295,11 +305,12 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
             check_selector(selector)
         except ValueError as exc:
             raise ProfileError(path, f"article.drop[{i}]", str(exc)) from exc
-    if not article.get("url_pattern"):
-        raise ProfileError(path, "article.url_pattern", "required key is missing or empty")
-    _regex(path, "article.url_pattern", article["url_pattern"])
-    if "id" not in re.compile(article["url_pattern"]).groupindex:
-        raise ProfileError(path, "article.url_pattern", "regex needs a named group (?P<id>...)")
+    if article.get("url_pattern"):
+        _regex(path, "article.url_pattern", article["url_pattern"])
+        if "id" not in re.compile(article["url_pattern"]).groupindex:
+            raise ProfileError(
+                path, "article.url_pattern", "regex needs a named group (?P<id>...)"
+            )
     if article.get("canonical") and "{id}" not in article["canonical"]:
         raise ProfileError(path, "article.canonical", "template needs an {id} placeholder")
     if listing.get("url_pattern"):
@@ -309,6 +320,7 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     for i, url in enumerate(data["start_urls"]):
         if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
             raise ProfileError(path, f"start_urls[{i}]", f"not an http(s) URL: {url!r}")
+    data.setdefault("schedule", default_schedule(data["id"]))
     if len(data["schedule"].split()) != _CRON_FIELDS:
         raise ProfileError(path, "schedule", "expected a 5-field cron expression")
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", data["id"]):
@@ -316,8 +328,8 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     return SiteProfile(
         id=data["id"],
         name=data["name"],
-        province=data["province"],
-        department=data["department"],
+        province=data.get("province", ""),
+        department=data.get("department", ""),
         start_urls=tuple(data["start_urls"]),
         schedule=data["schedule"],
         cms=data.get("cms", ""),

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from luutru import operations, reading, search_cli
+from luutru import extract_cli, operations, reading, search_cli
 from luutru.cli_parser import build_parser
 from luutru.workspace import Workspace
 
@@ -196,6 +196,7 @@ COMMANDS = {
     "dupes": reading.cmd_dupes,
     **operations.COMMANDS,
     **search_cli.COMMANDS,
+    **extract_cli.COMMANDS,
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
     "migrate": cmd_migrate,

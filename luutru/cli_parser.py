@@ -36,7 +36,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from luutru import operations, search_cli  # they add their own commands
+    from luutru import extract_cli, operations, search_cli  # they add their own commands
 
     parser = argparse.ArgumentParser(
         prog="luutru", description="Scheduled scraper and versioned archive of Vietnamese portals"
@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     operations.add_parsers(sub, _common)
     search_cli.add_parsers(sub, _common)
+    extract_cli.add_parsers(sub, _common)
 
     portal = sub.add_parser("demo-portal", help="serve the bundled demo portal on 127.0.0.1")
     portal.add_argument("--articles", type=int, default=300)

@@ -207,10 +207,11 @@ def test_select_helper_css_and_xpath():
     assert len(select(sel, "")) == 0
 
 
-def test_title_fallback_to_title_tag_with_warning():
+def test_title_selector_finding_nothing_falls_back_to_the_printed_headline():
     article = extract_article(PAGE_A, URL_A, ArticleRules(**{**RULES_A.__dict__, "title": "h9"}))
-    assert article.title == "Sở LĐTBXH - Tin tức"
-    assert any("<title>" in w for w in article.warnings)
+    assert article.title == "Hội nghị triển khai nhiệm vụ năm 2021"  # not <title>
+    assert article.sources["title"] == "generic"
+    assert "title selector found nothing" in article.warnings
 
 
 def test_explicit_author_selector_and_identical_last_paragraph():

@@ -85,9 +85,31 @@ def test_url_pattern_needs_id_group(tmp_path: Path) -> None:
 
 
 def test_missing_required_key(tmp_path: Path) -> None:
-    with pytest.raises(ProfileError) as err:
-        load_profile_file(write(tmp_path, GOOD.replace('schedule = "0 6 * * *"', "")))
-    assert err.value.key == "schedule"
+    for key in ("id", "name", "start_urls"):
+        text = "\n".join(line for line in GOOD.splitlines() if not line.startswith(f"{key} ="))
+        with pytest.raises(ProfileError) as err:
+            load_profile_file(write(tmp_path, text))
+        assert err.value.key == key
+
+
+def test_id_name_and_start_urls_are_a_whole_profile(tmp_path: Path) -> None:
+    text = 'id = "so-yte"\nname = "Sở Y tế"\nstart_urls = ["https://soyte.example.gov.vn/tin-tuc"]\n'
+    profile = load_profile_file(write(tmp_path, text))
+    assert (profile.province, profile.department) == ("", "")
+    assert profile.article.url_pattern == "" and profile.listing.links == ""
+    assert profile.article.title == "" and profile.article.body == ""
+
+
+def test_a_profile_without_schedule_gets_a_daily_one_of_its_own(tmp_path: Path) -> None:
+    schedules = set()
+    for site in ("so-yte", "so-noi-vu", "so-tttt", "so-gddt"):
+        text = f'id = "{site}"\nname = "x"\nstart_urls = ["https://x.example/"]\n'
+        schedule = load_profile_file(write(tmp_path, text)).schedule
+        minute, hour, *rest = schedule.split()
+        assert rest == ["*", "*", "*"] and 5 <= int(hour) <= 7 and 0 <= int(minute) < 60
+        assert load_profile_file(write(tmp_path, text)).schedule == schedule  # stable
+        schedules.add(schedule)
+    assert len(schedules) > 1  # spread, not all at once
 
 
 def test_wrong_type_is_refused(tmp_path: Path) -> None:

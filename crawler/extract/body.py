@@ -7,11 +7,13 @@ Shared by both extractors: whichever found the body element, it is cleaned the s
 from __future__ import annotations
 
 import copy
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import parsel
+from bs4 import Tag
 from lxml import etree
 
 from crawler.extract.attachments import attachments
@@ -54,6 +56,36 @@ def drop(root: etree._Element, selectors: Sequence[str]) -> None:
                 parent.remove(el)
 
 
+_RIGHT = re.compile(r"text-align\s*:\s*right", re.IGNORECASE)
+_EMPHASIS = ("b", "strong", "em", "i")
+
+
+def _set_apart(tag: Tag) -> bool:
+    """Right-aligned, or bold/italic throughout: how portals set a byline apart."""
+    for el in (tag, *tag.parents):
+        if el.name in ("body", "html", "[document]"):
+            break
+        if _RIGHT.search(str(el.get("style") or "")) or str(el.get("align") or "") == "right":
+            return True
+    text = normalize_text(tag.get_text())
+    outer = [e for e in tag.find_all(_EMPHASIS) if not any(p.name in _EMPHASIS for p in e.parents)]
+    emphasised = normalize_text(" ".join(e.get_text() for e in outer))
+    return bool(text) and (tag.name in _EMPHASIS or emphasised == text)
+
+
+def styled_lines(container: Tag, paras: list[str], last: int = 3) -> set[str]:
+    """Those of the last ``last`` paragraphs that are set apart like a byline."""
+    wanted = set(paras[-last:])
+    found: set[str] = set()
+    for tag in reversed(container.find_all(True)):
+        text = normalize_text(tag.get_text())
+        if text in wanted and text not in found and _set_apart(tag):
+            found.add(text)
+        if len(found) == len(wanted):
+            break
+    return found
+
+
 def _selected_value(
     sel: parsel.Selector, root: etree._Element, selector: str, cleaner
 ) -> tuple[str | None, str]:
@@ -91,7 +123,7 @@ def extract_body(
     wanted = {normalize_text(r) for r in raws if r}
     while paras and paras[-1] in wanted:
         remove_line(container, paras.pop())
-    rest, found_author, found_source = split_author_source(paras)
+    rest, found_author, found_source = split_author_source(paras, styled_lines(container, paras))
     for line in paras[len(rest) :]:
         remove_line(container, line)
     for name, found in (("author", found_author), ("source", found_source)):

@@ -23,6 +23,8 @@ class ExtractedArticle:
     # Which extractor gave each field found: "profile" (a selector of the site's profile)
     # or "generic" (the page-wide Vietnamese heuristics).
     sources: dict[str, str] = field(default_factory=dict)
+    # Why the page holds no article (a listing, an error or login page, no text), or None.
+    no_article: str | None = None
 
     @property
     def extraction(self) -> str:

@@ -60,6 +60,10 @@ _SOURCE = re.compile(
 _TRAILING_SOURCE = re.compile(
     r"\s*(?:[(\[]\s*|[-–|]\s*)?nguồn\s*[:：]\s*(?P<value>[^)\]]+?)\s*[)\]]?\.?$", re.IGNORECASE
 )
+# "Theo Hồ Hương" names the writer a piece is based on; "Theo TTXVN" a source. Only the
+# first is a byline: the prefix is dropped when a personal name follows.
+_THEO = re.compile(r"^theo\s+(?=[A-ZĐÂĂÊÔƠƯ]\w*\s+[A-ZĐÂĂÊÔƠƯ])", re.IGNORECASE)
+_NOTE = re.compile(r"\s*\([^()]{1,40}\)\s*$")
 _PV_ONLY = re.compile(r"^(?:nhóm\s+)?pv\.?$", re.IGNORECASE)
 _MAX_BYLINE_WORDS = 6
 _MAX_SOURCE_WORDS = 12
@@ -96,6 +100,16 @@ def is_person_name(line: str) -> bool:
         return False
     words = _syllables(line)
     return _name_shaped(words) and words[0].casefold() in _FAMILY_CASEFOLDED
+
+
+def looks_like_pen_name(line: str) -> bool:
+    """A pen name without a family name ("Thanh Thúy", "Minh Anh", "NHẬT XUÂN"): 2–4
+    capitalised syllables and no heading word. Too weak alone; trusted only with other
+    evidence: an author box, or a last line set apart in bold, italics or to the right."""
+    if not isinstance(line, str):
+        return False
+    words = _syllables(line)
+    return len(words) <= 4 and _name_shaped(words)
 
 
 def _looks_like_byline(value: str) -> bool:
@@ -142,12 +156,14 @@ def clean_author(text: str | None) -> str | None:
     match = _BYLINE.match(value)
     if match:
         value = match.group("value")
+    value = _THEO.sub("", value)  # "Theo Hồ Hương": a byline, when a name follows
     value = _TRAILING_SOURCE.sub("", value).strip("()[] ")
     return _accepted(_first_author(value))
 
 
-def _parse_line(line: str) -> tuple[str | None, str | None] | None:
-    """(author, source) when ``line`` is a byline and/or source line, else None."""
+def _parse_line(line: str, styled: bool = False) -> tuple[str | None, str | None] | None:
+    """(author, source) when ``line`` is a byline and/or source line, else None.
+    ``styled``: the line is set apart like a byline, so a pen name alone is enough."""
     line = normalize_text(line)
     if not line:
         return None
@@ -167,24 +183,26 @@ def _parse_line(line: str) -> tuple[str | None, str | None] | None:
             value = value[: trailing.start()]
         author = _accepted(_first_author(value))
         return (author, source) if author else None
-    # A bare name, possibly followed by "(Nguồn: X)".
+    # A bare name, possibly followed by "(Nguồn: X)" or a note ("Hà Thu (tổng hợp)").
     source = None
     trailing = _TRAILING_SOURCE.search(line)
     if trailing and trailing.start() > 0:
         source = clean_source(trailing.group("value"))
         line = line[: trailing.start()]
-    if is_person_name(line):
+    line = _NOTE.sub("", line)
+    if is_person_name(line) or (styled and looks_like_pen_name(line)):
         return (line.rstrip(".").strip(), source)
     return None
 
 
 def split_author_source(
-    paragraphs: list[str],
+    paragraphs: list[str], styled: frozenset[str] | set[str] = frozenset()
 ) -> tuple[list[str], str | None, str | None]:
     """Remove byline/source lines from the end of ``paragraphs``.
 
     Looks at the last non-empty paragraph and, when that one was a byline or source, at the
-    one before it (author and source may come in either order). Returns
+    one before it (author and source may come in either order). ``styled``: paragraphs
+    set apart like a byline (bold, italic, right-aligned), where a pen name counts. Returns
     ``(remaining paragraphs, author, source)``; only trailing lines are ever removed.
     """
     rest = [p for p in paragraphs if p and p.strip()]
@@ -193,7 +211,7 @@ def split_author_source(
     for _ in range(2):
         if not rest:
             break
-        parsed = _parse_line(rest[-1])
+        parsed = _parse_line(rest[-1], rest[-1] in styled)
         if parsed is None:
             break
         line_author, line_source = parsed

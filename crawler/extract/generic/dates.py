@@ -1,0 +1,137 @@
+"""The publication date, read from the page around the article text.
+
+The date forms are Vietnamese rules shared with the profile extractor (vietnamese/dates.py);
+what is generic here is where to look: a labelled date line ("Ngày cập nhật", "Ngày đăng")
+in the header zone between headline and text first, then machine-readable meta tags, then
+any short unlinked text — never inside the text itself, where event dates live
+("Chiều ngày 15/1, …").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import parsel
+from lxml import etree
+
+from crawler.extract.generic.hints import DATE_WORDS, has_words
+from crawler.extract.page import INVISIBLE_TAGS, element_text
+from crawler.extract.vietnamese.dates import ArticleDate, find_article_date
+
+DATE_LABELS = (
+    "ngày cập nhật", "ngày đăng", "cập nhật lúc", "ngày xuất bản", "cập nhật:", "đăng lúc",
+    "ngày ban hành", "thời gian đăng", "posted on", "published",
+)  # fmt: skip
+# Machine-readable publication dates, trusted before any unlabelled visible text.
+_META_DATES = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//*[@itemprop='datePublished']/@content",
+    "//meta[@name='pubdate']/@content",
+    "//meta[@name='publishdate']/@content",
+    "//meta[@property='og:published_time']/@content",
+    "//time/@datetime",
+)
+# A date line is short: longer texts are sentences that may mention other dates.
+_SHORT_TEXT = 80
+_LABELLED_TEXT = 160
+
+
+@dataclass
+class Candidate:
+    text: str
+    has_link: bool
+    named: bool  # the element is named as a date ("publish-date", "ngaydang", "time")
+
+
+class DateFinder:
+    def __init__(self, sel: parsel.Selector) -> None:
+        self.sel = sel
+
+    def date(
+        self,
+        title_nodes: list[etree._Element],
+        body: etree._Element | None,
+        date_format: str | None = None,
+        text_start: etree._Element | None = None,
+    ) -> ArticleDate | None:
+        """The publication date. ``body`` is the element holding the text; when the text
+        only starts further down inside it (``text_start``, the first paragraph), what
+        comes before in ``body`` is header zone too."""
+        header, rest = self._candidate_texts(title_nodes, body, text_start)
+
+        def first(texts: list[str]) -> ArticleDate | None:
+            return find_article_date(texts, date_format)
+
+        def labelled(texts: list[Candidate]) -> list[str]:
+            return [c.text for c in texts if any(lb in c.text.casefold() for lb in DATE_LABELS)]
+
+        def named(texts: list[Candidate]) -> list[str]:
+            return [c.text for c in texts if c.named and len(c.text) < _SHORT_TEXT]
+
+        def short(texts: list[Candidate]) -> list[str]:
+            return [c.text for c in texts if len(c.text) < _SHORT_TEXT and not c.has_link]
+
+        steps = (
+            lambda: first(labelled(header)),
+            lambda: first(named(header)),  # <span class="publish-date">, <div class="time">
+            lambda: first(labelled(rest)),
+            lambda: first(self.sel.xpath("|".join(_META_DATES)).getall()),
+            lambda: first(named(rest)),
+            lambda: first(short(header)),
+            lambda: first(short(rest)),
+        )
+        for step in steps:
+            found = step()
+            if found:
+                return found
+        return None
+
+    def _skipped(
+        self, body: etree._Element | None, text_start: etree._Element | None
+    ) -> set[etree._Element]:
+        """The text itself and its ancestors (an ancestor's text contains its dates)."""
+        if body is None:
+            return set()
+        skip = set(body.iterancestors())
+        inside = list(body.iter())
+        if text_start is not None and text_start in inside:
+            ancestors = set(text_start.iterancestors())
+            at = inside.index(text_start)
+            skip |= set(inside[at:]) | (ancestors & set(inside))
+        else:
+            skip |= set(inside)
+        return skip
+
+    def _visible(self, skip: set[etree._Element]) -> Iterator[etree._Element]:
+        hidden = INVISIBLE_TAGS | {"a", "option", "select"}
+        for el in self.sel.root.iter():
+            if el in skip or not isinstance(el.tag, str) or el.tag.lower() in hidden:
+                continue
+            if any(isinstance(a.tag, str) and a.tag.lower() in hidden for a in el.iterancestors()):
+                continue
+            yield el
+
+    def _candidate_texts(
+        self,
+        title_nodes: list[etree._Element],
+        body: etree._Element | None,
+        text_start: etree._Element | None,
+    ) -> tuple[list[Candidate], list[Candidate]]:
+        """Short texts outside the text, each with "contains a link": the header zone
+        (after the title, before the text) first, then the rest of the page, where
+        sidebars list other articles with their dates."""
+        order = {el: i for i, el in enumerate(self.sel.root.iter())}
+        start = order.get(title_nodes[0], -1) if title_nodes else -1
+        first = text_start if text_start is not None else body
+        end = order.get(first, len(order)) if first is not None else len(order)
+        header: list[Candidate] = []
+        rest: list[Candidate] = []
+        for el in self._visible(self._skipped(body, text_start)):
+            text = element_text(el)
+            if text and len(text) < _LABELLED_TEXT:
+                has_link = el.find(".//a") is not None
+                candidate = Candidate(text, has_link, has_words(el, DATE_WORDS))
+                (header if start <= order[el] < end else rest).append(candidate)
+        return header, rest

@@ -1,0 +1,111 @@
+"""The headline as printed on the page (not ``<title>`` with its site suffix).
+
+Two kinds of evidence, used together:
+- what the page says its title is: ``og:title``, ``twitter:title`` and ``<title>``, whose
+  leading part before " - ", " | " … is the headline on most portals ("Đảm bảo an toàn
+  thông tin … - Tin tức sự kiện - Sở Thông Tin Và Truyền Thông");
+- where a headline sits: a heading or a "title" box above the article text, outside
+  sidebars (whose headings, "Tin tức nổi bật", are what other extractors pick up).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import parsel
+from lxml import etree
+
+from crawler.extract.generic.blocks import Chrome
+from crawler.extract.generic.hints import name_words
+from crawler.extract.page import element_text
+
+_SEPARATORS = re.compile(r"\s+(?:[-–—|:»«]|::)\s+")
+_HEADING_TAGS = ("h1", "h2", "h3", "h4")
+_TITLE_WORDS = frozenset(["title", "tieude", "tieu", "headline", "heading", "tit", "name"])
+_MIN_CHARS, _MAX_CHARS = 8, 400
+_META_TITLES = (
+    "//meta[@property='og:title']/@content",
+    "//meta[@name='twitter:title']/@content",
+    "//meta[@itemprop='headline']/@content",
+    "//meta[@name='title']/@content",
+)
+
+
+@dataclass
+class Headline:
+    text: str
+    el: etree._Element | None  # None when only the metadata gave it
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def declared_titles(sel: parsel.Selector) -> list[str]:
+    """What the page declares as its title, most specific first."""
+    found = [element_text(v) for v in sel.xpath("|".join(_META_TITLES)).getall()]
+    found.append(element_text(sel.xpath("//title").get() or ""))
+    return [t for t in found if t]
+
+
+def _prefixes(title: str) -> list[str]:
+    """ "A - B - C" gives "A - B - C", "A - B", "A": the headline is a leading part."""
+    cuts = [m.start() for m in _SEPARATORS.finditer(title)]
+    return [title] + [title[:c].strip() for c in reversed(cuts)]
+
+
+def _overlap(a: str, b: str) -> float:
+    wa, wb = set(_norm(a).split()), set(_norm(b).split())
+    return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
+
+
+def _candidates(sel: parsel.Selector) -> list[etree._Element]:
+    out: list[etree._Element] = []
+    root = sel.root
+    for el in root.iter():
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        if tag in _HEADING_TAGS or (
+            tag in ("div", "p", "span", "td", "strong", "a") and name_words(el) & _TITLE_WORDS
+        ):
+            out.append(el)
+    return out
+
+
+def find_headline(
+    sel: parsel.Selector, body: etree._Element | None = None, chrome: Chrome | None = None
+) -> Headline | None:
+    chrome = chrome or Chrome()
+    declared = declared_titles(sel)
+    wanted = {_norm(p): i for i, t in enumerate(declared) for p in _prefixes(t)}
+    order = {el: i for i, el in enumerate(sel.root.iter())}
+    body_at = order.get(body, len(order)) if body is not None else len(order)
+    best: tuple[float, etree._Element, str] | None = None
+    for el in _candidates(sel):
+        text = element_text(el)
+        if not _MIN_CHARS <= len(text) <= _MAX_CHARS or chrome.around(el):
+            continue
+        if body is not None and (el is body or body in el.iterancestors()):
+            continue  # a sub-heading of the article text
+        score = 0.0
+        if _norm(text) in wanted:
+            score += 10.0  # the page says this is its title
+        else:
+            score += 6.0 * max((_overlap(text, d) for d in declared), default=0.0)
+        tag = el.tag.lower()
+        score += {"h1": 3.0, "h2": 1.5, "h3": 1.0, "h4": 0.5}.get(tag, 1.0)
+        position = order.get(el, 0)
+        if position < body_at:
+            # Headlines sit just above the text: the closer, the likelier.
+            score += 2.0 / (1 + (body_at - position) / 200)
+        elif body is not None:
+            score -= 3.0  # below the article: "Các tin khác", a footer heading
+        if best is None or score > best[0]:
+            best = (score, el, text)
+    if best is not None and best[0] >= 4.0:
+        return Headline(best[2], best[1])
+    if declared:
+        # No printed headline found: the declared title without its site suffix.
+        parts = _prefixes(declared[0])
+        return Headline(parts[-1] if len(parts[-1]) >= 15 else parts[0], None)
+    return None

@@ -1,0 +1,61 @@
+"""Is there an article on this page at all?
+
+A crawler without selectors meets listings, category pages, error pages served with 200
+and login forms. None of them may be stored as an article, and an empty article is never
+the answer: the page gets a reason instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+import parsel
+from lxml import etree
+
+from crawler.extract.page import element_text
+
+# Visible texts of "not found / removed" pages (Vietnamese portals and English CMSs).
+NOT_FOUND = re.compile(
+    r"không tồn tại|không tìm thấy|đã bị xóa|đã bị xoá|đã bị gỡ|đã hết hạn|không có dữ liệu|"
+    r"trang (?:bạn|quý vị) (?:tìm|yêu cầu)|page not found|not found|404|"
+    r"bài viết không|tin bài không",
+    re.IGNORECASE,
+)
+# Less text than this is not an article, unless files are attached to it (a "Thông báo"
+# of two sentences and a PDF is a real article on department portals).
+MIN_ARTICLE_CHARS = 200
+MIN_WITH_ATTACHMENT = 30
+# A body whose text is mostly headline-length links, several of them, is a list of
+# articles (a listing or category page), not one article.
+_TITLE_LINK_CHARS = 25
+_MAX_TITLE_LINKS = 4
+_MAX_LINKED_SHARE = 0.3
+
+
+def listing_reason(body: etree._Element, text: str) -> str | None:
+    titles = [element_text(a) for a in body.iter("a")]
+    titles = [t for t in titles if len(t) >= _TITLE_LINK_CHARS]
+    linked = sum(len(t) for t in titles)
+    if len(titles) >= _MAX_TITLE_LINKS and text and linked / len(text) >= _MAX_LINKED_SHARE:
+        return f"a list of {len(titles)} article links, not an article (a listing page?)"
+    return None
+
+
+def no_article_reason(
+    sel: parsel.Selector,
+    title: str,
+    body: etree._Element | None,
+    text: str,
+    attachments: list[str],
+) -> str | None:
+    """Why the page holds no article, or None when it does."""
+    if body is None or not text:
+        return "no article text on the page"
+    short = len(text) < MIN_ARTICLE_CHARS
+    if short and (NOT_FOUND.search(title) or NOT_FOUND.search(text)):
+        return f"an error page: {(title or text)[:80]!r}"
+    if sel.xpath("//input[@type='password']") and len(text) < 2 * MIN_ARTICLE_CHARS:
+        return "a login page"
+    if short and not (attachments and len(text) >= MIN_WITH_ATTACHMENT):
+        return f"too little text for an article ({len(text)} characters)"
+    return listing_reason(body, text)
