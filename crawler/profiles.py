@@ -308,9 +308,7 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     if article.get("url_pattern"):
         _regex(path, "article.url_pattern", article["url_pattern"])
         if "id" not in re.compile(article["url_pattern"]).groupindex:
-            raise ProfileError(
-                path, "article.url_pattern", "regex needs a named group (?P<id>...)"
-            )
+            raise ProfileError(path, "article.url_pattern", "regex needs a named group (?P<id>...)")
     if article.get("canonical") and "{id}" not in article["canonical"]:
         raise ProfileError(path, "article.canonical", "template needs an {id} placeholder")
     if listing.get("url_pattern"):

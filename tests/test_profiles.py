@@ -93,7 +93,9 @@ def test_missing_required_key(tmp_path: Path) -> None:
 
 
 def test_id_name_and_start_urls_are_a_whole_profile(tmp_path: Path) -> None:
-    text = 'id = "so-yte"\nname = "Sở Y tế"\nstart_urls = ["https://soyte.example.gov.vn/tin-tuc"]\n'
+    text = (
+        'id = "so-yte"\nname = "Sở Y tế"\nstart_urls = ["https://soyte.example.gov.vn/tin-tuc"]\n'
+    )
     profile = load_profile_file(write(tmp_path, text))
     assert (profile.province, profile.department) == ("", "")
     assert profile.article.url_pattern == "" and profile.listing.links == ""
