@@ -32,6 +32,7 @@ class KeyState:
     last_checked: str | None = None
     first_seen: str | None = None
     url: str | None = None  # canonical URL (to revisit an article no listing shows any more)
+    listing_sig: str | None = None  # what the listing last showed (crawler/listing/items.py)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -64,6 +65,7 @@ class CrawlStateMixin:
                 articles.c.first_seen,
                 articles.c.canonical_url,
                 versions.c.date,
+                articles.c.listing_sig,
             )
             .join(latest, latest.c.article_id == articles.c.id)
             .join(
@@ -84,6 +86,7 @@ class CrawlStateMixin:
                     row.last_checked,
                     row.first_seen,
                     row.canonical_url,
+                    row.listing_sig,
                 )
             for key in conn.execute(
                 select(key_aliases.c.article_key).where(key_aliases.c.site == site)
@@ -103,7 +106,7 @@ class CrawlStateMixin:
             article_id = self._article_id(conn, item.site, item.article_key)
             if article_id is None:
                 raise KeyError(f"{item.site}:{item.article_key}")
-            self._touch(conn, article_id, seen_at, item.etag, item.last_modified)
+            self._touch(conn, article_id, seen_at, item.etag, item.last_modified, item.listing_sig)
             self._log_capture(
                 conn, article_id, run_id, None, item, seen_at, "not_modified", http_status=304
             )

@@ -48,6 +48,14 @@ class ArticleRecord:
     warnings: list[str] = field(default_factory=list)
     raw_html: bytes = field(default=b"", repr=False)  # payload as served, for the WARC capture
     warc: WarcRef | None = None  # where the response record of this capture is
+    # Other keys this capture was reached under (a URL variant that the page's canonical
+    # link folded into ``article_key``): remembered, so they are never fetched again.
+    key_aliases: list[str] = field(default_factory=list)
+    # What the listing showed for this article (headline and date, hashed): a change in
+    # it on a later walk means an edit (crawler/listing/items.py).
+    listing_sig: str | None = None
+    # How the fields were extracted: "profile", or "generic (why)" (kept with the version).
+    extraction: str = "profile"
 
     # Fields that define the content of a version: the hash is over these only, so
     # counters, viewstate and capture times can never make a new version.
@@ -83,6 +91,7 @@ class NotModified:
     etag: str | None = None
     last_modified: str | None = None
     warc: WarcRef | None = None
+    listing_sig: str | None = None  # as on ArticleRecord
 
 
 @dataclass

@@ -78,6 +78,8 @@ articles = Table(
     Column("last_modified", Text, nullable=True),
     Column("last_checked", String(40), nullable=True),
     Column("gone_count", Integer, nullable=False, server_default="0"),
+    # 0007: what the listing last showed for the article (its headline and date, hashed)
+    Column("listing_sig", String(40), nullable=True),
     UniqueConstraint("site", "article_key"),
     CheckConstraint("status IN ('live', 'removed')", name="status"),
 )
@@ -133,6 +135,8 @@ versions = Table(
     # 0005: the cleaned body HTML, zstd-compressed (archive/blobs.py); body_html stays for
     # rows written before
     Column("body_html_zst", LargeBinary, nullable=True),
+    # 0007: how the fields were extracted: "profile", or "generic (…why…)"
+    Column("extraction", String(200), nullable=True),
     UniqueConstraint("article_id", "number"),
     CheckConstraint("number >= 1", name="number_positive"),
 )

@@ -67,6 +67,7 @@ class WritesMixin:
                 )
                 self._touch(conn, article_id, seen_at, record.etag, record.last_modified)
                 self._add_aliases(conn, article_id, _urls(record), seen_at)
+                self._add_key_aliases(conn, record, article_id, seen_at)
                 self._log_capture(conn, article_id, run_id, None, record, seen_at, "alias")
                 return "alias"
             if article_id is None:
@@ -82,6 +83,7 @@ class WritesMixin:
                             etag=record.etag,
                             last_modified=record.last_modified,
                             last_checked=seen_at,
+                            listing_sig=record.listing_sig,
                         )
                     ).inserted_primary_key[0]
                 )
@@ -96,7 +98,10 @@ class WritesMixin:
                 previous_hash, number = (
                     (current.content_hash, current.number) if current else (None, 0)
                 )
-                self._touch(conn, article_id, seen_at, record.etag, record.last_modified)
+                self._touch(
+                    conn, article_id, seen_at, record.etag, record.last_modified,
+                    record.listing_sig,
+                )  # fmt: skip
                 conn.execute(
                     update(articles)
                     .where(articles.c.id == article_id)
@@ -110,6 +115,7 @@ class WritesMixin:
                 )
                 search.index_version(conn, article_id, version_id, record.site, record)
             self._add_aliases(conn, article_id, _urls(record), seen_at)
+            self._add_key_aliases(conn, record, article_id, seen_at)
             self._log_capture(conn, article_id, run_id, version_id, record, seen_at, decision)
         if version_id is not None:
             # After the commit: a near-duplicate link is a finding about committed versions.
@@ -157,6 +163,7 @@ class WritesMixin:
         seen_at: str,
         etag: str | None,
         last_modified: str | None,
+        listing_sig: str | None = None,
     ) -> None:
         """The article answered: it is live, seen now; keep its newest validators."""
         values: dict[str, Any] = {
@@ -173,7 +180,22 @@ class WritesMixin:
             values["etag"] = etag
         if last_modified:
             values["last_modified"] = last_modified
+        if listing_sig:
+            values["listing_sig"] = listing_sig
         conn.execute(update(articles).where(articles.c.id == article_id).values(**values))
+
+    def _add_key_aliases(
+        self, conn: Connection, record: ArticleRecord, article_id: int, seen_at: str
+    ) -> None:
+        """Other keys of this capture: each one claimed once, by its first article."""
+        for key in dict.fromkeys(record.key_aliases):
+            if key == record.article_key or self._article_id(conn, record.site, key) is not None:
+                continue
+            conn.execute(
+                key_aliases.insert().values(
+                    site=record.site, article_key=key, article_id=article_id, first_seen=seen_at
+                )
+            )
 
     @staticmethod
     def _log_capture(
@@ -242,6 +264,7 @@ class WritesMixin:
                 warc_length=warc.length if warc else None,
                 payload_digest=warc.payload_digest if warc else None,
                 minhash=signature or None,
+                extraction=(record.extraction or "")[:200] or None,
             )
         )
         return int(result.inserted_primary_key[0])
@@ -271,6 +294,23 @@ class WritesMixin:
                     "URL %s is already an alias of article %s, not %s", url, owner, article_id
                 )
         return added
+
+    def add_key_alias(self, site: str, article_key: str, alias_key: str) -> bool:
+        """Record ``alias_key`` as another key of a known article (a URL variant folded into
+        it by the page's canonical link). False when the key already belongs somewhere."""
+        with self._write() as conn:
+            article_id = self._article_id(conn, site, article_key)
+            if article_id is None:
+                raise KeyError(public_id(site, article_key))
+            if self._article_id(conn, site, alias_key) is not None:
+                return False
+            conn.execute(
+                key_aliases.insert().values(
+                    site=site, article_key=alias_key, article_id=article_id,
+                    first_seen=now_iso(),
+                )
+            )  # fmt: skip
+            return True
 
     def add_alias(self, site: str, article_key: str, url: str) -> bool:
         """Record ``url`` as an alias of a known article. True if it was added, False if

@@ -1,7 +1,8 @@
 """Health of a run, judged against the site's recent runs (what Spidermon-style monitors
 do, built for these portals): listings that stopped yielding links, field coverage that
-dropped (a renamed author or date class), too many errors or retries, a run far slower
-than usual. Pure functions over Scrapy stats dicts; thresholds per profile ([health])."""
+dropped (a renamed author or date class), profile selectors that matched nothing (a
+redesign: the pages were archived with generic extraction), a jump in "not found" pages,
+too many errors or retries, a run far slower than usual. Pure functions over Scrapy stats dicts; thresholds per profile ([health])."""
 
 from __future__ import annotations
 
@@ -23,6 +24,52 @@ def coverage(stats: dict[str, Any], name: str) -> float | None:
     return _num(stats, f"luutru/field/{name}") / records if records else None
 
 
+# Over this share of a run's pages, a selector that matched nothing is a layout change.
+LAYOUT_MISS_SHARE = 0.5
+# A jump in soft 404s: at least this many, this many times the usual count, and this share
+# of the article pages fetched.
+SOFT_404_MIN, SOFT_404_FACTOR, SOFT_404_SHARE = 3, 3.0, 0.2
+
+
+def layout_change(stats: dict[str, Any]) -> str | None:
+    """The profile's title/date/body selectors matched nothing on most article pages of
+    the run (which were archived with generic extraction): the portal was redesigned."""
+    missed: list[str] = []
+    tried, matched = 0, None
+    for name in ("title", "date", "body"):
+        pages = _num(stats, f"luutru/profile_pages/{name}")
+        misses = _num(stats, f"luutru/profile_miss/{name}")
+        if pages and misses and misses >= LAYOUT_MISS_SHARE * pages:
+            missed.append(name)
+            tried = max(tried, int(pages))
+            hits = int(pages - misses)
+            matched = hits if matched is None else min(matched, hits)
+    if not missed:
+        return None
+    return (
+        f"layout changed: {'/'.join(missed)} selectors matched {matched} of {tried} pages; "
+        "archived with generic extraction"
+    )
+
+
+def soft_404_jump(stats: dict[str, Any], recent: list[dict[str, Any]]) -> str | None:
+    """Many more pages than usual said "not found" or held no article."""
+    soft = _num(stats, "luutru/soft_404")
+    pages = soft + _num(stats, "luutru/records")
+    usual = median(_num(h, "luutru/soft_404") for h in recent) if recent else 0.0
+    if (
+        soft >= SOFT_404_MIN
+        and soft > SOFT_404_FACTOR * max(usual, 1.0)
+        and pages
+        and soft / pages > SOFT_404_SHARE
+    ):
+        return (
+            f"{int(soft)} of {int(pages)} article pages were 'not found' or held no article, "
+            f"usually {int(usual)}: has the site changed?"
+        )
+    return None
+
+
 def assess(stats: dict[str, Any], history: list[dict[str, Any]], rules: HealthRules) -> list[str]:
     """Reasons this run is unhealthy (empty when healthy). ``history``: stats of earlier
     completed runs of the same site, newest first."""
@@ -38,7 +85,13 @@ def assess(stats: dict[str, Any], history: list[dict[str, Any]], rules: HealthRu
             f"{int(trouble)} retries/errors for {int(requests)} requests "
             f"(over {rules.max_error_ratio:.0%}): is the portal failing?"
         )
+    layout = layout_change(stats)
+    if layout:
+        reasons.append(layout)
     recent = history[: rules.window]
+    jump = soft_404_jump(stats, recent)
+    if jump:
+        reasons.append(jump)
     if not recent:
         return reasons
     usual_links = median(_num(h, "luutru/listing_links") for h in recent)

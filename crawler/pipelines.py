@@ -132,6 +132,9 @@ class ArchivePipeline:
                     continue  # variants of a page that was gone or not an article
                 for url in urls:
                     session.archive.add_alias(spider.site_id, key, url)
+            for alias_key, key in getattr(spider, "rekeyed", {}).items():
+                if key in archived:
+                    session.archive.add_key_alias(spider.site_id, key, alias_key)
         except Exception as exc:
             if not session.stop_for(exc):
                 raise

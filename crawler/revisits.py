@@ -2,7 +2,9 @@
 
 Pure functions, so the policy is tested without a crawl: a new key is fetched; a known
 article is fetched with a conditional GET when a full walk asks for it, when its listing
-date moved (an edit bumps the date line), or when its decaying revisit is due; otherwise
+date moved (an edit bumps the date line) or the listing shows it otherwise than last time
+(headline and date, as recognised without a profile), or when its decaying revisit is
+due; otherwise
 an incremental walk skips it and counts it as known and unchanged.
 """
 
@@ -39,6 +41,7 @@ def decide(
     listing_date: str | None,
     rules: RevisitRules,
     now: datetime,
+    listing_sig: str | None = None,
 ) -> Action:
     if state is None:
         return Action.FETCH
@@ -50,6 +53,9 @@ def decide(
         return Action.CONDITIONAL
     if listing_date and state.date and listing_date != state.date:
         return Action.CONDITIONAL
+    known_sig = getattr(state, "listing_sig", None)
+    if listing_sig and known_sig and listing_sig != known_sig:
+        return Action.CONDITIONAL  # the listing shows another headline or date: an edit
     if revisit_due(state, rules, now):
         return Action.CONDITIONAL
     return Action.SKIP

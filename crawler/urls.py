@@ -3,7 +3,8 @@
 Real portals link one article under many URLs (extra CatID, parameter case, tracking
 params, trailing junk). The profile's ``article.url_pattern`` names the identifying part
 (group ``id``); ``article.id_params`` says which query parameters identify the article
-so the canonical URL keeps only those (names case-folded, w3lib canonical order).
+so the canonical URL keeps only those (names case-folded, w3lib canonical order). A
+profile without ``url_pattern`` uses the generic identity of crawler/listing/identity.py.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from crawler.listing.identity import clean_url, declared_canonical, is_print_view, url_key
 from crawler.profiles import SiteProfile
 
 
@@ -23,7 +25,11 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def article_key(profile: SiteProfile, url: str) -> str | None:
-    """The article id inside ``url``, or None when the URL is not an article of this site."""
+    """The article id inside ``url``, or None when the URL is not an article of this site.
+    Without an ``article.url_pattern``, every page URL of the site is a candidate and its
+    key is the URL made canonical (crawler/listing/identity.py); print views never are."""
+    if not profile.article.url_pattern:
+        return None if is_print_view(url) else url_key(url)
     match = _compiled(profile.article.url_pattern).search(url)
     return match.group("id") if match else None
 
@@ -39,6 +45,9 @@ def canonical_url(profile: SiteProfile, url: str, declared: str | None = None) -
     then the profile's ``article.canonical`` template; otherwise the URL is canonicalised
     by w3lib and reduced to the identifying params.
     """
+    if not profile.article.url_pattern:
+        trusted = declared_canonical(url, declared, None)
+        return clean_url(trusted or url)
     key = article_key(profile, url)
     if profile.article.canonical and key is not None:
         declared = declared or profile.article.canonical.format(id=key)

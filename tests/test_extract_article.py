@@ -336,8 +336,41 @@ def test_soft_404_marker():
     assert is_soft_404(page, rules)
 
 
-def test_soft_404_when_nothing_selected():
-    assert is_soft_404("<html><body><p>Trang chủ</p></body></html>", RULES_A)
+def test_nothing_selected_is_not_a_soft_404_but_no_article_either():
+    """Selectors finding nothing is a layout change, not a "not found" page; whether the
+    page holds an article is the generic extractor's verdict."""
+    page = "<html><body><p>Trang chủ</p></body></html>"
+    assert not is_soft_404(page, RULES_A)
+    article = extract_article(page, URL_A, RULES_A)
+    assert article.no_article is not None
+    assert "body selector found nothing" in article.warnings
+
+
+def test_selectors_finding_nothing_on_an_article_page_fall_back_to_generic():
+    longer = (
+        "<p>Hội nghị đã thống nhất nhiều nội dung quan trọng về công tác lao động, việc làm "
+        "và an sinh xã hội của tỉnh trong năm 2021, với các chỉ tiêu cụ thể cho từng huyện.</p>"
+    )
+    redesigned = (
+        PAGE_A.replace("tandan-title", "post-heading")
+        .replace("ms-rtestate-field", "post-body")
+        .replace("<p>Hội nghị đã thống nhất <b>nhiều</b> nội dung quan trọng.</p>", longer * 2)
+    )
+    article = extract_article(redesigned, URL_A, RULES_A)
+    assert article.no_article is None
+    assert article.title == "Hội nghị triển khai nhiệm vụ năm 2021"
+    assert "các chỉ tiêu cụ thể cho từng huyện." in article.body
+    assert "Chia sẻ" not in article.body and "Các tin khác" not in article.body
+    assert article.sources["title"] == article.sources["body"] == "generic"
+    assert {"title selector found nothing", "body selector found nothing"} <= set(article.warnings)
+
+
+def test_a_soft_404_text_ends_extraction_with_the_reason():
+    rules = ArticleRules(**{**RULES_A.__dict__, "soft_404": ("Bài viết không tồn tại",)})
+    page = "<html><body><h1>Lỗi</h1><p>Bài viết không tồn tại hoặc đã bị xóa.</p></body></html>"
+    article = extract_article(page, URL_A, rules)
+    assert is_soft_404(page, rules)
+    assert "Bài viết không tồn tại" in (article.no_article or "")
 
 
 def test_not_soft_404_for_article():

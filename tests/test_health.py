@@ -72,6 +72,37 @@ def test_short_runs_are_never_called_slow() -> None:
     assert assess(stats(elapsed_time_seconds=50), [stats(elapsed_time_seconds=2)] * 3, RULES) == []
 
 
+def test_selectors_matching_nothing_is_a_layout_change_even_on_the_first_run() -> None:
+    run = stats(**{
+        "luutru/profile_pages/title": 20, "luutru/profile_miss/title": 20,
+        "luutru/profile_pages/body": 20, "luutru/profile_miss/body": 19,
+        "luutru/profile_pages/date": 20,
+    })  # fmt: skip
+    reasons = assess(run, [], RULES)
+    assert reasons == [
+        "layout changed: title/body selectors matched 0 of 20 pages; archived with generic "
+        "extraction"
+    ]
+
+
+def test_a_few_pages_without_a_match_are_not_a_layout_change() -> None:
+    run = stats(**{"luutru/profile_pages/date": 20, "luutru/profile_miss/date": 3})
+    assert assess(run, [stats()] * 3, RULES) == []
+
+
+def test_a_jump_in_soft_404s_is_alarmed() -> None:
+    reasons = assess(stats(records=10, **{"luutru/soft_404": 12}), [stats()] * 3, RULES)
+    assert reasons == [
+        "12 of 22 article pages were 'not found' or held no article, usually 0: "
+        "has the site changed?"
+    ]
+
+
+def test_usual_soft_404s_are_not_alarmed() -> None:
+    usual = [stats(**{"luutru/soft_404": 5})] * 3
+    assert assess(stats(**{"luutru/soft_404": 6}), usual, RULES) == []
+
+
 # -- config and notifications --------------------------------------------------------------
 
 
@@ -145,9 +176,12 @@ def test_layout_change_makes_the_next_run_unhealthy(tmp_path: Path) -> None:
         portal.layout = 2  # the department's portal is redesigned
         third = luutru("crawl", "demo-aspnet", "--data", data, "--sites", sites)
     assert third.returncode == 0, third.stderr[-2000:]
-    assert "UNHEALTHY: author found in 0/1 articles, usually 1/1: has the layout changed?" in (
+    # The redesign renamed the date line's class: its selector matched nothing, the page was
+    # archived with generic extraction (same fields: no new version), the run is unhealthy.
+    assert "UNHEALTHY: layout changed: date selectors matched 0 of 1 pages; archived with " in (
         third.stdout
     )
+    assert "0 updated, 1 unchanged" in third.stdout
     with Archive.open(data) as archive:
         runs = archive.runs("demo-aspnet")
     assert [r["status"] for r in runs] == ["unhealthy", "succeeded", "succeeded"]
@@ -155,7 +189,7 @@ def test_layout_change_makes_the_next_run_unhealthy(tmp_path: Path) -> None:
     assert health.returncode == 1
     rows = {r["site"]: r for r in json.loads(health.stdout)["sites"]}
     assert rows["demo-aspnet"]["status"] == "unhealthy"
-    assert "author found in 0/1" in rows["demo-aspnet"]["reasons"][0]
+    assert "layout changed: date selectors" in rows["demo-aspnet"]["reasons"][0]
 
 
 @pytest.mark.slow

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,3 +77,19 @@ def test_due_revisit_makes_incremental_fetch_conditionally() -> None:
     due = state(date="2026-11-24", checked_days_ago=2)
     action = decide(due, full=False, listing_date=due.date, rules=RULES, now=NOW)
     assert action is Action.CONDITIONAL
+
+
+def test_a_listing_that_shows_the_article_otherwise_means_an_edit() -> None:
+    s = replace(state(), listing_sig="aaaa")
+    same = decide(s, full=False, listing_date=None, rules=RULES, now=NOW, listing_sig="aaaa")
+    moved = decide(s, full=False, listing_date=None, rules=RULES, now=NOW, listing_sig="bbbb")
+    assert same is Action.SKIP
+    assert moved is Action.CONDITIONAL
+
+
+def test_an_unknown_listing_signature_is_no_reason_to_fetch() -> None:
+    """Articles archived before signatures were kept have none: no refetch of them all."""
+    s = state()
+    assert decide(s, full=False, listing_date=None, rules=RULES, now=NOW, listing_sig="x") is (
+        Action.SKIP
+    )

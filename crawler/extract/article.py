@@ -14,6 +14,7 @@ from crawler.extract.generic.dates import DateFinder
 from crawler.extract.model import GENERIC, PROFILE, ExtractedArticle
 from crawler.extract.page import make_selector
 from crawler.extract.profile import ProfileExtractor
+from crawler.extract.soft404 import soft_404_marker
 from crawler.extract.vietnamese.dates import ArticleDate
 from crawler.profiles import ArticleRules
 
@@ -31,6 +32,10 @@ def extract_article(
     rules = rules or ArticleRules()
     article = ExtractedArticle()
     sel = make_selector(html, encoding)
+    marker = soft_404_marker(sel, rules)
+    if marker:
+        article.no_article = f"the page says {marker!r} (a soft 404)"
+        return article
     extraction = _Extraction(
         article, ProfileExtractor(sel, rules), GenericExtractor(sel), rules, url
     )

@@ -1,10 +1,12 @@
-"""The one profile-driven spider: ``scrapy crawl portal -a site=ID``.
+"""The one spider: ``scrapy crawl portal -a site=ID``, with or without selectors.
 
-What it follows is bounded by URL rules, never by luck: start pages, category links that
-the profile names, next-page links (GET or ASP.NET postback) up to ``max_pages``, and
-article links that match ``article.url_pattern``. Nothing else is requested, so a
-"Xem tin theo ngày" widget whose next-day links go on forever is never entered. URL
-variants of one article (same ``id`` group) are fetched once; the others become aliases.
+With listing selectors, what it follows is bounded by URL rules: start pages, category
+links that the profile names, next-page links (GET or ASP.NET postback) up to
+``max_pages``, and article links that match ``article.url_pattern``. Without them, the
+listing recogniser (crawler/listing/, walked by generic_walk.py) finds article links and
+pagers from the page structure, leaves calendars and date browsing alone and abandons
+chains that stop bringing new articles. URL variants of one article are fetched once; the
+others become aliases (an ``id`` group, or the canonical URL without a pattern).
 
 Walks are full (every listing page, a conditional GET for every known article, then a
 revisit of known articles no listing showed) or incremental (newest first, stopping after
@@ -30,12 +32,16 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
-from crawler.extract import extract_article, is_soft_404, select
-from crawler.extract.vietnamese.dates import parse_vietnamese_date
+from crawler.extract import extract_article
+from crawler.listing.identity import declared_canonical, url_key
 from crawler.profiles import SiteProfile, get_profile
 from crawler.revisits import Action, decide, revisit_due
 from crawler.runlease import SiteBusy
 from crawler.session import CrawlSession
+from crawler.spiders import article_page
+from crawler.spiders.check import SiteCheck
+from crawler.spiders.generic_walk import GenericWalk
+from crawler.spiders.profiled_walk import ProfiledWalk, hrefs
 from crawler.urls import article_key, canonical_url, is_denied
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,7 +52,7 @@ def now_iso() -> str:
     return datetime.now(VN_TZ).isoformat(timespec="seconds")
 
 
-class PortalSpider(scrapy.Spider):
+class PortalSpider(SiteCheck, scrapy.Spider):
     name = "portal"
 
     def __init__(
@@ -83,6 +89,11 @@ class PortalSpider(scrapy.Spider):
         self.check_candidates: list[tuple[str, str]] = []
         self.check_pending = 0
         self.check_ok = 0
+        # No listing selectors: the listing recogniser walks the listings.
+        self.walk = GenericWalk(self) if not profile.listing.links else None
+        self.profiled = ProfiledWalk(self)
+        self.recorded: set[str] = set()  # keys captured in this run
+        self.rekeyed: dict[str, str] = {}  # a URL's key → the canonical key it proved to be
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -112,6 +123,12 @@ class PortalSpider(scrapy.Spider):
     def known(self) -> dict[str, Any]:
         return self.session.state if self.session is not None else {}
 
+    def key_of(self, url: str) -> str | None:
+        """The article key of ``url`` (None: not an article link of this site)."""
+        if is_denied(self.profile, url):
+            return None
+        return article_key(self.profile, url)
+
     # -- listings -------------------------------------------------------------------------
 
     async def start(self) -> Any:
@@ -127,7 +144,7 @@ class PortalSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_listing, cb_kwargs={"is_start": True})
 
     def parse_listing(
-        self, response: Response, is_start: bool = False, known_run: int = 0
+        self, response: Response, is_start: bool = False, known_run: int = 0, barren: int = 0
     ) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.logger.warning("listing %s is not text (%s); skipped", response.url, response)
@@ -136,63 +153,13 @@ class PortalSpider(scrapy.Spider):
             self.logger.warning("listing %s answered %s", response.url, response.status)
             return
         self.crawler.stats.inc_value("luutru/listing_pages")
-        rules = self.profile.listing
-        found = 0
-        for url, listing_date in self._listing_links(response):
-            found += 1
-            self.crawler.stats.inc_value("luutru/listing_links")
-            requests = list(self.follow_article(url, via="listing", listing_date=listing_date))
-            fresh = any(r.cb_kwargs.get("key") for r in requests)
-            # Counts known-and-unchanged items in a row, across the pages of one listing.
-            known_run = 0 if fresh else known_run + 1
-            yield from requests
-        if found == 0 and not is_start:
-            self.logger.warning("listing %s: no article links matched", response.url)
-        if is_start and rules.categories:
-            for href in self._hrefs(response, rules.categories):
-                followed = list(self.follow_listing(response.urljoin(href), category=True))
-                yield from followed
-                if followed and self.check_articles:
-                    break  # a check looks at one listing
-        if self.check_articles:
-            yield from self._check_fill()
-            return  # a check looks at the first listing page only
-        if not self.full and known_run >= rules.stop_after:
-            self.crawler.stats.inc_value("luutru/incremental_stops")
-            return  # incremental: the rest of this listing is already archived
-        if rules.next:
-            for href in self._hrefs(response, rules.next):
-                followed = list(self.follow_next(response, href, known_run))
-                yield from followed
-                if followed and not self.full:
-                    # Numbered pagers link every page from page 1: an incremental walk
-                    # takes them one at a time, so its stop rule can end the walk.
-                    break
-
-    def _listing_links(self, response: TextResponse) -> Iterator[tuple[str, str | None]]:
-        """(article URL, listing date or None) in listing order."""
-        rules = self.profile.listing
-        if rules.item and not self.check_articles:
-            items = select(response.selector, rules.item)
-            if items:
-                for item in items:
-                    hrefs = item.css("a::attr(href)").getall()
-                    urls = [response.urljoin(h) for h in hrefs]
-                    url = next((u for u in urls if article_key(self.profile, u)), None)
-                    if url is None:
-                        continue
-                    date = None
-                    if rules.item_date:
-                        text = " ".join(select(item, rules.item_date).css("::text").getall())
-                        parsed = parse_vietnamese_date(text)
-                        date = parsed.date_iso if parsed else None
-                    yield url, date
-                return
-        for href in self._hrefs(response, rules.links):
-            yield response.urljoin(href), None
+        if self.walk is not None:
+            yield from self.walk.listing(response, is_start, known_run, barren)
+            return
+        yield from self.profiled.listing(response, is_start, known_run)
 
     def follow_listing(
-        self, url: str, category: bool = False, known_run: int = 0
+        self, url: str, category: bool = False, known_run: int = 0, barren: int = 0
     ) -> Iterator[Request]:
         rules = self.profile.listing
         if category and rules.url_pattern and not re.search(rules.url_pattern, url):
@@ -202,32 +169,40 @@ class PortalSpider(scrapy.Spider):
         if self._listing_budget_spent():
             return
         self.seen_listings.add(url)
-        yield Request(url, callback=self.parse_listing, cb_kwargs={"known_run": known_run})
+        kwargs = {"known_run": known_run, "barren": barren}
+        yield Request(url, callback=self.parse_listing, cb_kwargs=kwargs)
 
     def follow_next(self, response: TextResponse, href: str, known_run: int) -> Iterator[Request]:
         postback = POSTBACK.search(href)
         if postback:
-            if not self.profile.listing.postback:
-                return
-            target, argument = postback.groups()
-            key = (response.url.split("#")[0], argument)
-            if key in self.seen_postbacks or self._listing_budget_spent():
-                return
-            self.seen_postbacks.add(key)
-            form = response.xpath("//form[.//input[@name='__VIEWSTATE']]")
-            if not form:
-                self.logger.warning("postback pager without an ASP.NET form: %s", response.url)
-                return
-            # The form carries this response's __VIEWSTATE/__EVENTVALIDATION, which change
-            # on every request; our own (url, argument) key bounds the walk, not the body.
-            # form2request is what Scrapy ≥ 2.19 recommends in place of
-            # FormRequest.from_response (same form-filling rules, now a separate library).
-            data = {"__EVENTTARGET": target, "__EVENTARGUMENT": argument}
-            yield form2request(form[0], data, click=False).to_scrapy(
-                callback=self.parse_listing, dont_filter=True, cb_kwargs={"known_run": known_run}
-            )
+            if self.profile.listing.postback:
+                yield from self.follow_postback(response, postback.groups(), known_run, 0)
         elif not href.lower().startswith("javascript:"):
             yield from self.follow_listing(response.urljoin(href), known_run=known_run)
+
+    def follow_postback(
+        self, response: TextResponse, target: tuple[str, str], known_run: int, barren: int
+    ) -> Iterator[Request]:
+        """An ASP.NET pager link: the page's form posted with its event target."""
+        event_target, argument = target
+        key = (response.url.split("#")[0], argument)
+        if key in self.seen_postbacks or self._listing_budget_spent():
+            return
+        self.seen_postbacks.add(key)
+        form = response.xpath("//form[.//input[@name='__VIEWSTATE']]")
+        if not form:
+            self.logger.warning("postback pager without an ASP.NET form: %s", response.url)
+            return
+        # The form carries this response's __VIEWSTATE/__EVENTVALIDATION, which change on
+        # every request; our own (url, argument) key bounds the walk, not the body.
+        # form2request is what Scrapy ≥ 2.19 recommends in place of
+        # FormRequest.from_response (same form-filling rules, now a separate library).
+        data = {"__EVENTTARGET": event_target, "__EVENTARGUMENT": argument}
+        yield form2request(form[0], data, click=False).to_scrapy(
+            callback=self.parse_listing,
+            dont_filter=True,
+            cb_kwargs={"known_run": known_run, "barren": barren},
+        )
 
     def _listing_budget_spent(self) -> bool:
         queued = len(self.seen_listings) + len(self.seen_postbacks)
@@ -246,12 +221,14 @@ class PortalSpider(scrapy.Spider):
     # -- articles -------------------------------------------------------------------------
 
     def follow_article(
-        self, url: str, via: str, listing_date: str | None = None
+        self,
+        url: str,
+        via: str,
+        listing_date: str | None = None,
+        listing_sig: str | None = None,
     ) -> Iterator[Request]:
         url = url.split("#")[0]
-        if is_denied(self.profile, url):
-            return
-        key = article_key(self.profile, url)
+        key = self.key_of(url)
         if key is None:
             return
         if key in self.seen_keys:
@@ -268,6 +245,7 @@ class PortalSpider(scrapy.Spider):
             listing_date=listing_date,
             rules=self.profile.revisit,
             now=datetime.now(VN_TZ),
+            listing_sig=listing_sig,
         )
         if action is Action.SKIP and via == "listing" and self._take_canary():
             # The layout canary: one known article re-checked (conditionally) per
@@ -278,7 +256,8 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.inc_value("luutru/articles_skipped_known")
             self.aliases[key].add(url)
             return
-        yield self._article_request(url, key, via, state if action is Action.CONDITIONAL else None)
+        conditional = state if action is Action.CONDITIONAL else None
+        yield self._article_request(url, key, via, conditional, listing_sig)
 
     def _take_canary(self) -> bool:
         session = self.session
@@ -287,7 +266,9 @@ class PortalSpider(scrapy.Spider):
         session.canary_due = False
         return True
 
-    def _article_request(self, url: str, key: str, via: str, state: Any = None) -> Request:
+    def _article_request(
+        self, url: str, key: str, via: str, state: Any = None, listing_sig: str | None = None
+    ) -> Request:
         headers: dict[str, str] = {}
         if state is not None:
             if state.etag:
@@ -300,7 +281,7 @@ class PortalSpider(scrapy.Spider):
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"key": key},
-            meta={"via": via, "article_key": key},
+            meta={"via": via, "article_key": key, "listing_sig": listing_sig},
             priority=1,  # finish articles before walking deeper into listings: bounded queue
         )
 
@@ -309,6 +290,7 @@ class PortalSpider(scrapy.Spider):
         self.seen_keys.add(key)  # also when the request came from a resumed JOBDIR queue
         fetched_at = now_iso()
         warc = response.meta.get("warc")
+        listing_sig = response.meta.get("listing_sig")
         state = self.known.get(key)
         if response.status == 304:
             yield NotModified(
@@ -316,9 +298,10 @@ class PortalSpider(scrapy.Spider):
                 key,
                 response.url,
                 fetched_at,
-                _header(response, b"ETag"),
-                _header(response, b"Last-Modified"),
+                article_page.header(response, b"ETag"),
+                article_page.header(response, b"Last-Modified"),
                 warc,
+                listing_sig,
             )
             return
         if response.status in (404, 410):
@@ -342,47 +325,72 @@ class PortalSpider(scrapy.Spider):
             yield from self._check_done(ok=False)
             return
         rules = self.profile.article
-        if is_soft_404(response.text, rules):
-            stats.inc_value("luutru/soft_404")
-            self.logger.warning("soft 404 (a 'not found' page served with 200): %s", response.url)
-            yield from self._check_done(ok=False)
-            if state is not None and state.status == "live":
-                yield Gone(self.site_id, key, response.url, fetched_at, 200, False, warc)
-            else:
-                yield DeadLink(self.site_id, key, response.url, "soft_404", fetched_at)
-            return
         extracted = extract_article(response.body, response.url, rules, _encoding(response))
+        reason = article_page.not_an_article(extracted)
+        if reason:
+            yield from self._not_an_article(response, key, reason, state, fetched_at, warc)
+            return
+        article_page.count(stats, self.profile, extracted)
+        record = self._record(response, key, extracted, fetched_at, warc, listing_sig)
+        if record is not None:
+            yield record
+        yield from self._check_done(ok=True)
+        if self.check_articles:
+            return
+        if self.walk is not None:
+            self.walk.learn(response.url)
+            yield from self.walk.other_news(response)
+        elif self.profile.listing.other_news:
+            for href in hrefs(response, self.profile.listing.other_news):
+                yield from self.follow_article(response.urljoin(href), via="other_news")
+
+    def _not_an_article(
+        self, response: TextResponse, key: str, reason: str, state: Any, fetched_at: str, warc: Any
+    ) -> Iterator[Any]:
+        """A soft 404 (the page says so) or a page with nothing article-like on it."""
+        self.crawler.stats.inc_value("luutru/soft_404")
+        self.logger.warning("not an article (%s): %s", reason, response.url)
+        yield from self._check_done(ok=False)
+        if state is not None and state.status == "live":
+            yield Gone(self.site_id, key, response.url, fetched_at, 200, False, warc)
+        else:
+            yield DeadLink(self.site_id, key, response.url, "soft_404", fetched_at)
+
+    def _record(
+        self,
+        response: TextResponse,
+        key: str,
+        extracted: Any,
+        fetched_at: str,
+        warc: Any,
+        listing_sig: str | None,
+    ) -> ArticleRecord | None:
+        """The article record; without an id pattern, keyed by the page's own canonical
+        URL, the key it was requested under remembered as another key of it."""
         declared = response.css('link[rel="canonical"]::attr(href)').get()
         canonical = canonical_url(self.profile, response.url, declared)
-        aliases = {response.url, response.request.url} - {canonical}
-        yield ArticleRecord(
-            site=self.site_id,
-            article_key=key,
-            url=canonical,
-            fetched_url=response.url,
-            title=extracted.title,
-            body=extracted.body,
-            body_html=extracted.body_html,
-            date=extracted.date,
-            datetime=extracted.datetime,
-            author=extracted.author,
-            source=extracted.source,
-            summary=extracted.summary,
-            category=extracted.category,
-            attachments=list(extracted.attachments),
-            aliases=sorted(aliases),
-            fetched_at=fetched_at,
-            http_status=response.status,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            warnings=list(extracted.warnings),
-            raw_html=response.body,
-            warc=warc,
-        )
-        yield from self._check_done(ok=True)
-        if self.profile.listing.other_news and not self.check_articles:
-            for href in self._hrefs(response, self.profile.listing.other_news):
-                yield from self.follow_article(response.urljoin(href), via="other_news")
+        key_aliases: list[str] = []
+        redirects = [str(u) for u in response.meta.get("redirect_urls", [])]
+        if not self.profile.article.url_pattern:
+            og_url = response.css('meta[property="og:url"]::attr(content)').get()
+            trusted = declared_canonical(response.url, declared, og_url)
+            final_key = url_key(trusted or response.url)
+            if final_key != key:
+                self.aliases[final_key] |= self.aliases.pop(key, set()) | {response.url}
+                if final_key in self.recorded:
+                    # Another URL of an article captured in this run: remembered as one
+                    # more key of it (at the end of the run), not captured twice.
+                    self.rekeyed[key] = final_key
+                    return None
+                key_aliases.append(key)
+                key = final_key
+                self.seen_keys.add(key)
+        self.recorded.add(key)
+        return article_page.record(
+            self.site_id, key, canonical, response, extracted, fetched_at,
+            warc=warc, listing_sig=listing_sig, key_aliases=key_aliases,
+            redirect_urls=redirects,
+        )  # fmt: skip
 
     def article_failed(self, failure: Failure) -> Iterator[Request]:
         self.crawler.stats.inc_value("luutru/articles_failed")
@@ -418,34 +426,6 @@ class PortalSpider(scrapy.Spider):
             self.crawler.stats.set_value("luutru/revisits_unlisted", scheduled)
             raise DontCloseSpider
 
-    # -- `luutru site check` ---------------------------------------------------------------
-
-    def _check_fill(self) -> Iterator[Request]:
-        """Keep N articles in flight until N extracted or no candidate left."""
-        while self.check_candidates and self.check_pending + self.check_ok < self.check_articles:
-            url, key = self.check_candidates.pop(0)
-            self.check_pending += 1
-            yield self._article_request(url, key, "check")
-
-    def _check_done(self, ok: bool) -> Iterator[Request]:
-        if not self.check_articles:
-            return
-        self.check_pending -= 1
-        self.check_ok += int(ok)
-        yield from self._check_fill()
-
-    # -- helpers --------------------------------------------------------------------------
-
-    @staticmethod
-    def _hrefs(response: TextResponse, selector: str) -> list[str]:
-        """Link targets under ``selector``: the matched ``a`` elements or links inside them."""
-        hrefs: list[str] = []
-        for node in select(response.selector, selector):
-            own = node.attrib.get("href")
-            values = [own] if own else node.css("a::attr(href)").getall()
-            hrefs.extend(v.strip() for v in values if v and v.strip())
-        return hrefs
-
 
 def _encoding(response: TextResponse) -> str:
     """The page's real encoding. The HTTP header normally wins (as in browsers), but a
@@ -462,8 +442,3 @@ def _encoding(response: TextResponse) -> str:
             if meta and meta.lower().replace("-", "") != "utf8":
                 return meta
     return declared
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

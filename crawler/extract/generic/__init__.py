@@ -54,7 +54,16 @@ class GenericExtractor:
 
     @cached_property
     def headline(self) -> Headline | None:
-        return find_headline(self.sel, self.container, self.chrome)
+        return find_headline(self.sel, self.container, self.chrome, self._first_good)
+
+    @cached_property
+    def _first_good(self) -> etree._Element | None:
+        """The first prose block inside the container."""
+        container = self.container
+        if container is None:
+            return None
+        inside = set(container.iter())
+        return next((b.el for b in self.blocks if b.kind == GOOD and b.el in inside), None)
 
     @cached_property
     def text_start(self) -> etree._Element | None:

@@ -8,6 +8,7 @@ units whose length, link density and stop-word density can be judged one by one.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -26,11 +27,12 @@ INLINE_TAGS = _words(
     samp small span strike strong sub sup time tt u var wbr nobr
     """
 )
-# Never article text: code, forms, embedded frames, and the page's own navigation areas.
+# Never article text: code, form controls, embedded frames, the page's navigation. Not
+# <form> itself: ASP.NET wraps the whole page in one.
 SKIP_TAGS = _words(
     """
     script style noscript template head title meta link svg math canvas iframe object
-    embed select option textarea button input form nav
+    embed select option textarea button input nav
     """
 )
 # Landmarks around an article rather than in it (HTML5 and ARIA).
@@ -38,6 +40,7 @@ CHROME_TAGS = frozenset({"header", "footer", "aside", "nav", "menu"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "search"})
 
 GOOD, NEUTRAL, BAD = 1, 0, -1
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 # A paragraph of prose is rarely under 60 characters; a menu item or a caption rarely
 # over it. Longer texts with few links and normal Vietnamese function-word use are prose.
 _GOOD_LENGTH = 60
@@ -136,7 +139,8 @@ def blocks(root: etree._Element) -> tuple[list[Block], Chrome]:
             parts: list[str] = []
             links = [0]
             _own_text(el, parts, links, False)
-            text = " ".join("".join(parts).split())
+            # NFC: portals serve decomposed Vietnamese too, and stop words are matched NFC.
+            text = unicodedata.normalize("NFC", " ".join("".join(parts).split()))
             if text:
                 found.append((Block(el, text, min(links[0], len(text)), False), chrome))
         for child in el:
@@ -166,6 +170,8 @@ def classify(block: Block) -> int:
     (headings, date lines, captions): only GOOD and BAD weigh in the body's choice."""
     if block.boilerplate or block.link_density > _MAX_LINK_DENSITY:
         return BAD
+    if _tag(block.el) in _HEADINGS:
+        return NEUTRAL  # a headline or a sub-heading: never what makes a box the text's
     if block.length >= _LONG_LENGTH:
         return GOOD
     if block.length >= _GOOD_LENGTH and stopword_density(block.text) >= _MIN_STOPWORDS:

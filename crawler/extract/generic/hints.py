@@ -13,7 +13,8 @@ import re
 from lxml import etree
 
 
-def _words(text: str) -> frozenset[str]:
+def words(text: str) -> frozenset[str]:
+    """A vocabulary written as a block of space-separated words."""
     return frozenset(text.split())
 
 
@@ -21,7 +22,7 @@ _SPLIT = re.compile(r"[\s_\-:.]+|(?<=[a-z])(?=[A-Z])")
 
 # Words of a name that mark boilerplate around an article: other articles, navigation,
 # sharing, comments, ads. Matched as whole words of the split name.
-BOILERPLATE_WORDS = _words(
+BOILERPLATE_WORDS = words(
     """
     related relate relation lienquan tinlienquan khac tinkhac cactinkhac other others more
     sidebar side widget aside nav navbar navigation menu megamenu breadcrumb breadcrumbs
@@ -34,30 +35,30 @@ BOILERPLATE_WORDS = _words(
     """
 )
 # Words of a name that mark the article's text itself.
-CONTENT_WORDS = _words(
+CONTENT_WORDS = words(
     """
     content contents article articles detail details chitiet noidung body entry post
     story text main fck journal rtestate maincontent newsdetail news-detail cms
     """
 )
-LEAD_WORDS = _words(
+LEAD_WORDS = words(
     """
     sapo lead summary description desc excerpt intro chapeau abstract tomtat trichyeu
     mota subtitle teaser
     """
 )
-AUTHOR_WORDS = _words("author authors byline tacgia writer butdanh nguoiviet")
+AUTHOR_WORDS = words("author authors byline tacgia writer butdanh nguoiviet")
 CAPTION_WORDS = frozenset(
     ["caption", "figcaption", "imgcaption", "photocaption", "chuthich", "ghichu", "credit"]
 )
-DATE_WORDS = _words(
+DATE_WORDS = words(
     """
     date time datetime publish published pubdate posted ngay ngaydang ngaycapnhat
     thoigian postdate meta
     """
 )
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_HIDDEN_CLASS = _words(
+_HIDDEN_CLASS = words(
     "hidden hide hide-accessible sr-only visually-hidden invisible d-none screen-reader-text"
 )
 

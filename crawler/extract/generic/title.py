@@ -45,8 +45,15 @@ def _norm(text: str) -> str:
 def declared_titles(sel: parsel.Selector) -> list[str]:
     """What the page declares as its title, most specific first."""
     found = [element_text(v) for v in sel.xpath("|".join(_META_TITLES)).getall()]
-    found.append(element_text(sel.xpath("//title").get() or ""))
+    title = sel.xpath("//title")
+    if title:
+        found.append(element_text(title[0].root))
     return [t for t in found if t]
+
+
+def _suffixes(title: str) -> list[str]:
+    """ "A - B - C" gives "B - C", "C": the site's name is a trailing part."""
+    return [title[m.end() :].strip() for m in _SEPARATORS.finditer(title)]
 
 
 def _prefixes(title: str) -> list[str]:
@@ -73,23 +80,35 @@ def _candidates(sel: parsel.Selector) -> list[etree._Element]:
 
 
 def find_headline(
-    sel: parsel.Selector, body: etree._Element | None = None, chrome: Chrome | None = None
+    sel: parsel.Selector,
+    body: etree._Element | None = None,
+    chrome: Chrome | None = None,
+    first_text: etree._Element | None = None,
 ) -> Headline | None:
+    """The printed headline. ``body`` holds the article text, ``first_text`` is its first
+    paragraph: a heading inside ``body`` but above ``first_text`` is in the header zone
+    (portals often put headline, date and text in one box); one below is a sub-heading."""
     chrome = chrome or Chrome()
     declared = declared_titles(sel)
     wanted = {_norm(p): i for i, t in enumerate(declared) for p in _prefixes(t)}
+    # The site's own name (the title's trailing part), printed in the page's banner.
+    site_names = {_norm(s) for t in declared for s in _suffixes(t)} - set(wanted)
     order = {el: i for i, el in enumerate(sel.root.iter())}
-    body_at = order.get(body, len(order)) if body is not None else len(order)
+    start = first_text if first_text is not None else body
+    body_at = order.get(start, len(order)) if start is not None else len(order)
     best: tuple[float, etree._Element, str] | None = None
     for el in _candidates(sel):
         text = element_text(el)
         if not _MIN_CHARS <= len(text) <= _MAX_CHARS or chrome.around(el):
             continue
-        if body is not None and (el is body or body in el.iterancestors()):
+        inside = body is not None and (el is body or body in el.iterancestors())
+        if inside and order.get(el, 0) >= body_at:
             continue  # a sub-heading of the article text
         score = 0.0
         if _norm(text) in wanted:
             score += 10.0  # the page says this is its title
+        elif _norm(text) in site_names:
+            continue  # the site's name, not the article's
         else:
             score += 6.0 * max((_overlap(text, d) for d in declared), default=0.0)
         tag = el.tag.lower()

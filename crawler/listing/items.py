@@ -1,0 +1,203 @@
+"""Article links of a listing page, from its repeated structure.
+
+A news list is a run of blocks built alike — a headline link, often a date, often a lead:
+``<li><a>Headline …</a> <span>(15/03/2024)</span></li>`` ten times over, or cards of
+image + headline + lead. A menu is also a run of links, but of short labels ("Giới thiệu",
+"Liên hệ"); a pager of numbers. So: every link climbs to its *item* (the largest
+ancestor holding no other headline link), items with the same shape form a *group*, and a
+group whose links read as headlines is a list of articles. Groups with dates or leads, and
+groups outside sidebars, rank first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from statistics import median
+from urllib.parse import urljoin, urlsplit
+
+import parsel
+from lxml import etree
+
+from crawler.extract.generic.hints import BOILERPLATE_WORDS, is_hidden, name_words, words
+from crawler.extract.page import element_text
+from crawler.extract.vietnamese.dates import parse_vietnamese_date
+from crawler.listing.traps import moves_a_date
+
+# A headline has words; a menu label or a page number does not.
+_MIN_TITLE_CHARS = 20
+_MIN_TITLE_WORDS = 4
+# Links shorter than this never make an item "hold another headline".
+_HEADLINE_CHARS = 15
+_MIN_LEAD = 40
+_MIN_ITEMS = 3
+# Landmarks and boxes whose links are navigation, never article lists.
+_NAVIGATION_TAGS = frozenset({"nav", "header", "footer", "menu", "select", "option"})
+_NAVIGATION_WORDS = words(
+    """
+    menu megamenu nav navbar navigation breadcrumb breadcrumbs footer pagination pager
+    paging phantrang calendar lich tags tag keyword keywords toolbar social share
+    """
+)
+# Lists of other articles in a side column: still articles of the site, ranked after.
+_SIDE_WORDS = BOILERPLATE_WORDS - _NAVIGATION_WORDS
+DOWNLOAD = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar|7z|jpe?g|png|gif|webp|svg|mp[34]|avi|mov|exe)$", re.I
+)
+
+
+@dataclass
+class ListingItem:
+    url: str
+    title: str
+    date: str | None  # YYYY-MM-DD printed in the item
+    lead: str
+    rank: int  # 0: the page's main list; higher: side lists
+
+    @property
+    def signature(self) -> str:
+        """What an edit changes in a listing: the headline and the date printed with it."""
+        text = f"{' '.join(self.title.split()).casefold()}|{self.date or ''}"
+        return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _tag(el: etree._Element) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _is_navigation(el: etree._Element) -> bool:
+    for box in [el, *el.iterancestors()]:
+        if _tag(box) in _NAVIGATION_TAGS or (box.get("role") or "") == "navigation":
+            return True
+        if is_hidden(box) or name_words(box) & _NAVIGATION_WORDS:
+            return True
+    return False
+
+
+def _is_side(el: etree._Element) -> bool:
+    return any(_tag(box) == "aside" or name_words(box) & _SIDE_WORDS for box in el.iterancestors())
+
+
+def link_text(a: etree._Element) -> str:
+    text = element_text(a)
+    if not text:
+        text = " ".join((a.get("title") or "").split())
+    if not text:
+        img = next(a.iter("img"), None)
+        text = " ".join((img.get("alt") or "").split()) if img is not None else ""
+    return text
+
+
+def article_url(href: str | None, page_url: str, same_site: Callable[[str], bool]) -> str | None:
+    """The absolute URL of an article candidate link, or None (other site, a file, the
+    page itself, a script or mail link)."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+        return None
+    url = urljoin(page_url, href).split("#", 1)[0]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not same_site(url):
+        return None
+    if DOWNLOAD.search(parts.path) or url == page_url.split("#", 1)[0]:
+        return None
+    if moves_a_date(page_url, url):
+        return None  # "tin theo ngày": date browsing, not an article
+    return url
+
+
+def _shape(item: etree._Element) -> tuple:
+    """The item's own tag and classes and those of three ancestors: what items of one
+    list share and items of different lists do not."""
+    shape = []
+    el: etree._Element | None = item
+    for _ in range(4):
+        if el is None:
+            break
+        shape.append((_tag(el), tuple(sorted((el.get("class") or "").split()))))
+        el = el.getparent()
+    return tuple(shape)
+
+
+def find_items(
+    sel: parsel.Selector, page_url: str, same_site: Callable[[str], bool]
+) -> list[ListingItem]:
+    """The article links of a page, main list first, each URL once."""
+    links: list[tuple[etree._Element, str, str]] = []
+    holders: dict[etree._Element, set[str]] = defaultdict(set)
+    for a in sel.root.iter("a"):
+        url = article_url(a.get("href"), page_url, same_site)
+        if url is None or _is_navigation(a):
+            continue
+        text = link_text(a)
+        links.append((a, url, text))
+        if len(text) >= _HEADLINE_CHARS:
+            for box in a.iterancestors():
+                urls = holders[box]
+                if len(urls) < 2:
+                    urls.add(url)
+    groups: dict[tuple, list[tuple[etree._Element, str, str]]] = defaultdict(list)
+    for a, url, text in links:
+        item = a
+        for box in a.iterancestors():
+            if _tag(box) in ("body", "html") or len(holders.get(box, ())) > 1:
+                break
+            if holders.get(box) and url not in holders[box]:
+                break
+            item = box
+        groups[_shape(item)].append((item, url, text))
+    ranked: list[tuple[float, list[ListingItem]]] = []
+    for members in groups.values():
+        scored = _score_group(members)
+        if scored is not None:
+            ranked.append(scored)
+    ranked.sort(key=lambda pair: -pair[0])
+    out: list[ListingItem] = []
+    seen: set[str] = set()
+    for rank, (_, items) in enumerate(ranked):
+        for item in items:
+            if item.url not in seen:
+                seen.add(item.url)
+                item.rank = rank
+                out.append(item)
+    return out
+
+
+def _score_group(
+    members: list[tuple[etree._Element, str, str]],
+) -> tuple[float, list[ListingItem]] | None:
+    """A group's items and its score, or None when it is not a list of articles."""
+    by_url: dict[str, tuple[etree._Element, str]] = {}
+    for item, url, text in members:
+        # One entry per article: the longest link text (the headline, not "Xem tiếp").
+        if url not in by_url or len(text) > len(by_url[url][1]):
+            by_url[url] = (item, text)
+    titles = [text for _, text in by_url.values()]
+    if not titles:
+        return None
+    if median(len(t) for t in titles) < _MIN_TITLE_CHARS:
+        return None
+    if median(len(t.split()) for t in titles) < _MIN_TITLE_WORDS:
+        return None
+    items: list[ListingItem] = []
+    dated = leads = 0
+    for url, (item, title) in by_url.items():
+        whole = element_text(item)
+        rest = whole.replace(title, " ", 1) if title in whole else whole
+        found = parse_vietnamese_date(rest)
+        date = found.date_iso if found else None
+        lead = " ".join(rest.split())
+        lead = lead if len(lead) >= _MIN_LEAD else ""
+        dated += date is not None
+        leads += bool(lead)
+        items.append(ListingItem(url, title, date, lead, 0))
+    n = len(items)
+    if n < _MIN_ITEMS and not (dated or leads):
+        return None  # two bare links with long texts: not enough to call a list
+    first = members[0][0]
+    score = n * (1 + dated / n + leads / n) * (0.3 if _is_side(first) else 1.0)
+    return score, items
