@@ -2,7 +2,8 @@
 do, built for these portals): listings that stopped yielding links, field coverage that
 dropped (a renamed author or date class), profile selectors that matched nothing (a
 redesign: the pages were archived with generic extraction), a jump in "not found" pages,
-too many errors or retries, a run far slower than usual. Pure functions over Scrapy stats dicts; thresholds per profile ([health])."""
+too many errors or retries, a run far slower than usual. Pure functions over Scrapy stats
+dicts; thresholds per profile ([health])."""
 
 from __future__ import annotations
 
