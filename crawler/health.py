@@ -71,6 +71,44 @@ def soft_404_jump(stats: dict[str, Any], recent: list[dict[str, Any]]) -> str | 
     return None
 
 
+LAYOUT_PREFIX = "luutru/layout/"
+# A layout seen on at least this share of a site's recent pages is one of its own.
+KNOWN_LAYOUT_SHARE = 0.1
+
+
+def _layouts(stats: dict[str, Any], part: str) -> dict[str, float]:
+    prefix = f"{LAYOUT_PREFIX}{part}/"
+    return {k[len(prefix) :]: _num(stats, k) for k in stats if k.startswith(prefix)}
+
+
+def layout_moved(stats: dict[str, Any], recent: list[dict[str, Any]]) -> str | None:
+    """Without selectors a redesign breaks nothing, but it shows: the box holding the text
+    (or the headline) is one this site's recent pages never used."""
+    for part, what in (("body", "article text"), ("title", "headline")):
+        now = _layouts(stats, part)
+        if not now:
+            continue
+        before: dict[str, float] = {}
+        for run in recent:
+            for sig, count in _layouts(run, part).items():
+                before[sig] = before.get(sig, 0.0) + count
+        total_before = sum(before.values())
+        if not total_before:
+            continue
+        current = max(now, key=lambda s: now[s])
+        if current in before and before[current] >= KNOWN_LAYOUT_SHARE * total_before:
+            continue
+        if now[current] < 0.5 * sum(now.values()):
+            continue
+        usual = max(before, key=lambda s: before[s])
+        return (
+            f"layout changed: the {what} is now in {current}, usually in {usual} "
+            f"({int(now[current])} of {int(sum(now.values()))} pages); archived with "
+            "generic extraction"
+        )
+    return None
+
+
 def assess(stats: dict[str, Any], history: list[dict[str, Any]], rules: HealthRules) -> list[str]:
     """Reasons this run is unhealthy (empty when healthy). ``history``: stats of earlier
     completed runs of the same site, newest first."""
@@ -90,6 +128,9 @@ def assess(stats: dict[str, Any], history: list[dict[str, Any]], rules: HealthRu
     if layout:
         reasons.append(layout)
     recent = history[: rules.window]
+    moved = None if layout else layout_moved(stats, recent)
+    if moved:
+        reasons.append(moved)
     jump = soft_404_jump(stats, recent)
     if jump:
         reasons.append(jump)

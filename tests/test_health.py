@@ -90,6 +90,26 @@ def test_a_few_pages_without_a_match_are_not_a_layout_change() -> None:
     assert assess(run, [stats()] * 3, RULES) == []
 
 
+def layout(**counts: int) -> dict:
+    return {f"luutru/layout/body/{sig.replace('_', '.')}": n for sig, n in counts.items()}
+
+
+def test_text_moving_to_a_box_never_seen_before_is_a_layout_change() -> None:
+    before = [stats(**layout(div_entry_content=20))] * 3
+    reasons = assess(stats(**layout(div_post_content=3)), before, RULES)
+    assert reasons == [
+        "layout changed: the article text is now in div.post.content, usually in "
+        "div.entry.content (3 of 3 pages); archived with generic extraction"
+    ]
+
+
+def test_a_second_layout_the_site_always_had_is_no_alarm() -> None:
+    """Video pages and text pages, say: both boxes are the site's own."""
+    before = [stats(**layout(div_entry_content=16, div_video_box=4))] * 3
+    assert assess(stats(**layout(div_video_box=1)), before, RULES) == []
+    assert assess(stats(**layout(div_entry_content=5, div_new_box=1)), before, RULES) == []
+
+
 def test_a_jump_in_soft_404s_is_alarmed() -> None:
     reasons = assess(stats(records=10, **{"luutru/soft_404": 12}), [stats()] * 3, RULES)
     assert reasons == [

@@ -153,6 +153,7 @@ class _Extraction:
             article.no_article = no_article_reason(
                 self.profile.sel, article.title, body_el, text, body.attachments
             )
+            article.layout = self.generic.layout()
         if not article.body:
             article.warnings.append("body empty")
 

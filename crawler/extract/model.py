@@ -25,6 +25,9 @@ class ExtractedArticle:
     sources: dict[str, str] = field(default_factory=dict)
     # Why the page holds no article (a listing, an error or login page, no text), or None.
     no_article: str | None = None
+    # Where the generic extractor found the text and headline ("div.entry-content"): a
+    # redesign shows as a change of these even when extraction copes with it.
+    layout: dict[str, str] = field(default_factory=dict)
 
     @property
     def extraction(self) -> str:

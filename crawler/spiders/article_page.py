@@ -18,6 +18,7 @@ from crawler.extract import ExtractedArticle
 from crawler.profiles import SiteProfile
 
 CORE_FIELDS = ("title", "date", "body")
+LAYOUT_PREFIX = "luutru/layout/"  # + "body/div.entry-content": pages of that layout
 _MISSED = " selector found nothing"
 
 
@@ -56,6 +57,8 @@ def count(stats: Any, profile: SiteProfile, extracted: ExtractedArticle) -> None
         stats.inc_value(f"luutru/profile_miss/{name}")
     if extracted.extraction == "generic":
         stats.inc_value("luutru/records_generic")
+    for part, sig in extracted.layout.items():
+        stats.inc_value(f"{LAYOUT_PREFIX}{part}/{sig}")
 
 
 def record(

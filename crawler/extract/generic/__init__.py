@@ -10,6 +10,7 @@ the profile extractor (crawler/extract/vietnamese/).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 import parsel
@@ -125,6 +126,16 @@ class GenericExtractor:
             self.container, text_start=self.text_start, remove=remove, chrome=self.chrome
         )
 
+    def layout(self) -> dict[str, str]:
+        """Where the headline and the text sat, as "tag.class" signatures: what a redesign
+        changes even when the generic extractor copes with it (crawler/health.py)."""
+        found = {}
+        if self.container is not None:
+            found["body"] = signature(self.container)
+        if self.headline is not None and self.headline.el is not None:
+            found["title"] = signature(self.headline.el)
+        return found
+
     def author(self) -> str | None:
         headline = self.headline.el if self.headline else None
         return find_author(self.sel, headline, self.container, self.chrome)
@@ -137,3 +148,16 @@ def _after(first: etree._Element, second: etree._Element) -> bool:
             return True
     parent = first.getparent()
     return parent is not None and _after(parent, second)
+
+
+_VARYING = re.compile(r"\d")
+
+
+def signature(el: etree._Element) -> str:
+    """ "div.entry-content", "h1.post-title#headline": the element's tag, its classes and id
+    without the ones that vary per page (numbered: "post-1234")."""
+    tag = el.tag.lower() if isinstance(el.tag, str) else "?"
+    classes = sorted(c for c in (el.get("class") or "").split() if not _VARYING.search(c))
+    ident = el.get("id") or ""
+    sig = tag + "".join(f".{c}" for c in classes[:3])
+    return sig + (f"#{ident}" if ident and not _VARYING.search(ident) else "")
