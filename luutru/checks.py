@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 from datetime import date
 from typing import Any
 
@@ -55,3 +57,27 @@ def render_check(
         for warning in warnings:
             lines.append(f"  WARNING: {warning}")
     return "\n".join(lines)
+
+
+def cmd_site_check(args: argparse.Namespace) -> int:
+    from crawler.profiles import get_profile
+    from luutru.crawling import run_crawls
+
+    profile = get_profile(args.site, args.sites)
+    if args.base_url:
+        profile = profile.rebased(args.base_url)
+    summary = run_crawls([profile], args.workspace, {"LOG_LEVEL": "WARNING"}, check=args.articles)[
+        0
+    ]
+    records = [(item, field_warnings(item)) for item in summary.items]
+    if args.format == "json":
+        print(
+            json.dumps(
+                [{**item.as_dict(), "warnings": w} for item, w in records],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(render_check(profile, summary, records))
+    return 0 if records else 1

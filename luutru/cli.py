@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from luutru import extract_cli, operations, reading, search_cli
+from luutru import checks, extract_cli, operations, reading, search_cli, site_add
 from luutru.cli_parser import build_parser
 from luutru.workspace import Workspace
 
@@ -42,31 +42,6 @@ def cmd_sites(args: argparse.Namespace) -> int:
         mark = "" if p.verified_offline else "  [not verified offline]"
         print(f"{p.id:<18} {p.cms or '-':<8} {p.schedule:<14} {p.name}{mark}")
     return 0
-
-
-def cmd_site_check(args: argparse.Namespace) -> int:
-    from crawler.profiles import get_profile
-    from luutru.checks import field_warnings, render_check
-    from luutru.crawling import run_crawls
-
-    profile = get_profile(args.site, args.sites)
-    if args.base_url:
-        profile = profile.rebased(args.base_url)
-    summary = run_crawls([profile], args.workspace, {"LOG_LEVEL": "WARNING"}, check=args.articles)[
-        0
-    ]
-    records = [(item, field_warnings(item)) for item in summary.items]
-    if args.format == "json":
-        print(
-            json.dumps(
-                [{**item.as_dict(), "warnings": w} for item, w in records],
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
-    else:
-        print(render_check(profile, summary, records))
-    return 0 if records else 1
 
 
 def cmd_demo_portal(args: argparse.Namespace) -> int:
@@ -214,12 +189,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if raw[:1] == ["bench"]:
         return cmd_bench(raw[1:])
     args = build_parser().parse_args(argv)
-    handler = cmd_site_check if args.command == "site" else COMMANDS[args.command]
+    if args.command == "site":
+        handler = site_add.cmd_site_add if args.site_command == "add" else checks.cmd_site_check
+    else:
+        handler = COMMANDS[args.command]
     workspace: Workspace | None = None
     try:
         if hasattr(args, "data"):
             workspace = Workspace.resolve(args.data, getattr(args, "db", None), args.config)
             args.workspace = workspace
+            own_sites = workspace.data / "sites"  # where `luutru site add` writes
+            if hasattr(args, "sites") and not args.sites and own_sites.is_dir():
+                args.sites = str(own_sites)
         return handler(args)
     except BrokenPipeError:
         # `luutru export | head`: the reader left; not an error worth a traceback.

@@ -36,7 +36,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from luutru import extract_cli, operations, search_cli  # they add their own commands
+    from luutru import extract_cli, operations, search_cli, site_add  # add their commands
 
     parser = argparse.ArgumentParser(
         prog="luutru", description="Scheduled scraper and versioned archive of Vietnamese portals"
@@ -77,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--base-url")
     check.add_argument("--format", choices=["text", "json"], default="text")
     _common(check)
+    site_add.add_parsers(site_sub, _common)
 
     export = sub.add_parser("export", help="export the archive")
     export.add_argument("--format", choices=["jsonl", "csv", "parquet", "warc"], default="jsonl")

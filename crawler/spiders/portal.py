@@ -349,7 +349,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
     ) -> Iterator[Any]:
         """A soft 404 (the page says so) or a page with nothing article-like on it."""
         self.crawler.stats.inc_value("luutru/soft_404")
-        self.logger.warning("not an article (%s): %s", reason, response.url)
+        self.logger.warning("soft 404, not an article (%s): %s", reason, response.url)
         yield from self._check_done(ok=False)
         if state is not None and state.status == "live":
             yield Gone(self.site_id, key, response.url, fetched_at, 200, False, warc)

@@ -110,6 +110,9 @@ class GenericExtractor:
     def lead(self) -> str | None:
         return self._lead.text if self._lead else None
 
+    def lead_element(self) -> etree._Element | None:
+        return self._lead.el if self._lead else None
+
     def date(self, date_format: str | None = None) -> ArticleDate | None:
         finder = DateFinder(self.sel)
         return finder.date(self.headline_nodes(), self.container, date_format, self.text_start)
