@@ -19,6 +19,10 @@ USER_AGENT_TEMPLATE = "luutru/0.1 (+{contact}; archive of public government news
 USER_AGENT = USER_AGENT_TEMPLATE.format(contact=LUUTRU_CONTACT_URL)
 
 ROBOTSTXT_OBEY = True  # default False
+# protego, as by default, also noting the Sitemap: lines (edits seen in sitemaps).
+ROBOTSTXT_PARSER = (
+    "crawler.robots.SitemapNotingParser"  # default scrapy.robotstxt.ProtegoRobotParser
+)
 CONCURRENT_REQUESTS = 8  # default 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # default 8
 DOWNLOAD_DELAY = 0.25  # default 0; AutoThrottle never goes below it

@@ -57,6 +57,10 @@ class GenericWalk:
         self.spider = spider
         self.same_site = same_site_check(spider.profile.allowed_domains)
         self.shapes: Counter[tuple] = Counter()
+        self.items = self.dated = 0  # listing items seen, and how many showed a date
+
+    def dated_share(self) -> float:
+        return self.dated / self.items if self.items else 0.0
 
     def learn(self, url: str) -> None:
         """``url`` proved to be an article page."""
@@ -71,6 +75,8 @@ class GenericWalk:
         new = 0
         for item in items:
             stats.inc_value("luutru/listing_links")
+            self.items += 1
+            self.dated += item.date is not None
             key = spider.key_of(item.url)
             if key is not None and key not in spider.seen_keys:
                 new += 1

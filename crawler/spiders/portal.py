@@ -42,6 +42,7 @@ from crawler.spiders import article_page
 from crawler.spiders.check import SiteCheck
 from crawler.spiders.generic_walk import GenericWalk
 from crawler.spiders.profiled_walk import ProfiledWalk, hrefs
+from crawler.spiders.sitemaps import SitemapCheck
 from crawler.urls import article_key, canonical_url, is_denied
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -86,6 +87,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         self.seen_listings: set[str] = set()
         self.listing_walk_complete = True  # False once max_pages cut a pager short
         self.idle_pass_done = False
+        self.sitemap_checked = False
         self.check_candidates: list[tuple[str, str]] = []
         self.check_pending = 0
         self.check_ok = 0
@@ -408,7 +410,10 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         A full walk revisits every one of them (a 404 there means the article vanished
         from the listings and from the site: removed); an incremental walk only those
         whose decaying revisit is due."""
-        if spider is not self or self.idle_pass_done or self.check_articles:
+        if spider is not self or self.check_articles:
+            return
+        if self.idle_pass_done:
+            self._sitemap_pass()
             return
         self.idle_pass_done = True
         now = datetime.now(VN_TZ)
@@ -424,6 +429,20 @@ class PortalSpider(SiteCheck, scrapy.Spider):
             scheduled += 1
         if scheduled:
             self.crawler.stats.set_value("luutru/revisits_unlisted", scheduled)
+            raise DontCloseSpider
+        self._sitemap_pass()
+
+    def _sitemap_pass(self) -> None:
+        """Incremental walks whose listings showed no dates: edits by the sitemap's lastmod."""
+        if self.sitemap_checked or self.full or self.profile.listing.item_date:
+            return
+        self.sitemap_checked = True
+        if self.walk is not None and self.walk.dated_share() >= 0.5:
+            return  # the listing dates already said which items changed
+        requests = list(SitemapCheck(self).requests())
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
             raise DontCloseSpider
 
 
