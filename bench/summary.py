@@ -34,6 +34,88 @@ def _crawl(c: dict[str, Any]) -> list[Row]:
 
 
 def _extraction(e: dict[str, Any]) -> list[Row]:
+    if "tools" not in e:  # a latest.json from before the real pages and the other tools
+        return _extraction_v1(e)
+    tools, ratio, reps = e["tools"], e["ratio_ms_over_trafilatura"], e["reps"]
+    demo, real = e["sets"]["demo"], e["sets"]["real"]
+
+    def get(name: str, where: str) -> dict[str, Any] | None:
+        t = tools.get(name) or {}
+        return t.get(where) if t.get("available") else None
+
+    def pct(r: dict[str, Any] | None, measure: str) -> str:
+        m = r.get(measure) if r else None
+        return "–" if not m else f"{100 * m['share']:.0f}"
+
+    def f1(r: dict[str, Any] | None) -> str:
+        return f"{r['body_f1']['mean']:.3f}" if r and r.get("body_f1") else "–"
+
+    def ms(r: dict[str, Any] | None) -> str:
+        return f"{r['ms_per_page_best']:.2f}" if r else "–"
+
+    def tad(r: dict[str, Any] | None) -> str:
+        return f"{pct(r, 'title')}/{pct(r, 'date')}/{pct(r, 'author')}"
+
+    def vs(r: dict[str, Any] | None, text: str) -> str:
+        return text if r else "trafilatura unavailable"
+
+    rows: list[Row] = []
+    lu, tr = get("luutru profile", "demo"), get("trafilatura", "demo")
+    gen, trr = get("luutru generic", "real"), get("trafilatura", "real")
+    gen_demo = get("luutru generic", "demo")
+    if lu:
+        rows += [
+            _row(
+                "extraction time, luutru",
+                ms(lu),
+                "ms/page",
+                vs(tr, f"x{ratio['profile_demo']} of trafilatura ({ms(tr)} ms/page)"),
+                f"{demo['pages']} demo article pages, site profiles, best of {reps} reps",
+            ),
+            _row(
+                "extraction body F1, luutru",
+                f1(lu),
+                "token F1",
+                vs(tr, f"trafilatura {f1(tr)}"),
+                f"demo pages, site profiles, lead + body; exact title/date/author %: "
+                f"luutru {tad(lu)}, trafilatura {tad(tr)}",
+            ),
+        ]
+    if gen:
+        ge = gen["body_f1"]["ge_0_9"] if gen.get("body_f1") else "–"
+        ge_tr = trr["body_f1"]["ge_0_9"] if trr and trr.get("body_f1") else "–"
+        rd, hd = get("readability-lxml", "real"), get("htmldate", "real")
+        rows += [
+            _row(
+                "extraction body F1, luutru generic (real pages)",
+                f1(gen),
+                "token F1",
+                vs(trr, f"trafilatura {f1(trr)}"),
+                f"{real['pages']} real pages, no profile, scored as eval.py; F1 ≥ 0.9: {ge} vs "
+                f"{ge_tr}; on {demo['pages']} demo pages generic {f1(gen_demo)}, "
+                f"trafilatura {f1(tr)}",
+            ),
+            _row(
+                "generic extraction time",
+                ms(gen),
+                "ms/page",
+                vs(trr, f"x{ratio['generic_real']} of trafilatura ({ms(trr)} ms/page)"),
+                f"{real['pages']} real pages, best of {reps} reps; {demo['pages']} demo pages: "
+                f"{ms(gen_demo)} vs {ms(tr)} ms/page (x{ratio['generic_demo']})",
+            ),
+            _row(
+                "generic title/date/author (real pages)",
+                tad(gen),
+                "% exact",
+                vs(trr, f"trafilatura {tad(trr)}"),
+                f"{real['pages']} real pages, no profile; time {pct(gen, 'time')}%; "
+                f"readability-lxml title {pct(rd, 'title')}%, htmldate date {pct(hd, 'date')}%",
+            ),
+        ]
+    return rows
+
+
+def _extraction_v1(e: dict[str, Any]) -> list[Row]:
     lu, tr = e["luutru"], e["trafilatura"]
     return [
         _row(
