@@ -31,5 +31,8 @@ class ExtractedArticle:
 
     @property
     def extraction(self) -> str:
-        """ "profile" when every field found came from the profile, else "generic"."""
-        return GENERIC if GENERIC in self.sources.values() else PROFILE
+        """GENERIC when the text or the headline came from the generic extractor (the
+        profile's selectors did not find them, or it has none); else PROFILE. Per-field
+        detail is in ``sources`` (a byline read off the text's last lines is generic)."""
+        core = (self.sources.get("body"), self.sources.get("title"))
+        return GENERIC if GENERIC in core or not any(core) else PROFILE

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from crawler.extract.generic.hints import BOILERPLATE_WORDS, has_words, is_hidden
+from crawler.extract.generic.hints import BOILERPLATE_WORDS, has_words, is_hidden, name_words
 from crawler.extract.vietnamese.stopwords import stopword_density
 
 
@@ -51,6 +51,23 @@ _MIN_STOPWORDS = 0.12
 _MAX_LINK_DENSITY = 0.35
 # A chrome box holding more than this share of the page's prose is the main column.
 _MISNAMED_SHARE = 0.5
+_MISNAMED_MIN = 400  # characters: a footer's address line is not a main column
+# A box named "sidebar-1" (VnExpress's main column), "top-detail" or a body classed
+# "other" (Liferay) can hold the article; a footer, a menu or a comments box never does.
+_NEVER_MAIN = _words(
+    """
+    footer nav navbar navigation menu megamenu breadcrumb breadcrumbs comment comments
+    binhluan copyright login dangnhap search timkiem
+    """
+)
+
+
+def _can_be_misnamed(box: etree._Element) -> bool:
+    if _tag(box) in {"footer", "nav", "header", "menu"}:
+        return False
+    if (box.get("role") or "").lower() in _CHROME_ROLES:
+        return False
+    return not name_words(box) & _NEVER_MAIN
 
 
 @dataclass
@@ -156,7 +173,11 @@ def blocks(root: etree._Element) -> tuple[list[Block], Chrome]:
             total += block.length
             for box in chrome:
                 prose[box] = prose.get(box, 0) + block.length
-    misnamed = {box for box, chars in prose.items() if chars > _MISNAMED_SHARE * total}
+    misnamed = {
+        box
+        for box, chars in prose.items()
+        if chars > _MISNAMED_SHARE * total and chars >= _MISNAMED_MIN and _can_be_misnamed(box)
+    }
     result = []
     for block, chrome in found:
         block.boilerplate = any(box not in misnamed for box in chrome)
