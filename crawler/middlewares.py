@@ -11,7 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.http import Request, Response
+from scrapy.utils.httpobj import urlparse_cached
 
 from archive.records import WarcRef
 from crawler.session import CrawlSession
@@ -29,6 +31,21 @@ def _headers(headers: Any) -> list[tuple[str, str]]:
             text = f"X-Luutru-Original-{text}"
         out.extend((text, v.decode("latin-1")) for v in values)
     return out
+
+
+class ScopeMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite filter with the portal's own hosts exactly: the start URLs' hosts
+    and the profile's ``allowed_domains``, www. or not — but not every subdomain (on
+    ``hanoi.gov.vn`` each department is a subdomain, and each is a portal of its own).
+    It sees every request, redirects included: an article that answers 302 to another
+    host is not fetched there. Filtered requests are counted (``offsite/filtered``)."""
+
+    def should_follow(self, request: Request, spider: Any) -> bool:
+        hosts = {d.lower().removeprefix("www.") for d in getattr(spider, "allowed_domains", ())}
+        if not hosts:
+            return True
+        host = (urlparse_cached(request).hostname or "").lower().removeprefix("www.")
+        return host in hosts
 
 
 class WarcCaptureMiddleware:

@@ -19,6 +19,8 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler import patterns
+
 BUNDLED_SITES = Path(__file__).parent / "sites"
 TEMPLATES_DIR = BUNDLED_SITES / "templates"
 
@@ -101,12 +103,16 @@ class SiteProfile:
     verified_offline: bool = True  # false for real portals nobody could check from here
     settings: Mapping[str, Any] = field(default_factory=dict)  # Scrapy settings for this site
     source_path: str = ""
+    # Hosts besides the start URLs' that belong to the portal (a storage host for its
+    # attachments, a second name): nothing on any other host is ever requested.
+    extra_domains: tuple[str, ...] = ()
 
     @property
     def allowed_domains(self) -> list[str]:
         from urllib.parse import urlsplit
 
-        return sorted({urlsplit(u).hostname or "" for u in self.start_urls} - {""})
+        hosts = {urlsplit(u).hostname or "" for u in self.start_urls} | set(self.extra_domains)
+        return sorted(hosts - {""})
 
     def describe(self) -> dict[str, Any]:
         """Who publishes the site and how it is crawled: `luutru sites --format json` and
@@ -152,6 +158,7 @@ _TOP_KEYS = {
     "health": dict,
     "schedule_jitter": int,
     "settings": dict,
+    "allowed_domains": list,
 }
 # Everything else is optional: without selectors the generic extractor and the listing
 # recogniser do the work (a profile is a precision boost, not the only way in).
@@ -235,33 +242,70 @@ def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's TOML; every way it can fail named with the file (and line, column)."""
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(path, "(file)", f"cannot be read: {exc.strerror or exc}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ProfileError(
+            path,
+            "(file)",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at line {line}, column {column}; "
+            "a windows-1258 or TCVN3 file?): save the profile as UTF-8",
+        ) from exc
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(path, "(file)", f"not valid TOML: {exc}") from exc
 
 
-def _resolve_extends(path: Path, data: dict[str, Any], search: Iterable[Path]) -> dict[str, Any]:
+def _resolve_extends(
+    path: Path, data: dict[str, Any], search: Iterable[Path], chain: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The profile merged over the template it extends (and that template's, …). A cycle
+    of templates, or a broken template, is an error of this profile naming the cause."""
     template = data.get("extends")
     if not template:
         return data
+    if not isinstance(template, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", template):
+        raise ProfileError(path, "extends", f"not a template name: {template!r}")
+    if template in chain:
+        cycle = " → ".join([*chain, template])
+        raise ProfileError(path, "extends", f"templates extend each other in a cycle: {cycle}")
     for folder in search:
         candidate = folder / f"{template}.toml"
         if candidate.is_file():
-            base = _read_toml(candidate)
-            _check_types(candidate, "", base, _TOP_KEYS)
-            base = _resolve_extends(candidate, base, search)
-            merged = _merge(base, {k: v for k, v in data.items() if k != "extends"})
-            return merged
+            try:
+                base = _read_toml(candidate)
+                _check_types(candidate, "", base, _TOP_KEYS)
+                base = _resolve_extends(candidate, base, search, (*chain, template))
+            except ProfileError as exc:
+                if exc.key == "extends" and "cycle" in exc.problem:
+                    raise ProfileError(path, "extends", exc.problem) from exc
+                raise ProfileError(path, "extends", f"template {exc}") from exc
+            return _merge(base, {k: v for k, v in data.items() if k != "extends"})
     raise ProfileError(path, "extends", f"no template named {template!r}")
 
 
 def _regex(path: Path, key: str, pattern: str) -> None:
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ProfileError(path, key, f"regex {pattern!r} does not compile: {exc}") from exc
+        patterns.check(pattern)
+    except patterns.PatternError as exc:
+        raise ProfileError(path, key, f"regex {pattern[:80]!r} {exc}") from exc
+
+
+def _hosts(path: Path, values: list[Any]) -> list[str]:
+    hosts = []
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9.-]+", value):
+            raise ProfileError(path, f"allowed_domains[{i}]", f"not a host name: {value!r}")
+        hosts.append(value.lower())
+    return hosts
 
 
 def default_schedule(site_id: str) -> str:
@@ -275,7 +319,7 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     """Validate raw TOML data (already read from ``path``) and build a SiteProfile."""
     search = [*templates, TEMPLATES_DIR]
     _check_types(path, "", data, _TOP_KEYS)
-    data = _resolve_extends(path, data, search)
+    data = _resolve_extends(path, data, search, (path.stem,))
     for key in _REQUIRED:
         if not data.get(key):
             raise ProfileError(path, key, "required key is missing or empty")
@@ -307,7 +351,7 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
             raise ProfileError(path, f"article.drop[{i}]", str(exc)) from exc
     if article.get("url_pattern"):
         _regex(path, "article.url_pattern", article["url_pattern"])
-        if "id" not in re.compile(article["url_pattern"]).groupindex:
+        if "id" not in patterns.compiled(article["url_pattern"]).groupindex:
             raise ProfileError(path, "article.url_pattern", "regex needs a named group (?P<id>...)")
     if article.get("canonical") and "{id}" not in article["canonical"]:
         raise ProfileError(path, "article.canonical", "template needs an {id} placeholder")
@@ -334,6 +378,7 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
         deny=tuple(data.get("deny", ())),
         verified_offline=data.get("verified_offline", True),
         settings=dict(data.get("settings", {})),
+        extra_domains=tuple(_hosts(path, data.get("allowed_domains", []))),
         listing=ListingRules(**listing),
         revisit=RevisitRules(**revisit),
         health=HealthRules(**health),

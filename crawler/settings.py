@@ -67,6 +67,9 @@ ITEM_PIPELINES = {
 }
 
 DOWNLOADER_MIDDLEWARES = {
+    # The portal's own hosts, exactly (not every subdomain): replaces Scrapy's offsite filter.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # default 50
+    "crawler.middlewares.ScopeMiddleware": 50,
     # Next to the downloader (above HttpCompression at 590, Retry at 550): every response,
     # retried 503s included, is captured as the server sent it.
     "crawler.middlewares.WarcCaptureMiddleware": 901,

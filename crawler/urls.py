@@ -9,19 +9,13 @@ profile without ``url_pattern`` uses the generic identity of crawler/listing/ide
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from crawler import patterns
 from crawler.listing.identity import clean_url, declared_canonical, is_print_view, url_key
 from crawler.profiles import SiteProfile
-
-
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 def article_key(profile: SiteProfile, url: str) -> str | None:
@@ -30,12 +24,12 @@ def article_key(profile: SiteProfile, url: str) -> str | None:
     key is the URL made canonical (crawler/listing/identity.py); print views never are."""
     if not profile.article.url_pattern:
         return None if is_print_view(url) else url_key(url)
-    match = _compiled(profile.article.url_pattern).search(url)
+    match = patterns.search(profile.article.url_pattern, url)
     return match.group("id") if match else None
 
 
 def is_denied(profile: SiteProfile, url: str) -> bool:
-    return any(_compiled(p).search(url) for p in profile.deny)
+    return any(patterns.search(p, url) for p in profile.deny)
 
 
 def canonical_url(profile: SiteProfile, url: str, declared: str | None = None) -> str:

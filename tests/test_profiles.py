@@ -155,3 +155,85 @@ def test_broken_override_does_not_fall_back_to_the_bundled_profile(tmp_path: Pat
     with pytest.raises(ProfileError) as err:
         get_profile("demo-aspnet", tmp_path)
     assert err.value.key == "article.title"
+
+
+# ---------------------------------------------------------------- hostile and broken files
+
+
+MINIMAL = 'name = "x"\nstart_urls = ["https://x.example.gov.vn/tin-tuc"]\n'
+
+
+def test_templates_extending_each_other_are_a_named_cycle(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "ta.toml").write_text('extends = "tb"\n', encoding="utf-8")
+    (templates / "tb.toml").write_text('extends = "ta"\n', encoding="utf-8")
+    site = write(tmp_path, f'id = "s"\nextends = "ta"\n{MINIMAL}')
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(site, [templates])
+    assert err.value.key == "extends"
+    assert "cycle: site → ta → tb → ta" in err.value.problem
+
+
+def test_a_profile_extending_itself_is_a_cycle_not_a_recursion_error(tmp_path: Path) -> None:
+    site = write(tmp_path, f'id = "s"\nextends = "self"\n{MINIMAL}', name="self.toml")
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(site, [tmp_path])
+    assert "cycle" in err.value.problem
+
+
+def test_a_broken_template_is_named_by_the_profile_that_uses_it(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "cms.toml").write_text("[article\ntitle = 'h1'\n", encoding="utf-8")
+    write(tmp_path, f'id = "s"\nextends = "cms"\n{MINIMAL}')
+    with pytest.raises(ProfileError) as err:
+        get_profile("s", tmp_path)  # not "no site profile": the profile's own error
+    assert str(err.value).startswith(str(tmp_path / "site.toml"))
+    assert "cms.toml" in str(err.value) and "line 1" in str(err.value)
+
+
+def test_a_windows_1258_file_names_the_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.toml"
+    # "Giám đốc" in windows-1258: á, đ, ô and a combining acute accent as single bytes.
+    path.write_bytes(f'id = "s"\n{MINIMAL}'.encode() + b'notes = "Gi\xe1m \xf0\xf4\xecc"\n')
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    message = str(err.value)
+    assert message.startswith(str(path)) and "not UTF-8" in message and "line 4" in message
+
+
+def test_toml_errors_name_line_and_column(tmp_path: Path) -> None:
+    path = write(tmp_path, 'id = "s"\nname = \n')
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    assert "line 2" in str(err.value) and "column" in str(err.value)
+
+
+@pytest.mark.parametrize("pattern", [r"(?=admin)", r"(\w+)\1", "a" * 1001])
+def test_regexes_beyond_re2_are_refused_at_load(tmp_path: Path, pattern: str) -> None:
+    literal = pattern.replace("\\", "\\\\")  # a TOML basic string
+    path = write(tmp_path, f'id = "s"\n{MINIMAL}deny = ["{literal}"]\n')
+    with pytest.raises(ProfileError) as err:
+        load_profile_file(path)
+    assert err.value.key == "deny[0]"
+
+
+def test_a_catastrophic_regex_is_matched_in_linear_time(tmp_path: Path) -> None:
+    """(a+)+$ hangs Python's re on a long URL; profile regexes run with RE2."""
+    import time
+
+    from crawler.urls import is_denied
+
+    profile = load_profile_file(write(tmp_path, f'id = "s"\n{MINIMAL}deny = ["(a+)+$"]\n'))
+    started = time.monotonic()
+    assert not is_denied(profile, "https://x.example.gov.vn/" + "a" * 100_000 + "!")
+    assert time.monotonic() - started < 1.0
+
+
+def test_one_broken_profile_does_not_hide_the_others(tmp_path: Path) -> None:
+    write(tmp_path, "id = [broken\n", name="broken.toml")
+    write(tmp_path, f'id = "ok"\n{MINIMAL}', name="ok.toml")
+    errors: list[ProfileError] = []
+    profiles = load_profiles(tmp_path, errors)
+    assert "ok" in profiles and len(errors) == 1 and "broken.toml" in errors[0].path

@@ -27,11 +27,12 @@ from zoneinfo import ZoneInfo
 import scrapy
 from form2request import form2request
 from scrapy import signals
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
+from crawler import patterns
 from crawler.extract import extract_article
 from crawler.listing.identity import declared_canonical, url_key
 from crawler.profiles import SiteProfile, get_profile
@@ -78,6 +79,8 @@ class PortalSpider(SiteCheck, scrapy.Spider):
             profile = profile.rebased(base_url)
         self.profile = profile
         self.site_id = profile.id
+        # The portal's hosts: nothing elsewhere is requested (crawler/middlewares.py).
+        self.allowed_domains = profile.allowed_domains
         # `luutru site check`: one listing page and this many articles, nothing archived.
         self.check_articles = int(check or 0)
         self.session: CrawlSession | None = None
@@ -164,7 +167,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         self, url: str, category: bool = False, known_run: int = 0, barren: int = 0
     ) -> Iterator[Request]:
         rules = self.profile.listing
-        if category and rules.url_pattern and not re.search(rules.url_pattern, url):
+        if category and rules.url_pattern and not patterns.search(rules.url_pattern, url):
             return  # a menu link that is not a news category (contact page, trap, …)
         if is_denied(self.profile, url) or url in self.seen_listings:
             return
@@ -395,8 +398,15 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         )  # fmt: skip
 
     def article_failed(self, failure: Failure) -> Iterator[Request]:
-        self.crawler.stats.inc_value("luutru/articles_failed")
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest):
+            # Out of scope (a redirect to another host) or forbidden by robots.txt: not
+            # fetched on purpose, counted (offsite/filtered, robotstxt/forbidden), no error.
+            self.crawler.stats.inc_value("luutru/articles_not_followed")
+            self.logger.warning("article %s not followed: %s", request.url, failure.value)
+            yield from self._check_done(ok=False)
+            return
+        self.crawler.stats.inc_value("luutru/articles_failed")
         # Some failures (data loss, size limit) carry no message: name the error itself.
         reason = failure.getErrorMessage() or repr(failure.value)
         self.logger.error("article %s failed: %s: %s", request.url, failure.type.__name__, reason)
