@@ -65,12 +65,20 @@ class RunBook:
             stats["elapsed_time_seconds"] = round((now - started).total_seconds(), 3)
         return stats
 
-    def assess(self, reason: str, stats: dict[str, Any]) -> tuple[str, list[str]]:
+    def assess(
+        self, reason: str, stats: dict[str, Any], io_error: str | None = None
+    ) -> tuple[str, list[str]]:
         """The run's status and the reasons for it, the site's recent runs as yardstick."""
         if reason in _INTERRUPTED:
             return "interrupted", []
         if reason == "closespider_timeout":
             return "failed", ["stopped after the maximum run duration"]
+        if reason in ("disk_full", "io_error"):
+            what = "the disk is full" if reason == "disk_full" else "a storage error"
+            return "failed", [
+                f"stopped: {what} ({io_error or 'see the log'}); the next run walks the "
+                "site fully and archives what this one could not"
+            ]
         if reason != "finished":
             return "failed", []
         if self.health is None:

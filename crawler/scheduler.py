@@ -26,6 +26,7 @@ class DiskSafeScheduler(Scheduler):
             return super()._dqpush(request)
         except OSError as exc:
             self._disk_failed = True
+            self.stats.set_value("luutru/jobdir_failed", str(exc)[:200])
             log.error("request queue on disk failed (%s): queueing in memory from now on", exc)
             return False
 
@@ -38,6 +39,7 @@ class DiskSafeScheduler(Scheduler):
             # The requests left on disk are abandoned for this run, which is stopping; the
             # next (full) walk finds their pages again.
             self._disk_failed = True
+            self.stats.set_value("luutru/jobdir_failed", str(exc)[:200])
             log.error("request queue on disk failed (%s): its remaining requests are dropped", exc)
             return None
 
@@ -45,5 +47,6 @@ class DiskSafeScheduler(Scheduler):
         try:
             return super().close(reason)
         except OSError as exc:
+            self.stats.set_value("luutru/jobdir_failed", str(exc)[:200])
             log.error("request queue state could not be saved (%s)", exc)
             return None

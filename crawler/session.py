@@ -46,6 +46,7 @@ class CrawlSession:
         # crawl started alone (`scrapy crawl`, a Scrapyd worker) opens and closes its own.
         self.given_archive: Any = None
         self.owns_archive = True
+        self.io_error: str | None = None  # the storage error that stopped the run
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlSession | None:
@@ -130,18 +131,21 @@ class CrawlSession:
             raise
 
     def stop_for(self, exc: BaseException) -> bool:
-        """A write failed. If the disk is full, stop the crawl cleanly (reason "disk_full")
-        instead of failing item after item; returns whether it was that."""
-        text = str(exc).lower()
-        full = getattr(exc, "errno", None) == errno.ENOSPC or "disk is full" in text
-        if not full:
+        """A write failed. If the storage is failing (disk full, I/O error, read-only or
+        permission denied), stop the crawl cleanly — reason "disk_full" or "io_error", the
+        run failed with the error named — instead of failing item after item; returns
+        whether it was that."""
+        reason = io_failure(exc)
+        if reason is None:
             return False
         if not self.stopping:
             self.stopping = True
-            log.error("disk full while archiving %s (%s): stopping the crawl", self.site, exc)
+            self.io_error = f"{str(exc)[:300]}"
+            log.error("%s while archiving %s (%s): stopping the crawl", reason, self.site, exc)
             from scrapy.utils.defer import deferred_from_coro
 
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason="disk_full"))
+            close = "disk_full" if reason == "disk full" else "io_error"
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=close))
         return True
 
     def _canary_due(self, site: str, hours: float) -> bool:
@@ -167,9 +171,10 @@ class CrawlSession:
         status, reasons = "failed", ["the run could not be closed cleanly: see its log"]
         try:
             self.warc.close()
-            status, reasons = book.assess(reason, stats)
+            status, reasons = book.assess(reason, stats, self.io_error)
         finally:
             book.finish(status, stats, reasons)
+            self._mark_queue(reason)
             try:
                 self.lease.release()
             finally:
@@ -177,3 +182,44 @@ class CrawlSession:
                     self.archive.close()
                 self.archive = None
                 book.close_log()
+
+    def _mark_queue(self, reason: str) -> None:
+        """A graceful pause leaves a queue the next run may resume (crawler/jobstate.py):
+        only when nothing went wrong with it — no storage error, no request kept in memory
+        only (those are not in the saved queue)."""
+        jobdir = self.crawler.settings.get("JOBDIR")
+        if not jobdir or reason != "shutdown" or self.io_error:
+            return
+        stats = self.crawler.stats
+        if stats.get_value("scheduler/enqueued/memory") or stats.get_value("luutru/jobdir_failed"):
+            log.warning("the saved queue of %s is incomplete: the next run walks fully", self.site)
+            return
+        from crawler.jobstate import mark_paused
+
+        mark_paused(jobdir, self.run_id)
+
+
+_FATAL_ERRNO = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk full",
+    errno.EIO: "I/O error",
+    errno.EROFS: "read-only storage",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def io_failure(exc: BaseException) -> str | None:
+    """What storage failure ``exc`` is ("disk full", "I/O error", …), or None. SQLite
+    says it in words ("database or disk is full", "disk I/O error")."""
+    known = _FATAL_ERRNO.get(getattr(exc, "errno", None) or -1)
+    if known:
+        return known
+    text = str(exc).lower()
+    if "disk is full" in text or "no space left" in text:
+        return "disk full"
+    if "disk i/o error" in text or "input/output error" in text:
+        return "I/O error"
+    if "readonly database" in text or "read-only file system" in text:
+        return "read-only storage"
+    return None

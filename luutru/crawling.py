@@ -148,20 +148,16 @@ def job_dir(data_dir: str | Path, site: str) -> Path:
 
 
 def discard_killed_jobdir(workspace: Workspace, site: str) -> None:
-    """Scrapy writes JOBDIR queues for a graceful pause: a process killed with SIGKILL (or
-    a power cut) can leave them half-written, and a resumed crawl would then silently lose
-    requests. So a run found still "running" under a dead pid has its JOBDIR removed, and
-    the next walk is full: every listing again, a cheap conditional GET for each article
-    already archived, a plain GET for the ones the killed run never stored."""
-    directory = job_dir(workspace.data, site)
-    if not directory.exists():
-        return
-    killed = workspace.archive.interrupt_stale_runs(site)
-    if killed:
-        log.warning(
-            "run(s) %s of %s were killed: their JOBDIR is not trusted, walking fully", killed, site
-        )
-        shutil.rmtree(directory, ignore_errors=True)
+    """Before a run: a saved queue is resumed only when the run that wrote it finished its
+    pause (crawler/jobstate.py); otherwise it is discarded and the walk is full."""
+    from crawler.jobstate import prepare
+
+    interrupted = workspace.archive.interrupt_stale_runs(site)
+    if interrupted:
+        log.warning("run(s) %s of %s were killed: marked interrupted", interrupted, site)
+    reason = prepare(job_dir(workspace.data, site))
+    if reason:
+        log.warning("the saved queue of %s is not resumed (%s): walking fully", site, reason)
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
