@@ -1,12 +1,16 @@
-"""Rendering helpers shared by both portal families: text encodings, date lines, chrome."""
+"""Rendering helpers shared by the portal families: text encodings, date lines, replies."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import os
 import random
 import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 from html.entities import codepoint2name
 from itertools import count
 
@@ -18,6 +22,7 @@ from .content import (
     LF,
     WEEKDAYS,
     Article,
+    Site,
 )
 
 _hits = count(4_798_809)
@@ -119,3 +124,74 @@ def esc(text: str) -> str:
 
 def lead_html(a: Article) -> str:
     return encode_text(a.lead, a.encoding, random.Random(f"{a.site}:{a.id}:lead"))
+
+
+# ---------------------------------------------------------------- opt-in families
+
+HTML = "text/html; charset=utf-8"
+WEEKDAYS_LOWER = ["Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật"]
+CTYPES = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "jpg": "image/jpeg",
+}
+# A 1x1 JPEG, served for every image the opt-in families show.
+TINY_JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAQEASABIAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJ"
+    "DRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k="
+)
+
+
+@dataclass
+class Reply:
+    """One answer of an opt-in family's router; the server sends it.
+
+    With ``article`` set the server applies the per-article plumbing: the transient first-hit
+    503 of flaky articles and, when ``etag``/``modified`` are set, conditional GET (304)."""
+
+    status: int
+    body: str | bytes = b""
+    ctype: str = HTML
+    headers: dict[str, str] = field(default_factory=dict)
+    article: Article | None = None
+    etag: str | None = None
+    modified: datetime | None = None
+
+
+@dataclass(frozen=True)
+class View:
+    """What a router of an opt-in family needs: its site, the layout, the portal's base URL."""
+
+    site: Site
+    layout: int
+    base: str  # "http://127.0.0.1:8765"
+    files: frozenset[str] = frozenset()
+
+
+def redirect(location: str, status: int = 301) -> Reply:
+    body = f'<html><body>Moved: <a href="{esc(location)}">{esc(location)}</a></body></html>'
+    return Reply(status, body, headers={"Location": location})
+
+
+def fake_file(path: str) -> Reply:
+    ext = path.rsplit(".", 1)[-1].lower()
+    if ext == "jpg":
+        return Reply(200, TINY_JPEG, CTYPES["jpg"])
+    if ext == "pdf":
+        data = b"%PDF-1.4\n% demo portal attachment\n" + path.encode() + b"\n%%EOF\n"
+    else:
+        data = b"DEMO-ATTACHMENT " + path.encode() + b"\n"
+    return Reply(200, data, CTYPES.get(ext, "application/octet-stream"))
+
+
+def etag_for(*parts: object) -> str:
+    return '"' + hashlib.sha1(repr(parts).encode("utf-8")).hexdigest()[:20] + '"'
+
+
+def encoder(a: Article, what: str) -> Callable[[str], str]:
+    """Encode short texts of ``a`` (bylines, captions, cells) in its quirky encoding."""
+    rng = random.Random(f"{a.site}:{a.id}:{what}")
+    return lambda t: encode_text(t, a.encoding, rng, nbsp=False)

@@ -23,6 +23,7 @@ from .vocab import (
     MIDDLES,
     PERIODS,
     SENTENCES,
+    SITE_SENTENCES,
     SOURCES,
     SURNAMES,
     TOPICS,
@@ -34,6 +35,8 @@ PROVINCE = "Hòa An"
 
 LF = "demo-liferay"
 ASP = "demo-aspnet"
+WP = "demo-wp"  # opt-in families (demo_portal/families.py)
+PHP = "demo-php"
 LF_PREFIX = "/lf/web/so-tttt"
 ASP_PREFIX = "/asp/Pages"
 LF_CATS: list[tuple[str, str]] = [
@@ -49,6 +52,10 @@ ASP_MISSING_IDS = (99998, 99997)
 # date-line styles: (has_time)
 LF_STYLES = {0: True, 1: True, 2: False, 3: True}
 ASP_STYLES = {0: False, 1: True, 2: True, 3: False, 4: False}
+WP_STYLES = {0: False, 1: True, 2: False}
+PHP_STYLES = {0: True, 1: False, 2: True, 3: False}
+STYLES = {LF: LF_STYLES, ASP: ASP_STYLES, WP: WP_STYLES, PHP: PHP_STYLES}
+ATTACH_ORG = {LF: "STTTT", ASP: "SLĐTBXH", WP: "SYT", PHP: "SNV"}
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"]
 
 AUTHOR_BARE, AUTHOR_TACGIA, AUTHOR_TINANH, AUTHOR_SOURCE = 0, 1, 2, 3
@@ -119,7 +126,7 @@ class Article:
 
     @property
     def has_time(self) -> bool:
-        return (LF_STYLES if self.site == LF else ASP_STYLES)[self.date_style]
+        return STYLES[self.site][self.date_style]
 
     @property
     def body_text(self) -> str:
@@ -191,11 +198,12 @@ def _make_article(
         lead = f"{per} {d}, {lead}"  # actors are institutions: keep capitals
     n_par = rng.randint(3, 6)
     paras: list[tuple[Segment, ...]] = []
-    pool = rng.sample(SENTENCES, k=min(len(SENTENCES), n_par * 3))
+    sentences = SENTENCES + SITE_SENTENCES.get(site, [])
+    pool = rng.sample(sentences, k=min(len(sentences), n_par * 3))
     for i in range(n_par):
         text = " ".join(fill(s, rng, year) for s in pool[i * 2 : i * 2 + rng.randint(1, 3)])
         if not text:
-            text = fill(rng.choice(SENTENCES), rng, year)
+            text = fill(rng.choice(sentences), rng, year)
         if i == 0 and rng.random() < 0.4:
             first = text.split(" ", 1)[0]
             keep = first in ("Huyện", "Đảng", "Sở", "UBND", "Hội", "Đoàn")
@@ -207,13 +215,8 @@ def _make_article(
     if rng.random() < 0.2:
         label, fname, ext = rng.choice(ATTACH_KINDS)
         n = rng.randint(10, 350)
-        org = "STTTT" if site == LF else "SLĐTBXH"
-        label = label.format(n=n, org=org)
-        path = (
-            f"/lf/documents/10180/{aid}/{fname.format(n=n)}.{ext}"
-            if site == LF
-            else f"/asp/Uploads/{fname.format(n=n)}.{ext}"
-        )
+        label = label.format(n=n, org=ATTACH_ORG[site])
+        path = _attachment_path(site, aid, published, fname.format(n=n), ext)
         attachments.append(path)
         pos = rng.randrange(1, n_par + 1)
         paras.insert(pos, (("t", "Chi tiết xem tại "), ("a", path, label), ("t", ".")))
@@ -226,10 +229,21 @@ def _make_article(
         site=site, id=aid, cat=cat, title=title, slug=ascii_slug(title), lead=lead,
         paras=tuple(paras), author=author, source=source, author_form=form,
         published=published,
-        date_style=rng.randrange(len(LF_STYLES if site == LF else ASP_STYLES)),
+        date_style=rng.randrange(len(STYLES[site])),
         encoding=ENCODINGS[(index * 7 + aid) % len(ENCODINGS)], alias_kind=index % 4,
         attachments=tuple(attachments),
     )  # fmt: skip
+
+
+def _attachment_path(site: str, aid: int, published: datetime, name: str, ext: str) -> str:
+    if site == LF:
+        return f"/lf/documents/10180/{aid}/{name}.{ext}"
+    if site == WP:  # WordPress media library: /wp-content/uploads/YYYY/MM/
+        ext = {"doc": "docx", "xls": "xlsx"}.get(ext, ext)
+        return f"/wp/wp-content/uploads/{published:%Y/%m}/{name}.{ext}"
+    if site == PHP:
+        return f"/php/download.php?file={name}.{ext}"
+    return f"/asp/Uploads/{name}.{ext}"
 
 
 def _ids(site: str, rng: random.Random, count: int) -> list[int]:

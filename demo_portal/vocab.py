@@ -154,3 +154,94 @@ ATTACH_KINDS = [
     ("Hướng dẫn số {n}/HD-{org}", "huong-dan-{n}", "docx"),
     ("Danh sách kèm theo Thông báo số {n}", "danh-sach-{n}", "xls"),
 ]
+
+# ---------------------------------------------------------------- opt-in families
+# demo-wp: a WordPress site of the health department; demo-php: an old PHP portal of the home
+# affairs department (demo_portal/families.py).
+TOPICS["demo-wp"] = [
+    "chiến dịch tiêm chủng mở rộng",
+    "Hội nghị triển khai công tác y tế",
+    "kiểm tra an toàn thực phẩm dịp Tết Nguyên đán",
+    "tập huấn phòng, chống sốt xuất huyết",
+    "khám sức khỏe miễn phí cho người cao tuổi",
+    "triển khai bệnh án điện tử tại các bệnh viện",
+    "hưởng ứng Ngày Sức khỏe thế giới",
+    "giám sát dịch bệnh tay chân miệng",
+    "tuyên truyền bảo hiểm y tế toàn dân",
+    "vận động hiến máu tình nguyện",
+    "nâng cao chất lượng khám, chữa bệnh",
+    "tổng kết công tác dân số - kế hoạch hóa gia đình",
+]
+ACTORS["demo-wp"] = [
+    "Sở Y tế",
+    "Lãnh đạo Sở Y tế",
+    "Trung tâm Kiểm soát bệnh tật tỉnh",
+    "Bệnh viện Đa khoa tỉnh Hòa An",
+    "Chi cục An toàn vệ sinh thực phẩm",
+]
+TOPICS["demo-php"] = [
+    "kiểm tra công tác cải cách hành chính",
+    "Hội nghị tổng kết công tác thi đua, khen thưởng",
+    "kỳ tuyển dụng công chức",
+    "thẩm định chỉ số cải cách hành chính",
+    "bồi dưỡng kiến thức quản lý nhà nước",
+    "sắp xếp đơn vị hành chính cấp xã",
+    "kiểm tra công tác văn thư, lưu trữ",
+    "xây dựng chính quyền điện tử",
+    "đánh giá, xếp loại cán bộ, công chức",
+    "công tác quản lý nhà nước về tôn giáo",
+    "tập huấn nghiệp vụ cho cán bộ cấp xã",
+    "thực hiện chính sách tinh giản biên chế",
+]
+ACTORS["demo-php"] = [
+    "Sở Nội vụ",
+    "Lãnh đạo Sở Nội vụ",
+    "Ban Thi đua - Khen thưởng tỉnh",
+    "Chi cục Văn thư - Lưu trữ",
+    "Ban Tôn giáo tỉnh",
+]
+SITE_SENTENCES = {
+    "demo-wp": [
+        "Tỷ lệ trẻ em dưới 1 tuổi được tiêm chủng đầy đủ các loại vắc xin đạt {pct}%.",
+        "Trong đợt kiểm tra, đoàn đã kiểm tra {int} cơ sở sản xuất, kinh doanh thực phẩm, "
+        "phát hiện {small_int} cơ sở vi phạm.",
+        "Toàn tỉnh ghi nhận {int} ca mắc sốt xuất huyết, giảm so với cùng kỳ năm trước.",
+        "Các bệnh viện đã khám, điều trị cho {big} lượt người bệnh, công suất sử dụng giường "
+        "bệnh đạt {pct}%.",
+        "Tỷ lệ người dân tham gia bảo hiểm y tế trên địa bàn huyện {d} đạt {pct}%.",
+        "Chương trình đã khám và cấp thuốc miễn phí cho {int} người cao tuổi có hoàn cảnh "
+        "khó khăn.",
+    ],
+    "demo-php": [
+        "Chỉ số cải cách hành chính của tỉnh năm {y} đạt {pct} điểm, tăng {small_int} bậc so "
+        "với năm trước.",
+        "Kỳ tuyển dụng có {int} thí sinh đăng ký dự tuyển vào {int} chỉ tiêu công chức.",
+        "Đến nay, {pct}% hồ sơ, tài liệu tại các cơ quan, tổ chức đã được chỉnh lý, sắp xếp "
+        "khoa học.",
+        "Hội đồng đã xét, đề nghị khen thưởng cho {int} tập thể và {int} cá nhân có thành tích "
+        "xuất sắc.",
+        "Huyện {d} đã hoàn thành việc sắp xếp {small_int} đơn vị hành chính cấp xã theo kế hoạch.",
+        "Lớp bồi dưỡng có {int} học viên là công chức cấp xã tham gia.",
+    ],
+}
+PEN_NAMES = [
+    "Thanh Thúy",
+    "Minh Anh",
+    "Hoài Thu",
+    "Ngọc Lan",
+    "Quang Huy",
+    "Thu Hà",
+    "Bảo Ngọc",
+    "Mai Hương",
+]
+CAPTIONS = [
+    "Quang cảnh hội nghị.",
+    "Lãnh đạo Sở Y tế phát biểu tại buổi làm việc.",
+    "Các đại biểu tham dự chương trình.",
+    "Cán bộ y tế hướng dẫn người dân tại điểm tiêm.",
+    "Đoàn công tác kiểm tra thực tế tại cơ sở.",
+]
+TABLE_HEADS = [
+    ("Đơn vị", "Số lượt", "Tỷ lệ"),
+    ("Huyện, thành phố", "Kế hoạch", "Thực hiện"),
+]
