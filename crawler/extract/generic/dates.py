@@ -67,20 +67,30 @@ class DateFinder:
         def labelled(texts: list[Candidate]) -> list[str]:
             return [c.text for c in texts if any(lb in c.text.casefold() for lb in DATE_LABELS)]
 
-        def named(texts: list[Candidate]) -> list[str]:
-            return [c.text for c in texts if c.named and len(c.text) < _SHORT_TEXT]
+        def named(texts: list[Candidate], links: bool) -> list[str]:
+            return [
+                c.text
+                for c in texts
+                if c.named and len(c.text) < _SHORT_TEXT and (links or not c.has_link)
+            ]
 
-        def short(texts: list[Candidate]) -> list[str]:
-            return [c.text for c in texts if len(c.text) < _SHORT_TEXT and not c.has_link]
+        def short(texts: list[Candidate], links: bool) -> list[str]:
+            return [
+                c.text for c in texts if len(c.text) < _SHORT_TEXT and (links or not c.has_link)
+            ]
 
+        unlinked = [c for c in rest if not c.has_link]
+        # Links count in the header zone (WordPress links the date to the article itself),
+        # not elsewhere (sidebars list other articles, each linked, with their dates). What
+        # is printed comes before machine-readable metadata: a time is kept only if shown.
         steps = (
             lambda: first(labelled(header)),
-            lambda: first(named(header)),  # <span class="publish-date">, <div class="time">
-            lambda: first(labelled(rest)),
+            lambda: first(named(header, links=True)),  # <span class="publish-date">, <time>
+            lambda: first(labelled(unlinked)),
             lambda: first(self.sel.xpath("|".join(_META_DATES)).getall()),
-            lambda: first(named(rest)),
-            lambda: first(short(header)),
-            lambda: first(short(rest)),
+            lambda: first(named(rest, links=False)),
+            lambda: first(short(header, links=True)),
+            lambda: first(short(rest, links=False)),
         )
         for step in steps:
             found = step()
@@ -104,14 +114,16 @@ class DateFinder:
             skip |= set(inside)
         return skip
 
-    def _visible(self, skip: set[etree._Element]) -> Iterator[etree._Element]:
-        hidden = INVISIBLE_TAGS | {"a", "option", "select"}
+    def _visible(self, skip: set[etree._Element]) -> Iterator[tuple[etree._Element, bool]]:
+        """Visible elements with "inside a link"."""
+        hidden = INVISIBLE_TAGS | {"option", "select"}
         for el in self.sel.root.iter():
             if el in skip or not isinstance(el.tag, str) or el.tag.lower() in hidden:
                 continue
-            if any(isinstance(a.tag, str) and a.tag.lower() in hidden for a in el.iterancestors()):
+            ancestors = [a.tag.lower() for a in el.iterancestors() if isinstance(a.tag, str)]
+            if any(tag in hidden for tag in ancestors):
                 continue
-            yield el
+            yield el, el.tag.lower() == "a" or "a" in ancestors
 
     def _candidate_texts(
         self,
@@ -128,10 +140,10 @@ class DateFinder:
         end = order.get(first, len(order)) if first is not None else len(order)
         header: list[Candidate] = []
         rest: list[Candidate] = []
-        for el in self._visible(self._skipped(body, text_start)):
+        for el, in_link in self._visible(self._skipped(body, text_start)):
             text = element_text(el)
             if text and len(text) < _LABELLED_TEXT:
-                has_link = el.find(".//a") is not None
+                has_link = in_link or el.find(".//a") is not None
                 candidate = Candidate(text, has_link, has_words(el, DATE_WORDS))
                 (header if start <= order[el] < end else rest).append(candidate)
         return header, rest

@@ -57,11 +57,12 @@ def _heading_after(headline: etree._Element | None, chrome: Chrome) -> Lead | No
 
 
 def _bold_first(text_start: etree._Element | None) -> Lead | None:
-    """The first paragraph when it is bold throughout."""
+    """The first paragraph when it is bold throughout and reads as a sentence (a bold
+    short line without a full stop is a sub-heading)."""
     if text_start is None:
         return None
     text = element_text(text_start)
-    if len(text) < _MIN_BOLD_LEAD:
+    if len(text) < _MIN_BOLD_LEAD and not (len(text) >= _MIN_CHARS and text[-1] in ".!?…"):
         return None
     inner_bold = {b for b in text_start.iter("b", "strong") for _ in b.iterancestors("b", "strong")}
     bold = " ".join(element_text(b) for b in text_start.iter("b", "strong") if b not in inner_bold)

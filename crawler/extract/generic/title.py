@@ -113,6 +113,8 @@ def find_headline(
             score += 6.0 * max((_overlap(text, d) for d in declared), default=0.0)
         tag = el.tag.lower()
         score += {"h1": 3.0, "h2": 1.5, "h3": 1.0, "h4": 0.5}.get(tag, 1.0)
+        if name_words(el) & _TITLE_WORDS:
+            score += 2.0  # a box the page itself calls its title ("tieude", "entry-title")
         position = order.get(el, 0)
         if position < body_at:
             # Headlines sit just above the text: the closer, the likelier.
