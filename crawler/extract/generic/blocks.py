@@ -8,6 +8,7 @@ units whose length, link density and stop-word density can be judged one by one.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary
 
 GOOD, NEUTRAL, BAD = 1, 0, -1
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# Eight words or more ending with a full stop: a sentence, whatever its words.
+_SENTENCE = re.compile(r"^(?:\S+\s+){7,}\S+[.!?…]\W*$")
 # A paragraph of prose is rarely under 60 characters; a menu item or a caption rarely
 # over it. Longer texts with few links and normal Vietnamese function-word use are prose.
 _GOOD_LENGTH = 60
@@ -197,4 +200,6 @@ def classify(block: Block) -> int:
         return GOOD
     if block.length >= _GOOD_LENGTH and stopword_density(block.text) >= _MIN_STOPWORDS:
         return GOOD
+    if block.length >= _GOOD_LENGTH and _SENTENCE.search(block.text):
+        return GOOD  # a sentence full of figures ("… đạt 83,07%.") is prose too
     return NEUTRAL

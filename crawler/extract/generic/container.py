@@ -19,8 +19,11 @@ from crawler.extract.generic.blocks import BAD, GOOD, Block
 from crawler.extract.generic.hints import BOILERPLATE_WORDS, CONTENT_WORDS, name_words
 
 # Boilerplate weighs a little less than prose: a body box that also holds a share bar or
-# a short tag list is still the body box.
+# a short tag list is still the body box. Boilerplate recognised by its box's name (share
+# bar, related posts) weighs less again: it is pruned from whatever box is chosen, so it
+# must not make the article's own box lose to one of its paragraphs.
 _BAD_WEIGHT = 0.8
+_NAMED_BAD_WEIGHT = 0.3
 # A box named as content ("entry-content", "noidung", "journal-content-article") gets
 # this bonus, enough to prefer it over an unnamed wrapper of equal score.
 _CONTENT_BONUS = 0.1
@@ -37,7 +40,8 @@ def _scores(items: Iterable[Block]) -> dict[etree._Element, float]:
         if block.kind == GOOD:
             weight = float(block.length)
         elif block.kind == BAD:
-            weight = -_BAD_WEIGHT * block.length
+            share = _NAMED_BAD_WEIGHT if block.boilerplate else _BAD_WEIGHT
+            weight = -share * block.length
         else:
             continue
         el: etree._Element | None = block.el

@@ -43,6 +43,7 @@ class Candidate:
     text: str
     has_link: bool
     named: bool  # the element is named as a date ("publish-date", "ngaydang", "time")
+    size: int = 0  # elements inside it
 
 
 class DateFinder:
@@ -68,11 +69,14 @@ class DateFinder:
             return [c.text for c in texts if any(lb in c.text.casefold() for lb in DATE_LABELS)]
 
         def named(texts: list[Candidate], links: bool) -> list[str]:
-            return [
-                c.text
+            # Innermost first: <time class="entry-date"> before the "entry-meta" box that
+            # also holds the date of the last update.
+            found = [
+                c
                 for c in texts
                 if c.named and len(c.text) < _SHORT_TEXT and (links or not c.has_link)
             ]
+            return [c.text for c in sorted(found, key=lambda c: c.size)]
 
         def short(texts: list[Candidate], links: bool) -> list[str]:
             return [
@@ -144,6 +148,8 @@ class DateFinder:
             text = element_text(el)
             if text and len(text) < _LABELLED_TEXT:
                 has_link = in_link or el.find(".//a") is not None
-                candidate = Candidate(text, has_link, has_words(el, DATE_WORDS))
+                named = has_words(el, DATE_WORDS) or el.tag.lower() == "time"
+                size = sum(1 for _ in el.iterdescendants()) if named else 0
+                candidate = Candidate(text, has_link, named, size)
                 (header if start <= order[el] < end else rest).append(candidate)
         return header, rest

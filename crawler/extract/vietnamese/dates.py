@@ -25,6 +25,13 @@ _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4})(?!\d)
 _WORDY = re.compile(
     r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2})\s*(?:,\s*|\s+)năm\s+(\d{4})(?!\d)", re.IGNORECASE
 )
+# WordPress's Vietnamese formats: "9 Tháng 1, 2020" (j F, Y) and "Tháng 1 9, 2020" (F j, Y).
+_DAY_MONTH_YEAR = re.compile(
+    r"(?<!\d)(\d{1,2})\s+tháng\s+(\d{1,2}),?\s+(\d{4})(?!\d)", re.IGNORECASE
+)
+_MONTH_DAY_YEAR = re.compile(
+    r"(?<![\d\w])tháng\s+(\d{1,2})\s+(\d{1,2}),\s*(\d{4})(?!\d)", re.IGNORECASE
+)
 # 2021-01-24 (ISO, found in meta tags and <time datetime>).
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # 08:30, 8h30, 08:30:15, optionally followed by SA/CH/AM/PM or a part of the day.
@@ -136,7 +143,14 @@ def _parse(text: str, date_format: str | None) -> ArticleDate | None:
     if found:
         return found
     candidates = []
-    for pattern, order in ((_DMY, (4, 3, 1)), (_WORDY, (3, 2, 1)), (_ISO, (1, 2, 3))):
+    forms = (
+        (_DMY, (4, 3, 1)),
+        (_WORDY, (3, 2, 1)),
+        (_DAY_MONTH_YEAR, (3, 2, 1)),
+        (_MONTH_DAY_YEAR, (3, 1, 2)),
+        (_ISO, (1, 2, 3)),
+    )
+    for pattern, order in forms:
         for match in pattern.finditer(text):
             year, month, day = (int(match.group(i)) for i in order)
             parsed = _make_date(year, month, day)
