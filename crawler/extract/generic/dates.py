@@ -144,7 +144,10 @@ class DateFinder:
         end = order.get(first, len(order)) if first is not None else len(order)
         header: list[Candidate] = []
         rest: list[Candidate] = []
+        sizes = _text_sizes(self.sel.root)
         for el, in_link in self._visible(self._skipped(body, text_start)):
+            if sizes.get(el, 0) > 2 * _LABELLED_TEXT:
+                continue  # too much text to be a date line (whitespace counted loosely)
             text = element_text(el)
             if text and len(text) < _LABELLED_TEXT:
                 has_link = in_link or el.find(".//a") is not None
@@ -153,3 +156,15 @@ class DateFinder:
                 candidate = Candidate(text, has_link, named, size)
                 (header if start <= order[el] < end else rest).append(candidate)
         return header, rest
+
+
+def _text_sizes(root: etree._Element) -> dict[etree._Element, int]:
+    """Characters of text under every element, in one pass from the leaves up (reading
+    each element's text on its own would read a subtree once per ancestor)."""
+    sizes: dict[etree._Element, int] = {}
+    for el in reversed(list(root.iter())):
+        size = len(el.text or "") if isinstance(el.tag, str) else 0
+        for child in el:
+            size += sizes.get(child, 0) + len(child.tail or "")
+        sizes[el] = size
+    return sizes

@@ -9,6 +9,7 @@ and camelCase, so "box-tin-lien-quan" and "RelatedNews" both say "related".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -63,20 +64,25 @@ _HIDDEN_CLASS = words(
 )
 
 
-def name_words(el: etree._Element) -> set[str]:
+def name_words(el: etree._Element) -> frozenset[str]:
     """The words of an element's class and id, lower-cased ("tin-lien-quan" gives also
     the joined "tinlienquan", the way Vietnamese names are often run together)."""
-    words: set[str] = set()
-    for attr in ("class", "id"):
-        value = el.get(attr)
+    return _words_of(el.get("class"), el.get("id"))
+
+
+@lru_cache(maxsize=8192)
+def _words_of(classes: str | None, ident: str | None) -> frozenset[str]:
+    # Cached: pages repeat the same few class names thousands of times.
+    found: set[str] = set()
+    for value in (classes, ident):
         if not value:
             continue
         for token in value.split():
             parts = [p.lower() for p in _SPLIT.split(token) if p]
-            words.update(parts)
+            found.update(parts)
             if len(parts) > 1:
-                words.add("".join(parts))
-    return words
+                found.add("".join(parts))
+    return frozenset(found)
 
 
 def has_words(el: etree._Element, vocabulary: frozenset[str]) -> bool:

@@ -206,6 +206,10 @@ def split_author_source(
     ``(remaining paragraphs, author, source)``; only trailing lines are ever removed.
     """
     rest = [p for p in paragraphs if p and p.strip()]
+    # Trailing ornaments ("×" of a closed pop-up, "***", "---") are not text: not a reason
+    # to stop looking for the byline above them.
+    while rest and not any(ch.isalnum() for ch in rest[-1]):
+        rest.pop()
     author: str | None = None
     source: str | None = None
     for _ in range(2):
