@@ -19,6 +19,7 @@ _MIN_CHARS, _MAX_CHARS = 30, 1200
 # An all-bold first paragraph is a lead only when it is paragraph-sized (a bold short
 # line is a sub-heading).
 _MIN_BOLD_LEAD = 80
+_PARAGRAPHS = frozenset({"p", "div"})
 
 
 @dataclass
@@ -61,6 +62,12 @@ def _bold_first(text_start: etree._Element | None) -> Lead | None:
     short line without a full stop is a sub-heading)."""
     if text_start is None:
         return None
+    # When the text sits right in its box (paragraphs split by <br>), the box is the first
+    # block: its first paragraph is then its first child, if nothing comes before it.
+    first = text_start
+    while (not (first.text or "").strip()) and len(first) and first[0].tag in _PARAGRAPHS:
+        first = first[0]
+    text_start = first
     text = element_text(text_start)
     if len(text) < _MIN_BOLD_LEAD and not (len(text) >= _MIN_CHARS and text[-1] in ".!?…"):
         return None
