@@ -33,6 +33,7 @@ class KeyState:
     first_seen: str | None = None
     url: str | None = None  # canonical URL (to revisit an article no listing shows any more)
     listing_sig: str | None = None  # what the listing last showed (crawler/listing/items.py)
+    target: str | None = None  # for an "alias" key: the key of the article it belongs to
 
 
 def _pid_alive(pid: int) -> bool:
@@ -88,10 +89,12 @@ class CrawlStateMixin:
                     row.canonical_url,
                     row.listing_sig,
                 )
-            for key in conn.execute(
-                select(key_aliases.c.article_key).where(key_aliases.c.site == site)
-            ).scalars():
-                state.setdefault(key, KeyState(key, "alias"))
+            aliased = select(key_aliases.c.article_key, articles.c.article_key.label("target"))
+            aliased = aliased.join(articles, articles.c.id == key_aliases.c.article_id)
+            for row in conn.execute(aliased.where(key_aliases.c.site == site)):
+                state.setdefault(
+                    row.article_key, KeyState(row.article_key, "alias", target=row.target)
+                )
             for row in conn.execute(select(dead_links).where(dead_links.c.site == site)):
                 state.setdefault(
                     row.article_key,

@@ -236,6 +236,11 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         key = self.key_of(url)
         if key is None:
             return
+        known = self.known.get(key)
+        if known is not None and known.status == "alias" and known.target:
+            # Another URL of a known article (folded by content or canonical link): it is
+            # that article, with that article's state — its edits are seen through it too.
+            key = known.target
         if key in self.seen_keys:
             self.aliases[key].add(url)  # a URL variant: recorded, never fetched again
             return

@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 from collections.abc import Iterator
 from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -25,6 +26,15 @@ MAX_RECHECKS = 50
 MAX_SITEMAPS = 5  # child sitemaps of an index read per run
 MAX_BYTES = 10 * 1024 * 1024
 _GUESSES = ("sitemap.xml", "wp-sitemap.xml", "sitemap_index.xml")
+
+
+def _http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _when(value: str | None) -> datetime | None:
@@ -102,8 +112,10 @@ class SitemapCheck:
                 or key in spider.seen_keys
             ):
                 continue
-            checked = _when(state.last_checked)
-            if checked is not None and changed <= checked:
+            # The server's own clock first: the Last-Modified it sent with the version we
+            # have (our check time is on another clock, and may precede a late lastmod).
+            known = _http_date(state.last_modified) or _when(state.last_checked)
+            if known is not None and changed <= known:
                 continue
             self.rechecks += 1
             spider.seen_keys.add(key)
