@@ -448,12 +448,11 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         self._sitemap_pass()
 
     def _sitemap_pass(self) -> None:
-        """Incremental walks whose listings showed no dates: edits by the sitemap's lastmod."""
+        """Incremental walks of profiles without a listing date selector: edits by the
+        sitemap's lastmod (many CMSs keep the first publication date on their listings)."""
         if self.sitemap_checked or self.full or self.profile.listing.item_date:
             return
         self.sitemap_checked = True
-        if self.walk is not None and self.walk.dated_share() >= 0.5:
-            return  # the listing dates already said which items changed
         requests = list(SitemapCheck(self).requests())
         for request in requests:
             self.crawler.engine.crawl(request)

@@ -53,13 +53,37 @@ class SitemapCheck:
         self.spider = spider
         self.rechecks = 0
         self.sitemaps_read = 0
+        self.pending = 0  # sitemap requests not answered yet
+        self.found = False
 
     def requests(self) -> Iterator[Request]:
         """The sitemaps robots.txt named (noted by crawler/robots.py when Scrapy read it),
-        else the usual places."""
+        else the usual places — unless the last run found none there (a missing sitemap
+        is noted in the run's stats, and not sought again on every run)."""
         named = list(getattr(self.spider.crawler, "luutru_sitemaps", None) or [])
-        for url in (named or self._guesses())[:2]:
+        if not named and self._missing_last_time():
+            self.spider.crawler.stats.set_value("luutru/sitemap_missing", 1)
+            return
+        found = named or self._guesses()
+        self.pending = len(found[:2])
+        for url in found[:2]:
             yield Request(url, callback=self.parse_sitemap, errback=self.ignore, dont_filter=True)
+
+    def _missing_last_time(self) -> bool:
+        session = getattr(self.spider, "session", None)
+        if session is None or session.archive is None:
+            return False
+        for run in session.archive.runs(session.site, limit=2):
+            if run["id"] != session.run_id:
+                return bool(run["stats"].get("luutru/sitemap_missing"))
+        return False
+
+    def _answered(self, found: bool) -> None:
+        self.pending -= 1
+        if found:
+            self.found = True
+        if self.pending <= 0 and not self.found:
+            self.spider.crawler.stats.set_value("luutru/sitemap_missing", 1)
 
     def _guesses(self) -> list[str]:
         """Where sitemaps usually are: under the listings' first path segment (a portal
@@ -75,6 +99,7 @@ class SitemapCheck:
         return found
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        self._answered(response.status == 200)
         if response.status != 200:
             return
         body = response.body
@@ -123,4 +148,5 @@ class SitemapCheck:
             yield spider._article_request(state.url or entry["loc"], key, "sitemap", state)
 
     def ignore(self, failure: Any) -> None:
+        self._answered(False)
         self.spider.logger.info("no sitemap: %s", failure.getErrorMessage())
