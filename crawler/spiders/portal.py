@@ -98,6 +98,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         self.walk = GenericWalk(self) if not profile.listing.links else None
         self.profiled = ProfiledWalk(self)
         self.recorded: set[str] = set()  # keys captured in this run
+        self.requested: set[str] = set()  # keys fetched (not only seen) in this run
         self.rekeyed: dict[str, str] = {}  # a URL's key → the canonical key it proved to be
 
     @classmethod
@@ -279,6 +280,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
     def _article_request(
         self, url: str, key: str, via: str, state: Any = None, listing_sig: str | None = None
     ) -> Request:
+        self.requested.add(key)
         headers: dict[str, str] = {}
         if state is not None:
             if state.etag:

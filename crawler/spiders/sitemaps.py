@@ -64,7 +64,7 @@ class SitemapCheck:
         if not named and self._missing_last_time():
             self.spider.crawler.stats.set_value("luutru/sitemap_missing", 1)
             return
-        found = named or self._guesses()
+        found = list(dict.fromkeys(named or self._guesses()))
         self.pending = len(found[:2])
         for url in found[:2]:
             yield Request(url, callback=self.parse_sitemap, errback=self.ignore, dont_filter=True)
@@ -134,7 +134,7 @@ class SitemapCheck:
                 changed is None
                 or state is None
                 or state.status != "live"
-                or key in spider.seen_keys
+                or key in spider.requested  # the listing walk fetched it already
             ):
                 continue
             # The server's own clock first: the Last-Modified it sent with the version we
