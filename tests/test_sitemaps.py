@@ -29,6 +29,7 @@ class FakeSpider:
     def __init__(self, known: dict[str, KeyState]) -> None:
         self.known = known
         self.seen_keys: set[str] = set()
+        self.requested: set[str] = set()
         self.logger = SimpleNamespace(info=lambda *a: None)
         self.crawler = get_crawler()
         self.crawler.stats.open_spider()
