@@ -27,7 +27,8 @@ CONCURRENT_REQUESTS = 8  # default 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2  # default 8
 DOWNLOAD_DELAY = 0.25  # default 0; AutoThrottle never goes below it
 DOWNLOAD_TIMEOUT = 30  # default 180: a portal that takes longer is down, retry later
-DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # default 1024 MB: no news page is this big (per profile: [settings])
+# Per profile in [settings]: no news page is this big.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # default 1024 MB
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # default 32 MB
 
 AUTOTHROTTLE_ENABLED = True  # default False

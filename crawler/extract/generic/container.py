@@ -29,8 +29,12 @@ _NAMED_BAD_WEIGHT = 0.3
 _CONTENT_BONUS = 0.1
 # Prefer a smaller box when it keeps this share of its parent's score.
 _TIGHTEN = 0.97
-# Below this much prose there is no article text on the page.
-MIN_BODY_CHARS = 150
+# A paragraph chosen alone gives way to its parent when the parent keeps this share.
+_PARAGRAPH_PARENT = 0.75
+# Below this much prose there is no article text on the page. Kept low: a "Thông báo" of
+# one sentence and an attached PDF is an article; whether a short text is one is the
+# verdict's call (verdict.py), which sees the attachments.
+MIN_BODY_CHARS = 30
 
 
 def _scores(items: Iterable[Block]) -> dict[etree._Element, float]:
@@ -77,10 +81,11 @@ def choose_container(items: list[Block]) -> etree._Element | None:
         if ranked[child] < _TIGHTEN * ranked[best]:
             break
         best = child
-    # A single paragraph is a paragraph, not a container: keep its parent when the
-    # parent holds other prose too.
+    # A single paragraph is a paragraph, not a container: keep its parent unless the
+    # parent brings mostly boilerplate (a one-sentence notice's box also holds the link
+    # to its attached file, which scores as a link).
     if best in good and best.getparent() is not None:
         parent = best.getparent()
-        if ranked.get(parent, 0.0) >= ranked[best]:
+        if ranked.get(parent, 0.0) >= _PARAGRAPH_PARENT * ranked[best]:
             best = parent
     return best

@@ -65,8 +65,9 @@ _HIDDEN_CLASS = words(
 
 
 def name_words(el: etree._Element) -> frozenset[str]:
-    """The words of an element's class and id, lower-cased ("tin-lien-quan" gives also
-    the joined "tinlienquan", the way Vietnamese names are often run together)."""
+    """The words of an element's class and id, lower-cased; runs of adjacent parts are
+    joined too ("box-tin-lien-quan" gives "lienquan" and "tinlienquan"), the way
+    Vietnamese names are often run together."""
     return _words_of(el.get("class"), el.get("id"))
 
 
@@ -80,8 +81,10 @@ def _words_of(classes: str | None, ident: str | None) -> frozenset[str]:
         for token in value.split():
             parts = [p.lower() for p in _SPLIT.split(token) if p]
             found.update(parts)
-            if len(parts) > 1:
-                found.add("".join(parts))
+            # Every run of adjacent parts; names rarely have more than a handful.
+            for start in range(len(parts) - 1):
+                for end in range(start + 2, min(len(parts), start + 6) + 1):
+                    found.add("".join(parts[start:end]))
     return frozenset(found)
 
 

@@ -20,6 +20,8 @@ _MIN_CHARS, _MAX_CHARS = 30, 1200
 # line is a sub-heading).
 _MIN_BOLD_LEAD = 80
 _PARAGRAPHS = frozenset({"p", "div"})
+# Date line, author line, share bar, tools: what may stand between headline and lead.
+_SIBLINGS_TO_LEAD = 5
 
 
 @dataclass
@@ -42,18 +44,21 @@ def _named_lead(
 
 
 def _heading_after(headline: etree._Element | None, chrome: Chrome) -> Lead | None:
-    """An ``h2`` (or a paragraph-sized ``p``) right after the headline, before the text."""
+    """An ``h2`` of sentence length shortly after the headline: news CMSs print the date
+    line and the share bar between them, so short siblings are stepped over; the text's
+    first paragraph ends the search."""
     if headline is None:
         return None
     sibling = headline.getnext()
-    while sibling is not None and not element_text(sibling):
+    for _ in range(_SIBLINGS_TO_LEAD):
+        if sibling is None:
+            return None
+        text = element_text(sibling) if isinstance(sibling.tag, str) else ""
+        if sibling.tag == "h2" and not chrome.around(sibling):
+            return Lead(text, sibling) if 60 <= len(text) <= _MAX_CHARS else None
+        if len(text) >= _MIN_BOLD_LEAD:
+            return None  # the text has begun
         sibling = sibling.getnext()
-    if sibling is None or not isinstance(sibling.tag, str):
-        return None
-    if sibling.tag.lower() == "h2" and not chrome.around(sibling):
-        text = element_text(sibling)
-        if 60 <= len(text) <= _MAX_CHARS:
-            return Lead(text, sibling)
     return None
 
 
