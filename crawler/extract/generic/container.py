@@ -29,7 +29,7 @@ _NAMED_BAD_WEIGHT = 0.3
 _CONTENT_BONUS = 0.1
 # Prefer a smaller box when it keeps this share of its parent's score.
 _TIGHTEN = 0.97
-# A paragraph chosen alone gives way to its parent when the parent keeps this share.
+# A <p> chosen alone gives way to its parent when the parent keeps this share.
 _PARAGRAPH_PARENT = 0.75
 # Below this much prose there is no article text on the page. Kept low: a "Thông báo" of
 # one sentence and an attached PDF is an article; whether a short text is one is the
@@ -78,7 +78,9 @@ def choose_container(items: list[Block]) -> etree._Element | None:
         if not children:
             break
         child = max(children, key=lambda c: ranked[c])
-        if ranked[child] < _TIGHTEN * ranked[best]:
+        # A box that scores below one of its children adds only boilerplate around it,
+        # whatever its name says (VnExpress's "detail-new" around its "sidebar-1").
+        if ranked[child] < _TIGHTEN * ranked[best] and totals[child] <= totals[best]:
             break
         best = child
     # A single paragraph is a paragraph, not a container: keep its parent unless the
@@ -86,6 +88,9 @@ def choose_container(items: list[Block]) -> etree._Element | None:
     # to its attached file, which scores as a link).
     if best in good and best.getparent() is not None:
         parent = best.getparent()
-        if ranked.get(parent, 0.0) >= _PARAGRAPH_PARENT * ranked[best]:
+        # A box whose own text is the article (paragraphs split by <br>) is not a
+        # paragraph: its parent must not cost anything.
+        share = _PARAGRAPH_PARENT if best.tag == "p" else 1.0
+        if ranked.get(parent, 0.0) >= share * ranked[best]:
             best = parent
     return best
