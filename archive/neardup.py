@@ -36,9 +36,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
+# numpy and datasketch (which pulls in scipy: ~1 s) are imported on first use, not with
+# the archive: reading commands never compute a signature.
 
 NUM_PERM = 128
 THRESHOLD = 0.8
@@ -50,9 +55,9 @@ SEED = 1
 # "affine32" (datasketch >= 2.0 default) is collision-free in the permutation step;
 # pinned explicitly so a future default change cannot silently alter stored signatures.
 SCHEME = "affine32"
-# Little-endian on disk whatever the host byte order: NUM_PERM * 4 = 512 bytes.
-_DTYPE = np.dtype("<u4")
-SIGNATURE_BYTES = NUM_PERM * _DTYPE.itemsize
+# Little-endian 32-bit words on disk whatever the host byte order: NUM_PERM * 4 = 512 bytes.
+_DTYPE = "<u4"
+SIGNATURE_BYTES = NUM_PERM * 4
 SIGNATURE_FORMAT = f"minhash-{SCHEME}-p{NUM_PERM}-s{SEED}-w{SHINGLE_SIZE}-v1"
 
 # LSH banding is itself probabilistic: a pair at J = THRESHOLD collides in no band with
@@ -62,8 +67,13 @@ _LSH_MARGIN = 0.1
 
 _WORD = re.compile(r"\w+")
 
-# Built once: creating a MinHash draws NUM_PERM permutation parameters; reuse them.
-_TEMPLATE = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+
+@cache
+def _permutations() -> Any:
+    """Built once: creating a MinHash draws NUM_PERM permutation parameters; reuse them."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
 
 
 def tokens(text: str) -> list[str]:
@@ -86,7 +96,10 @@ def signature(text: str) -> bytes:
     grams = shingles(text)
     if not grams:
         return b""
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_TEMPLATE.permutations)
+    import numpy as np
+    from datasketch import MinHash
+
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
     # Sorted so the byte stream fed to the hash is reproducible (set order is not).
     mh.update_batch(g.encode("utf-8") for g in sorted(grams))
     return np.asarray(mh.hashvalues, dtype=_DTYPE).tobytes()
@@ -100,6 +113,9 @@ def _lean(sig: bytes) -> LeanMinHash | None:
         raise ValueError(
             f"signature must be {SIGNATURE_BYTES} bytes ({SIGNATURE_FORMAT}), got {len(sig)}"
         )
+    import numpy as np
+    from datasketch import LeanMinHash
+
     values = np.frombuffer(sig, dtype=_DTYPE).astype(np.uint32)
     return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
@@ -122,6 +138,8 @@ class NearDupIndex:
         # Oldest keys are evicted past max_size, so memory stays bounded however large the
         # archive grows (a republication is looked for among the newest versions).
         self.max_size = max_size
+        from datasketch import MinHashLSH
+
         self._lsh = MinHashLSH(threshold=max(threshold - _LSH_MARGIN, 0.05), num_perm=NUM_PERM)
         self._sigs: dict[str, bytes] = {}
 

@@ -7,6 +7,7 @@ dicts; thresholds per profile ([health])."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from statistics import median
 from typing import Any
 
@@ -23,6 +24,46 @@ def _num(stats: dict[str, Any], key: str) -> float:
 def coverage(stats: dict[str, Any], name: str) -> float | None:
     records = _num(stats, "luutru/records")
     return _num(stats, f"luutru/field/{name}") / records if records else None
+
+
+# Connection failures by the words Twisted's exception names contain: a run in which no
+# request got an answer is "unreachable", named by what failed, not "failing".
+UNREACHABLE_KINDS = (
+    ("ConnectionRefused", "connection refused"),
+    ("CannotResolveHost", "DNS lookup failed"),
+    ("DNSLookup", "DNS lookup failed"),
+    ("TimedOut", "timed out"),
+    ("Timeout", "timed out"),
+    ("NoRoute", "no route to host"),
+    ("SSL", "TLS handshake failed"),
+    ("TLS", "TLS handshake failed"),
+)
+_EXCEPTION_TYPE = "downloader/exception_type_count/"
+
+
+def _count(stats: Mapping[str, Any], key: str) -> int:
+    value = stats.get(key) or 0
+    return int(value) if isinstance(value, int | float) else 0
+
+
+def unreachable(stats: Mapping[str, Any]) -> str | None:
+    """ "unreachable: connection refused (2 requests)" when the crawl sent requests and not
+    one got a response, every one failing at the connection; else None."""
+    if not _count(stats, "downloader/request_count") or _count(stats, "downloader/response_count"):
+        return None
+    kinds: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith(_EXCEPTION_TYPE) and isinstance(value, int | float):
+            name = key[len(_EXCEPTION_TYPE) :].rsplit(".", 1)[-1]
+            label = next((said for part, said in UNREACHABLE_KINDS if part in name), None)
+            label = label or "connection failed"
+            kinds[label] = kinds.get(label, 0) + int(value)
+    if not kinds:
+        return None
+    parts = sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "unreachable: " + ", ".join(
+        f"{said} ({count} request{'s' if count != 1 else ''})" for said, count in parts
+    )
 
 
 # Over this share of a run's pages, a selector that matched nothing is a layout change.

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler import runlog
-from crawler.health import assess
+from crawler.health import assess, unreachable
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,9 @@ class RunBook:
             ]
         if reason != "finished":
             return "failed", []
+        cut_off = unreachable(stats)  # nothing answered: the portal is down, not "failing"
+        if cut_off:
+            return "failed", [cut_off]
         if self.health is None:
             return "succeeded", []
         history = [
@@ -90,15 +93,25 @@ class RunBook:
         ]
         reasons = assess(stats, history, self.health)
         for line in reasons:
-            log.warning("unhealthy run %s of %s: %s", self.run_id, self.site, line)
+            log.warning(
+                "unhealthy run %s of %s: %s",
+                self.run_id,
+                self.site,
+                line,
+                extra={"site": self.site},
+            )
         return ("unhealthy" if reasons else "succeeded"), reasons
 
     def finish(self, status: str, stats: dict[str, Any], reasons: list[str]) -> None:
         try:
             self.archive.finish_run(self.run_id, status, stats, reasons)
         except Exception as exc:  # a full disk can refuse even this write
-            log.error("run %s could not be closed (%s); the next crawl marks it "
-                      "interrupted", self.run_id, exc)  # fmt: skip
+            log.error(
+                "run %s could not be closed (%s); the next crawl marks it interrupted",
+                self.run_id,
+                exc,
+                extra={"site": self.site},
+            )
 
     def close_log(self) -> None:
         """Detach the log file this process opened and prune the site's old ones."""

@@ -49,11 +49,17 @@ class RunLease:
         try:
             still_ours = self.archive.renew_lease(self.site, self.ttl)
         except Exception as exc:  # the database is unreachable: try again next beat
-            log.warning("could not renew the lease of %s: %s", self.site, exc)
+            log.warning(
+                "could not renew the lease of %s: %s", self.site, exc, extra={"site": self.site}
+            )
             return
         if not still_ours:
             # Our lease expired and another crawl took the site over: stop writing now.
-            log.error("lost the lease of %s to another crawl: stopping this run", self.site)
+            log.error(
+                "lost the lease of %s to another crawl: stopping this run",
+                self.site,
+                extra={"site": self.site},
+            )
             self.stop_heartbeat()
             from scrapy.utils.defer import deferred_from_coro
 

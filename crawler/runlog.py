@@ -31,6 +31,9 @@ class _SiteFilter(logging.Filter):
         self.site, self.others = site, all_sites - {site}
 
     def filter(self, record: logging.LogRecord) -> bool:
+        named = getattr(record, "site", None)  # luutru's own lines: extra={"site": ...}
+        if isinstance(named, str):
+            return named == self.site
         owner = getattr(record, "spider", None) or getattr(record, "crawler", None)
         owner = getattr(owner, "spider", owner)
         site = getattr(owner, "site_id", None)

@@ -27,7 +27,11 @@ class DiskSafeScheduler(Scheduler):
         except OSError as exc:
             self._disk_failed = True
             self.stats.set_value("luutru/jobdir_failed", str(exc)[:200])
-            log.error("request queue on disk failed (%s): queueing in memory from now on", exc)
+            log.error(
+                "request queue on disk failed (%s): queueing in memory from now on",
+                exc,
+                extra={"crawler": self.crawler},
+            )
             return False
 
     def _dqpop(self) -> Request | None:
@@ -40,7 +44,11 @@ class DiskSafeScheduler(Scheduler):
             # next (full) walk finds their pages again.
             self._disk_failed = True
             self.stats.set_value("luutru/jobdir_failed", str(exc)[:200])
-            log.error("request queue on disk failed (%s): its remaining requests are dropped", exc)
+            log.error(
+                "request queue on disk failed (%s): its remaining requests are dropped",
+                exc,
+                extra={"crawler": self.crawler},
+            )
             return None
 
     def close(self, reason: str) -> object:
@@ -48,5 +56,7 @@ class DiskSafeScheduler(Scheduler):
             return super().close(reason)
         except OSError as exc:
             self.stats.set_value("luutru/jobdir_failed", str(exc)[:200])
-            log.error("request queue state could not be saved (%s)", exc)
+            log.error(
+                "request queue state could not be saved (%s)", exc, extra={"crawler": self.crawler}
+            )
             return None

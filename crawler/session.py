@@ -84,7 +84,10 @@ class CrawlSession:
         stale = self.archive.interrupt_stale_runs(site)
         if stale:
             log.warning(
-                "runs %s of %s were left running by a dead process: interrupted", stale, site
+                "runs %s of %s were left running by a dead process: interrupted",
+                stale,
+                site,
+                extra={"site": site},
             )
         previous = self.archive.runs(site, limit=1)
         # Incremental walks are safe only on top of a complete one: after a failed, killed
@@ -114,7 +117,12 @@ class CrawlSession:
         self.crawler.stats.set_value("luutru/run_id", self.run_id)
         self.crawler.stats.set_value("luutru/mode", self.mode)
         log.info(
-            "run %s of %s: %s walk, %d keys known", self.run_id, site, self.mode, len(self.state)
+            "run %s of %s: %s walk, %d keys known",
+            self.run_id,
+            site,
+            self.mode,
+            len(self.state),
+            extra={"site": site},
         )
 
     def _take_lease(self, site: str) -> None:
@@ -141,7 +149,13 @@ class CrawlSession:
         if not self.stopping:
             self.stopping = True
             self.io_error = f"{str(exc)[:300]}"
-            log.error("%s while archiving %s (%s): stopping the crawl", reason, self.site, exc)
+            log.error(
+                "%s while archiving %s (%s): stopping the crawl",
+                reason,
+                self.site,
+                exc,
+                extra={"site": self.site},
+            )
             from scrapy.utils.defer import deferred_from_coro
 
             close = "disk_full" if reason == "disk full" else "io_error"
@@ -192,7 +206,11 @@ class CrawlSession:
             return
         stats = self.crawler.stats
         if stats.get_value("scheduler/enqueued/memory") or stats.get_value("luutru/jobdir_failed"):
-            log.warning("the saved queue of %s is incomplete: the next run walks fully", self.site)
+            log.warning(
+                "the saved queue of %s is incomplete: the next run walks fully",
+                self.site,
+                extra={"site": self.site},
+            )
             return
         from crawler.jobstate import mark_paused
 

@@ -41,6 +41,8 @@ def render_check(
         f"listing pages fetched: {summary.stats.get('luutru/listing_pages', 0)}, "
         f"requests: {summary.requests}, articles extracted: {len(records)}"
     )
+    if summary.unreachable:
+        lines.append(f"UNREACHABLE: {summary.unreachable}")
     if not records:
         lines.append(
             "WARNING: no article extracted: check start_urls, listing.links, article.url_pattern"

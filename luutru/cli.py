@@ -1,23 +1,32 @@
-"""The ``luutru`` command line: crawl, sites, site check, export, demo-portal, demo."""
+"""The ``luutru`` command line: crawl, sites, site check, export, demo-portal, demo.
+
+A failed command says why in one line on stderr and exits 1 (the work failed) or 2 (it
+cannot be done as asked); ``--debug`` (or env ``LUUTRU_DEBUG=1``) adds the traceback
+(luutru/errors.py). Commands that only read open an existing archive as it is and
+create nothing (luutru/workspace.py). Each command's module is imported when it runs:
+start-up stays quick, and `luutru --help` never loads Scrapy or the archive.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from luutru import checks, extract_cli, operations, reading, search_cli, site_add
-from luutru.cli_parser import build_parser
+from luutru.cli_parser import build_parser, parse
+from luutru.errors import debug_requested, report
 from luutru.workspace import Workspace
+
+__all__ = ["COMMANDS", "READING", "build_parser", "main"]
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from luutru.crawling import crawl_sites, parse_setting_pairs
 
     overrides: dict[str, Any] = parse_setting_pairs(args.settings)
-    overrides["LUUTRU_PROGRESS"] = not args.quiet
     if args.full:
         overrides["LUUTRU_FULL"] = True
     return crawl_sites(
@@ -27,6 +36,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         overrides,
         base_url=args.base_url,
         trigger=args.trigger,
+        progress=not args.quiet,
+        verbose=args.verbose,
     )
 
 
@@ -95,10 +106,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_either(where: str):
-    from archive.store import Archive
+def _open_either(where: str, *, must_exist: bool = False):
+    """A data directory or a database URL; ``must_exist``: as it is (a copy's source)."""
+    from pathlib import Path
 
-    return Archive.open(url=where) if "://" in where else Archive.open(where)
+    from luutru.workspace import open_existing, open_or_create
+
+    opener = open_existing if must_exist else open_or_create
+    return opener(Path(where), where) if "://" in where else opener(Path(where))
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
@@ -109,7 +124,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
     warc_home = Path(args.source) if "://" not in args.source else args.workspace.data
     ok = True
-    with _open_either(args.source) as source, _open_either(args.dest) as dest:
+    with _open_either(args.source, must_exist=True) as source, _open_either(args.dest) as dest:
         report = copy_archive(source, dest)
         for table, rows in report.rows.items():
             print(f"{table:<16} {rows} rows")
@@ -155,23 +170,27 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    _ = args.workspace.archive  # refused here, before the server says anything, if missing
     from luutru.web.app import serve_command
 
     return serve_command(args)
 
 
-COMMANDS = {
+# Commands in other modules are named, not imported: each loads only when it runs.
+COMMANDS: dict[str, Callable[[argparse.Namespace], int] | str] = {
     "crawl": cmd_crawl,
     "sites": cmd_sites,
-    "export": reading.cmd_export,
-    "history": reading.cmd_history,
-    "show": reading.cmd_show,
-    "diff": reading.cmd_diff,
-    "verify": reading.cmd_verify,
-    "dupes": reading.cmd_dupes,
-    **operations.COMMANDS,
-    **search_cli.COMMANDS,
-    **extract_cli.COMMANDS,
+    "export": "luutru.reading:cmd_export",
+    "history": "luutru.reading:cmd_history",
+    "show": "luutru.reading:cmd_show",
+    "diff": "luutru.reading:cmd_diff",
+    "verify": "luutru.reading:cmd_verify",
+    "dupes": "luutru.reading:cmd_dupes",
+    "runs": "luutru.operations:cmd_runs",
+    "log": "luutru.operations:cmd_log",
+    "health": "luutru.operations:cmd_health",
+    "search": "luutru.search_cli:cmd_search",
+    "extract": "luutru.extract_cli:cmd_extract",
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
     "migrate": cmd_migrate,
@@ -180,23 +199,43 @@ COMMANDS = {
     "worker": cmd_worker,
     "serve": cmd_serve,
 }
+SITE_COMMANDS = {"add": "luutru.site_add:cmd_site_add", "check": "luutru.checks:cmd_site_check"}
+
+# Commands that read the archive: it must exist, and is neither created nor migrated.
+READING = frozenset(
+    {"search", "export", "show", "history", "diff", "dupes", "verify", "runs", "log",
+     "health", "serve"}
+)  # fmt: skip
+
+
+def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    if args.command == "site":
+        target: Any = SITE_COMMANDS[args.site_command]
+    else:
+        target = COMMANDS[args.command]
+    if isinstance(target, str):
+        module, name = target.split(":")
+        target = getattr(importlib.import_module(module), name)
+    return target
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from crawler.profiles import ProfileError
-
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw[:1] == ["bench"]:
         return cmd_bench(raw[1:])
-    args = build_parser().parse_args(argv)
-    if args.command == "site":
-        handler = site_add.cmd_site_add if args.site_command == "add" else checks.cmd_site_check
-    else:
-        handler = COMMANDS[args.command]
+    debug = debug_requested(raw)
+    args = parse(raw)  # a usage error: one line, SystemExit(2)
+    debug = debug or bool(getattr(args, "debug", False))
     workspace: Workspace | None = None
     try:
+        handler = _handler(args)
         if hasattr(args, "data"):
-            workspace = Workspace.resolve(args.data, getattr(args, "db", None), args.config)
+            workspace = Workspace.resolve(
+                args.data,
+                getattr(args, "db", None),
+                args.config,
+                must_exist=args.command in READING,
+            )
             args.workspace = workspace
             own_sites = workspace.data / "sites"  # where `luutru site add` writes
             if hasattr(args, "sites") and not args.sites and own_sites.is_dir():
@@ -204,15 +243,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except BrokenPipeError:
         # `luutru export | head`: the reader left; not an error worth a traceback.
-        sys.stderr.close()
+        _quiet_stdout()
         return 0
-    except (ProfileError, KeyError, ValueError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) else str(exc)
-        print(f"luutru: error: {message}", file=sys.stderr)
-        return 2
+    except (Exception, KeyboardInterrupt) as exc:
+        return report(exc, debug)
     finally:
         if workspace is not None:
-            workspace.close()
+            try:
+                workspace.close()
+            except Exception as exc:  # closing must not hide what happened before
+                report(exc, debug)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, Python's own flush of stdout at exit would complain again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

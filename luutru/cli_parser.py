@@ -7,9 +7,43 @@ the interface does not mean reading the implementations.
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from luutru.dates import FORMS, date_arg, moment_arg
 
 DEFAULT_DATA = "luutru-data"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (``luutru search: error: …; see luutru
+    search --help``) and exit status 2, instead of the usage block and then the error."""
+
+    def error(self, message: str) -> NoReturn:
+        if "invalid choice" in message and self._subparsers is not None:
+            guess = _did_you_mean(self, message)
+            if guess:  # the guess, not the list of every command
+                message = message.split(" (choose from", 1)[0] + guess
+        unknown = message.startswith("unrecognized arguments: ")
+        if unknown and self.prog.endswith(" search"):
+            words = message.removeprefix("unrecognized arguments: ")
+            message += f" (a query starting with '-' goes after --: luutru search -- {words})"
+        elif unknown and self.prog == "luutru":
+            message += " (a command's options go after it: luutru COMMAND --help lists them)"
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    word = message.split("invalid choice: ", 1)[-1].split(" ", 1)[0].strip("'\"")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            close = difflib.get_close_matches(word, list(action.choices), n=1)
+            if close:
+                return f" (did you mean {close[0]}?)"
+    return ""
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -35,12 +69,26 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _debug(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS) -> None:
+    # SUPPRESS below the top level: a subcommand's default must not undo `luutru --debug X`.
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        default=default,
+        help="show the traceback of an error (env LUUTRU_DEBUG=1)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from luutru import extract_cli, operations, search_cli, site_add  # add their commands
 
-    parser = argparse.ArgumentParser(
-        prog="luutru", description="Scheduled scraper and versioned archive of Vietnamese portals"
+    parser = Parser(
+        prog="luutru",
+        description="Scheduled scraper and versioned archive of Vietnamese portals",
+        epilog=f"Dates (--from, --to, --since, --as-of): {FORMS}. Exit status: 0 done, "
+        "1 failed (or a site needs attention), 2 usage error, 3 site busy, 130 interrupted.",
     )
+    _debug(parser, default=False)
     sub = parser.add_subparsers(dest="command", required=True)
 
     crawl = sub.add_parser("crawl", help="crawl one site into the archive")
@@ -63,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     crawl.add_argument("--trigger", choices=["manual", "schedule"], default="manual")
     crawl.add_argument("--quiet", action="store_true", help="no progress line")
+    crawl.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="Scrapy's log on screen too (it always goes to the run's log file)",
+    )
     _common(crawl)
 
     sites = sub.add_parser("sites", help="list site profiles")
@@ -83,7 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["jsonl", "csv", "parquet", "warc"], default="jsonl")
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.add_argument("--site", help="only this site")
-    export.add_argument("--since", help="only articles/versions seen since DATE (YYYY-MM-DD)")
+    export.add_argument(
+        "--since",
+        type=date_arg,
+        metavar="DATE",
+        help=f"only articles/versions seen since DATE ({FORMS})",
+    )
     export.add_argument("--all-versions", action="store_true", help="one row per version")
     _common(export)
 
@@ -96,7 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("article")
     which = show.add_mutually_exclusive_group()
     which.add_argument("--version", type=int, help="version number (default: current)")
-    which.add_argument("--as-of", help="the version current at DATE or ISO datetime")
+    which.add_argument(
+        "--as-of",
+        type=moment_arg,
+        metavar="DATE",
+        help="the version current at DATE (its start) or at an ISO 8601 date and time",
+    )
     show.add_argument("--format", choices=["text", "json"], default="text")
     _common(show)
 
@@ -166,7 +230,11 @@ def build_parser() -> argparse.ArgumentParser:
     schedule = sub.add_parser(
         "schedule", help="run every site's crawl on its cron schedule (foreground)"
     )
-    schedule.add_argument("--list", action="store_true", help="sync, print the jobs, exit")
+    schedule.add_argument(
+        "--list",
+        action="store_true",
+        help="print each site's job and next run time, change nothing, exit",
+    )
     schedule.add_argument(
         "--every",
         type=float,
@@ -196,4 +264,102 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Dev tool: every argument goes to `python -m bench` (main() hands them over unparsed).
     sub.add_parser("bench", help="run the benchmarks (repo checkout only; luutru bench --help)")
+    _debug_everywhere(parser)
+    return parser
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found.extend(dict.fromkeys(action.choices.values()))  # aliases: once
+    return found
+
+
+def _debug_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--debug`` is taken before or after the command (``luutru crawl X --debug``)."""
+    for child in _subparsers(parser):
+        if "--debug" not in child._option_string_actions:
+            _debug(child)
+        _debug_everywhere(child)
+
+
+def _command_index(argv: Sequence[str], parser: argparse.ArgumentParser) -> int | None:
+    """Where the command word is: after the top-level options (``luutru --debug search``)."""
+    for i, token in enumerate(argv):
+        if token == "--":
+            return None
+        if not token.startswith("-"):
+            return i
+        if token not in parser._option_string_actions:
+            return None
+    return None
+
+
+def _option_action(token: str, parser: argparse.ArgumentParser) -> argparse.Action | None:
+    """The option ``token`` names (``--lim`` for ``--limit``, as argparse abbreviates)."""
+    name = token.split("=", 1)[0]
+    actions = parser._option_string_actions
+    if name in actions:
+        return actions[name]
+    if name.startswith("--") and parser.allow_abbrev:
+        matches = {actions[o] for o in actions if o.startswith(name)}
+        if len(matches) == 1:
+            return matches.pop()
+    return None
+
+
+def search_argv(argv: Sequence[str], parser: argparse.ArgumentParser) -> list[str]:
+    """`luutru search` takes a query that may start with '-' (a NOT term: ``-lao``), and
+    may be several words: its words are gathered wherever they are and passed after
+    ``--``. A word starting with '-' that is no option of `search` is a query word; an
+    unknown ``--word`` is left to argparse (most likely a mistyped option), whose error
+    then says to put the query after ``--``."""
+    argv = list(argv)
+    at = _command_index(argv, parser)
+    if at is None or argv[at] != "search":
+        return argv
+    search = next(p for p in _subparsers(parser) if p.prog.endswith(" search"))
+    head, rest = argv[: at + 1], argv[at + 1 :]
+    options: list[str] = []
+    words: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            words.extend(rest[i + 1 :])
+            break
+        action = _option_action(token, search) if token.startswith("-") else None
+        if action is not None:
+            options.append(token)
+            takes_value = action.nargs != 0 and "=" not in token
+            if takes_value and i + 1 < len(rest):
+                options.append(rest[i + 1])
+                i += 1
+        elif token.startswith("--") and len(token) > 2:
+            options.append(token)  # not an option of search: argparse says so
+        else:
+            words.append(token)
+        i += 1
+    query = [" ".join(words)] if words else []
+    return head + options + (["--", *query] if query else [])
+
+
+def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The command line as a namespace (argparse's one-line errors exit 2)."""
+    parser = build_parser()
+    raw = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(search_argv(raw, parser))
+    if extra:  # said by the command's own parser, which knows its options
+        _deepest(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _deepest(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)command ``args`` came from: `luutru site check`'s for it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = getattr(args, action.dest, None)
+            if chosen in action.choices:
+                return _deepest(action.choices[chosen], args)
     return parser

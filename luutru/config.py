@@ -129,21 +129,46 @@ def load_config(data_dir: str | Path, explicit: str | Path | None = None) -> Con
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except (OSError, UnicodeDecodeError) as exc:  # unreadable: permissions, not text
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{path}: cannot read the configuration: {why}") from exc
     tables: dict[str, Any] = {}
     for name, values in raw.items():
         cls = _TABLES.get(name)
         if cls is None or not isinstance(values, dict):
             raise ConfigError(f"{path}: unknown table [{name}] (known: {', '.join(_TABLES)})")
         known = cls.__dataclass_fields__
-        for key in values:
+        for key, value in values.items():
             if key not in known:
                 raise ConfigError(f"{path}: [{name}] unknown key '{key}'")
+            _check_type(path, name, key, value, known[key].type, getattr(cls(), key))
         if "smtp_to" in values:
             values = {**values, "smtp_to": tuple(values["smtp_to"])}
         if name == "cluster":
             values = _cluster_values(path, values)
         tables[name] = cls(**values)
     return Config(**tables, path=str(path))
+
+
+def _check_type(path: Path, table: str, key: str, value: Any, declared: Any, default: Any) -> None:
+    """A value of the key's kind (a number where a number is expected, …), else refused
+    here by name rather than failing later, far from the file."""
+    if isinstance(default, bool):
+        ok, kind = isinstance(value, bool), "true or false"
+    elif declared in ("int", int):
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        kind = "a whole number (0 or more)"
+    elif isinstance(default, int | float):
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+        kind = "a number (0 or more)"
+    elif isinstance(default, str):
+        ok, kind = isinstance(value, str), "a string"
+    elif isinstance(default, tuple):
+        ok, kind = isinstance(value, list), "a list"
+    else:
+        return
+    if not ok:
+        raise ConfigError(f"{path}: [{table}] {key} must be {kind}, not {value!r}")
 
 
 def _cluster_values(path: Path, values: dict[str, Any]) -> dict[str, Any]:

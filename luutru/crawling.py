@@ -2,6 +2,12 @@
 
 The Twisted reactor starts once per process, so every site of one command is crawled in
 the same CrawlerProcess (a scheduler runs each crawl in its own subprocess).
+
+What `luutru crawl` shows: a progress line while it runs (luutru/progress.py), then one
+summary line per site with the run's reasons. Scrapy's log goes to each site's run log
+file (`luutru log RUN`), and on screen only with ``--verbose``. A site that answered
+nothing (every request refused, timed out, not resolved) is named unreachable, and the
+command exits 1.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class CrawlSummary:
     stats: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
     items: list[Any] = field(default_factory=list)  # only for `site check`
+    error: BaseException | None = None  # the crawl could not run (its Deferred failed)
 
     def count(self, name: str) -> int:
         return int(self.stats.get(f"luutru/articles_{name}", 0) or 0)
@@ -40,12 +47,21 @@ class CrawlSummary:
         return int(self.stats.get("downloader/request_count", 0) or 0)
 
     @property
+    def unreachable(self) -> str | None:
+        """ "unreachable: connection refused (2 requests)" when no request got an answer."""
+        from crawler.health import unreachable
+
+        return unreachable(self.stats)
+
+    @property
     def soft_404(self) -> int:
         return int(self.stats.get("luutru/soft_404", 0) or 0)
 
     def line(self) -> str:
         unchanged = self.count("unchanged") + self.count("not_modified")
         mode = self.stats.get("luutru/mode", "check")
+        if self.unreachable:
+            return f"{self.site} ({mode}): {self.unreachable} · {self.seconds:.1f} s"
         return (
             f"{self.site} ({mode}): {self.count('new')} new, {self.count('updated')} updated, "
             f"{unchanged} unchanged, {self.count('removed')} removed, {self.count('gone')} gone, "
@@ -87,9 +103,11 @@ def run_crawls(
     overrides: Mapping[str, Any] | None = None,
     check: int = 0,
     resumable: bool = True,
+    progress: Any = None,
 ) -> list[CrawlSummary]:
     """Crawl each profile (concurrently, one process); returns one summary per site.
-    Every crawl writes through the workspace's archive, opened once for all of them."""
+    Every crawl writes through the workspace's archive, opened once for all of them.
+    ``progress`` (luutru/progress.py ``Progress``) is ticked while the crawls run."""
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
 
@@ -99,6 +117,7 @@ def run_crawls(
     data_dir = workspace.data
     settings = build_settings(data_dir, overrides, workspace.db)
     settings.set("LUUTRU_LOG_KEEP", workspace.config.logs.keep, "cmdline")
+    screen = _screen_log(settings)
     if check:
         # A check archives nothing: items are collected and printed by the caller.
         settings.set("ITEM_PIPELINES", {"crawler.pipelines.NormalisePipeline": 100}, "cmdline")
@@ -133,14 +152,70 @@ def run_crawls(
         crawler_obj.signals.connect(closed, signal=signals.spider_closed)
         receivers.extend((collect, closed))  # Scrapy holds signal receivers weakly
         archive = None if check else workspace.archive
-        process.crawl(crawler_obj, profile=profile, check=check, archive=archive)
-    process.start()
+        running = process.crawl(crawler_obj, profile=profile, check=check, archive=archive)
+        running.addErrback(_could_not_run, summary, crawler_obj)
+        if progress is not None:
+            progress.watch(profile.id, crawler_obj)
+    _start(process, screen, progress)
     for summary in summaries:
         if summary.stats.get("finish_reason") == "finished":
             # A finished walk must not leave its dupefilter behind: the next run would
             # take every URL it saw for already requested.
             shutil.rmtree(job_dir(data_dir, summary.site), ignore_errors=True)
     return summaries
+
+
+def _could_not_run(failure: Any, summary: CrawlSummary, crawler_obj: Any) -> None:
+    """A crawl whose start failed (a bad setting, a component that cannot load): kept on
+    its summary and logged to its run log, instead of Twisted printing "Unhandled error in
+    Deferred" and a traceback on the screen at exit."""
+    summary.error = failure.value
+    log.error(
+        "the crawl of %s could not run:\n%s",
+        summary.site,
+        failure.getTraceback(),
+        extra={"crawler": crawler_obj},
+    )
+
+
+def _screen_log(settings: Any) -> str:
+    """What of the crawl's log reaches the screen (``LUUTRU_SCREEN_LOG``): Scrapy's own
+    log ("full"), one line per record at LOG_LEVEL without tracebacks ("brief", the
+    default: `site check`, `demo`), or nothing ("none": `luutru crawl`, which shows its
+    progress and summary; the run logs have everything)."""
+    screen = str(settings.get("LUUTRU_SCREEN_LOG") or "brief")
+    if screen != "full":
+        settings.set("LOG_INSTALL_ROOT_HANDLER", False, "cmdline")
+    return screen
+
+
+def _start(process: Any, screen: str, progress: Any) -> None:
+    """Run the crawls to their end, with the screen's log handler and the progress line."""
+    from luutru.progress import BriefLines
+
+    brief = BriefLines(process.settings.get("LOG_LEVEL") or "INFO") if screen == "brief" else None
+    if brief is not None:
+        logging.getLogger().addHandler(brief)
+    if progress is not None:
+        _tick_while_running(progress)
+    try:
+        process.start()
+    finally:
+        if brief is not None:
+            logging.getLogger().removeHandler(brief)
+        if progress is not None:
+            progress.finish()
+
+
+def _tick_while_running(progress: Any) -> None:
+    from twisted.internet import reactor, task
+
+    loop = task.LoopingCall(progress.tick)
+
+    def start() -> None:
+        loop.start(progress.interval, now=False)
+
+    reactor.callWhenRunning(start)  # type: ignore[attr-defined]
 
 
 def job_dir(data_dir: str | Path, site: str) -> Path:
@@ -171,16 +246,29 @@ def crawl_sites(
     *,
     base_url: str | None = None,
     trigger: str = "manual",
+    progress: bool = True,
+    verbose: bool = False,
 ) -> int:
     """`luutru crawl`: leases, per-run log files, a failed run for a profile that cannot
-    load, max duration; prints one summary line per site. Returns the exit code."""
+    load, max duration; a progress line (unless not ``progress``), then one summary line
+    per site. Scrapy's log goes to the run log files, and to the screen when ``verbose``.
+    Returns the exit code."""
     import traceback
 
     from crawler.profiles import ProfileError, get_profile
+    from luutru.errors import CommandFailed, UsageError, describe
+    from luutru.progress import ErrorTally, Progress
 
     config, data_dir, archive = workspace.config, workspace.data, workspace.archive
     max_seconds = int(config.schedule.max_duration_minutes * 60)
-    settings = {"LUUTRU_TRIGGER": trigger, "CLOSESPIDER_TIMEOUT": max_seconds, **(overrides or {})}
+    settings = {
+        "LUUTRU_TRIGGER": trigger,
+        "CLOSESPIDER_TIMEOUT": max_seconds,
+        # Scrapy's log on the screen only when asked (the run logs get it all).
+        "LUUTRU_SCREEN_LOG": "full" if verbose else "none",
+        **(overrides or {}),
+        "LUUTRU_PROGRESS": False,  # crawler/extensions.py ProgressLine: ours replaces it
+    }
     profiles: list[SiteProfile] = []
     code = EXIT_OK
     for site in site_ids:
@@ -217,13 +305,25 @@ def crawl_sites(
     paths = {p.id: runlog.new_log_path(data_dir, p.id) for p in leased}
     settings["LUUTRU_LOG_FILES"] = {site: str(path) for site, path in paths.items()}
     handlers = runlog.attach(paths)
+    tally = ErrorTally()
+    logging.getLogger().addHandler(tally)
     try:
-        summaries = run_crawls(leased, workspace, settings)
-    except Exception:
+        shown = Progress() if progress else None
+        summaries = run_crawls(leased, workspace, settings, progress=shown)
+    except Exception as exc:
         log.error("crawl crashed:\n%s", traceback.format_exc())
-        archive.fail_runs_of_this_process("crawl crashed: see the log")
-        raise
+        message, status = describe(exc)
+        started = archive.fail_runs_of_this_process(f"crawl crashed: {message}")
+        if not started:  # it crashed before any run began: each is recorded, failed
+            for profile in leased:
+                _record_failed(archive, profile.id, trigger, paths[profile.id], message)
+        what = "crawl crashed" if started else "the crawl could not start"
+        logs = ", ".join(str(path) for path in paths.values())
+        hint = "; check the -s settings" if _user_settings(overrides) else ""
+        text = f"{what}: {message} (the traceback is in {logs}{hint})"
+        raise (UsageError(text) if status == EXIT_USAGE else CommandFailed(text)) from exc
     finally:
+        logging.getLogger().removeHandler(tally)
         runlog.detach(handlers)
         for profile in leased:
             archive.release_lease(profile.id)
@@ -232,13 +332,74 @@ def crawl_sites(
     from luutru.notify import notify
 
     for summary in summaries:
-        print(summary.line())
+        path = str(paths[summary.site])
         run = archive.run(int(summary.stats.get("luutru/run_id") or 0))
-        if run is None:
+        if run is None and summary.error is not None:
+            message, status = describe(summary.error)
+            hint = "; check the -s settings" if _user_settings(overrides) else ""
+            run_id = _record_failed(archive, summary.site, trigger, Path(path), message)
+            print(f"{summary.site}: the crawl could not start: {message}")
+            print(f"  FAILED: run {run_id}; the traceback is in luutru log {run_id}, {path}{hint}")
+            code = max(code, status)
             continue
+        print(summary.line())
+        hosts = _hosts(next(p for p in leased if p.id == summary.site))
+        code = max(code, _report_site(summary, run, tally, path, hosts))
+        if run is not None:
+            notify(config.notify, run)
+    shared = tally.first.get(None)
+    if shared:
+        print(f"errors not tied to one site ({tally.counts[None]}): {shared[0]}")
+    return code
+
+
+def _user_settings(overrides: Mapping[str, Any] | None) -> bool:
+    """Whether the command line set Scrapy settings of its own (``-s``)."""
+    return any(not name.startswith("LUUTRU_") for name in overrides or {})
+
+
+def _record_failed(archive: Any, site: str, trigger: str, path: Path, message: str) -> int:
+    """A run that never began, recorded as failed with why, so `runs` and `health` show it."""
+    if not path.exists():
+        runlog.write_failure(path, f"the crawl could not start: {message}")
+    run = archive.start_run(site, trigger=trigger, log_path=path)
+    archive.finish_run(run, "failed", {"error": message}, [f"the crawl could not start: {message}"])
+    return run
+
+
+def _hosts(profile: SiteProfile) -> str:
+    from urllib.parse import urlsplit
+
+    found = dict.fromkeys(urlsplit(u).netloc for u in profile.start_urls if urlsplit(u).netloc)
+    return ", ".join(found) or "its start URLs"
+
+
+def _report_site(
+    summary: CrawlSummary, run: dict | None, tally: Any, log_path: str, hosts: str = ""
+) -> int:
+    """The lines under a site's summary: why it failed or is unhealthy, its first errors,
+    where its log is. Returns the site's exit code."""
+    failed = summary.unreachable
+    if failed:
+        # Not "is the portal failing?": nothing answered at all (the line above says how).
+        print(f"  FAILED: no answer from {hosts}: is the portal down, or its address wrong?")
+        code = EXIT_FAILED
+    elif run is None:
+        print(f"  FAILED: the run was not recorded (finish: {summary.stats.get('finish_reason')})")
+        code = EXIT_FAILED
+    else:
         for reason in run["reasons"]:
             print(f"  {run['status'].upper()}: {reason}")
-        notify(config.notify, run)
-        if run["status"] != "succeeded" and run["status"] != "unhealthy":
-            code = max(code, EXIT_FAILED)
+        ok = run["status"] in ("succeeded", "unhealthy")
+        if not ok and not run["reasons"]:
+            why = summary.stats.get("finish_reason") or run["status"]
+            print(f"  {run['status'].upper()}: finished with {why}")
+        code = EXIT_OK if ok else EXIT_FAILED
+    errors = tally.counts.get(summary.site, 0)
+    if errors and not failed:
+        first = tally.first.get(summary.site) or []
+        print(f"  {errors} error(s) logged" + (f", first: {first[0]}" if first else ""))
+    if code or errors or (run and run["status"] != "succeeded"):
+        which = f"luutru log {run['id']}, " if run else ""
+        print(f"  log: {which}{log_path}")
     return code

@@ -6,10 +6,12 @@ import argparse
 import json
 import re
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.store import Archive
+if TYPE_CHECKING:
+    from archive.store import Archive
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LEVEL_IN_LINE = re.compile(r"\] (DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
@@ -133,35 +135,109 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 
 BAD_STATUSES = ("unhealthy", "failed", "broken profile")
+NEVER_RUN = "never run"
+# A run may be recorded a little before its fire time (clocks of other machines).
+CLOCK_SLACK = timedelta(minutes=5)
 
 
-def health_report(archive: Archive, sites_dir: str | None) -> dict[str, Any]:
+def _fires_before(schedule: str, now: datetime, count: int = 2) -> list[datetime]:
+    """The ``count`` latest fire times of cron ``schedule`` (Asia/Ho_Chi_Minh) at or before
+    ``now``, newest first (fewer for a schedule that fires less than once in two years)."""
+    from luutru.triggers import cron_trigger
+
+    trigger = cron_trigger(schedule)
+    window = timedelta(hours=1)
+    tick = timedelta(microseconds=1)
+    while True:
+        fires: list[datetime] = []
+        at = now - window
+        while True:
+            at = trigger.get_next_fire_time(None, at + tick)
+            if at is None or at > now:
+                break
+            fires.append(at)
+        if len(fires) >= count or window > timedelta(days=800):
+            return fires[::-1][:count]
+        window *= 2
+
+
+def overdue(schedule: str, started_at: str | None, now: datetime) -> list[datetime]:
+    """The fire times a site missed when it is overdue, else ``[]``: overdue means no run
+    started since the fire time before the latest one (one missed fire is tolerated: the
+    scheduler may be restarting, a run may be starting). Newest first."""
+    if not started_at:
+        return []
+    try:
+        started = datetime.fromisoformat(started_at)
+        fires = _fires_before(schedule, now)
+    except ValueError:  # an unreadable schedule is the profile's problem, reported there
+        return []
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=now.tzinfo)
+    if len(fires) < 2 or started >= fires[1] - CLOCK_SLACK:
+        return []
+    return fires
+
+
+def _local(when: datetime) -> str:
+    return when.isoformat(timespec="minutes")
+
+
+def health_report(
+    archive: Archive, sites_dir: str | None, now: datetime | None = None
+) -> dict[str, Any]:
     """Every site's last run (and every broken profile): what `luutru health` prints and
-    `/api/health` returns. ``ok`` is false when any site needs attention."""
-    from crawler.profiles import load_profiles
+    `/api/health` returns. ``ok`` is false when any site needs attention: its last run
+    failed or was unhealthy, its profile is broken, it never ran, or it is overdue by its
+    schedule. Each row says so in ``attention``; ``schedule`` is the profile's cron,
+    ``overdue`` and ``due`` (the missed fire time) say when a run was expected."""
+    from zoneinfo import ZoneInfo
 
+    from crawler.profiles import load_profiles
+    from luutru.triggers import TIMEZONE
+
+    now = (now or datetime.now(ZoneInfo(TIMEZONE))).astimezone(ZoneInfo(TIMEZONE))
     errors: list = []
     profiles = load_profiles(sites_dir, errors)
     rows = []
     for site in sorted(set(profiles) | {r["site"] for r in archive.runs(limit=500)}):
         last = archive.runs(site, limit=1)
         run = last[0] if last else None
-        rows.append(
-            {
-                "site": site,
-                "last_run": run["id"] if run else None,
-                "started_at": run["started_at"] if run else None,
-                "status": run["status"] if run else "never run",
-                "reasons": run["reasons"] if run else [],
-                "profile": "ok" if site in profiles else "missing or broken",
-            }
+        profile = profiles.get(site)
+        row: dict[str, Any] = {
+            "site": site,
+            "last_run": run["id"] if run else None,
+            "started_at": run["started_at"] if run else None,
+            "status": run["status"] if run else NEVER_RUN,
+            "reasons": list(run["reasons"]) if run else [],
+            "profile": "ok" if profile else "missing or broken",
+            "schedule": profile.schedule if profile else None,
+            "overdue": False,
+            "due": None,
+        }
+        if profile is not None and run is None:
+            row["reasons"].append(
+                f"never ran: no run of this site in the archive (schedule {profile.schedule})"
+            )
+        elif profile is not None and run is not None:
+            missed = overdue(profile.schedule, run["started_at"], now)
+            if missed:
+                row["overdue"], row["due"] = True, missed[1].isoformat()
+                row["reasons"].append(
+                    f"overdue: no run since {run['started_at']}, runs were due at "
+                    f"{_local(missed[1])} and {_local(missed[0])} (schedule {profile.schedule},"
+                    f" {TIMEZONE}): is `luutru schedule` running?"
+                )
+        row["attention"] = (
+            row["status"] in BAD_STATUSES or row["overdue"] or (profile is not None and run is None)
         )
+        rows.append(row)
     for error in errors:
         rows.append({"site": Path(error.path).stem, "status": "broken profile",
                      "reasons": [str(error)], "last_run": None, "started_at": None,
-                     "profile": "broken"})  # fmt: skip
-    bad = [r for r in rows if r["status"] in BAD_STATUSES]
-    return {"ok": not bad, "sites": rows}
+                     "profile": "broken", "schedule": None, "overdue": False, "due": None,
+                     "attention": True})  # fmt: skip
+    return {"ok": not any(r["attention"] for r in rows), "sites": rows}
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -171,12 +247,23 @@ def cmd_health(args: argparse.Namespace) -> int:
         _json(report)
     else:
         for row in report["sites"]:
-            print(f"{row['site']:<20} {row['status']:<14} run {row['last_run'] or '-':<6} "
+            status = f"{row['status']}, overdue" if row["overdue"] else row["status"]
+            mark = "!" if row["attention"] else " "
+            print(f"{mark} {row['site']:<20} {status:<20} run {row['last_run'] or '-':<6} "
                   f"{row['started_at'] or ''}")  # fmt: skip
             for reason in row["reasons"]:
-                print(f"{'':<22}{reason}")
-        bad = sum(1 for r in report["sites"] if r["status"] in BAD_STATUSES)
-        print(f"{bad} site(s) need attention" if bad else "all sites healthy")
+                print(f"{'':<24}{reason}")
+        bad = [r for r in report["sites"] if r["attention"]]
+        if bad:
+            never = sum(1 for r in bad if r["status"] == NEVER_RUN)
+            late = sum(1 for r in bad if r["overdue"])
+            parts = [f"{never} never ran" if never else "", f"{late} overdue" if late else ""]
+            detail = ", ".join(p for p in parts if p)
+            print(f"{len(bad)} site(s) need attention" + (f" ({detail})" if detail else ""))
+        elif report["sites"]:
+            print(f"all {len(report['sites'])} sites healthy")
+        else:
+            print("no sites: no site profile and no run in the archive")
     return 0 if report["ok"] else 1
 
 

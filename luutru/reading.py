@@ -10,9 +10,10 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from archive.store import Archive
+if TYPE_CHECKING:
+    from archive.store import Archive
 
 
 def _json(data: Any) -> None:

@@ -270,6 +270,89 @@ def prepare(
     return config, plan, report, sorted(jobs)
 
 
+def _stored_jobs(data: str, config: Config) -> dict[str, dict[str, Any]]:
+    """The job store's jobs as APScheduler pickled them (their state, and the next run time
+    under ``next_run_time``), read without creating or changing anything: no store, or no
+    table in it, is no jobs."""
+    import pickle
+
+    from sqlalchemy import create_engine, inspect
+
+    db = os.environ.get("LUUTRU_DB") or config.database.url
+    if db and not db.startswith("sqlite"):
+        url, table = db, STORE_TABLE
+    else:
+        path = Path(data) / STORE_NAME
+        if not path.is_file():
+            return {}
+        url, table = f"sqlite:///{path}", "apscheduler_jobs"  # SQLAlchemyJobStore's default
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table(table):
+                return {}
+            rows = conn.exec_driver_sql(f"SELECT id, job_state FROM {table}").fetchall()
+    finally:
+        engine.dispose()
+    jobs: dict[str, dict[str, Any]] = {}
+    for job_id, state in rows:
+        try:
+            jobs[job_id] = pickle.loads(state)
+        except Exception as exc:  # a store written by another APScheduler: say, go on
+            log.warning("%s: stored job cannot be read (%s)", job_id, exc)
+    return jobs
+
+
+def list_jobs(
+    data: str,
+    sites: str | None,
+    config_path: str | None,
+    *,
+    every: float | None = None,
+    only: Sequence[str] = (),
+) -> list[tuple[str, datetime | None, str]]:
+    """What `luutru schedule --list` prints: each site's job as the scheduler would run it
+    (site, next run time, trigger), computed without writing anything. A job the store
+    keeps unchanged shows its stored next run time (a run missed while the scheduler was
+    down shows as due); a new or changed one, its trigger's next fire time."""
+    from zoneinfo import ZoneInfo
+
+    config = load_config(data, config_path)
+    plan = plan_jobs(data, sites, config_path, config, every=every, only=only)
+    stored = _stored_jobs(data, config)
+    now = datetime.now(ZoneInfo(TIMEZONE))
+    grace = config.schedule.misfire_grace_seconds
+    jobs: list[tuple[str, datetime | None, str]] = []
+    for site, spec in sorted(plan.specs.items()):
+        state = stored.get(site)
+        same = (
+            state is not None
+            and state.get("func") == JOB_FUNC
+            and state.get("kwargs") == spec.kwargs
+            and not state.get("args")
+            and state.get("misfire_grace_time") == grace
+            and trigger_signature(state.get("trigger")) == trigger_signature(spec.trigger)
+        )
+        if same:
+            jobs.append((site, state.get("next_run_time"), str(state["trigger"])))
+        else:
+            jobs.append((site, spec.trigger.get_next_fire_time(None, now), str(spec.trigger)))
+    for site, error in sorted(plan.broken.items()):
+        log.error("site profile cannot be used: %s", error)
+        state = stored.get(site)
+        if state is not None:  # its job stays, and its run will be recorded as failed
+            jobs.append((site, state.get("next_run_time"), str(state.get("trigger"))))
+            continue
+        try:
+            raw = _raw_schedule(error.path)
+            trigger = interval_trigger(every) if every else cron_trigger(raw or "")
+        except ValueError:
+            log.error("%s: not scheduled: its schedule cannot be read", site)
+            continue
+        jobs.append((site, trigger.get_next_fire_time(None, now), str(trigger)))
+    return sorted(jobs, key=lambda job: job[0])
+
+
 # ----------------------------------------------------------------- the command
 
 
@@ -334,8 +417,9 @@ def schedule_command(
             level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
         )
     if list_only:
+        # Read-only: the job store is neither created nor synced (`luutru schedule` does).
         logging.getLogger("apscheduler").setLevel(logging.WARNING)  # stdout is the listing
-        _config, _plan, _report, jobs = prepare(data, sites, config_path, every=every, only=only)
+        jobs = list_jobs(data, sites, config_path, every=every, only=only)
         for site, next_run, trigger in jobs:
             print(f"{site:<18} {_local(next_run):<32} {trigger}")
         return 0

@@ -8,6 +8,8 @@ import json
 import sys
 from typing import Any
 
+from luutru.dates import FORMS, date_arg
+
 _BOLD, _RESET = "\033[1m", "\033[0m"
 CSV_FIELDS = ("id", "date", "title", "site", "author", "category", "status", "version",
               "score", "url", "snippet")  # fmt: skip
@@ -18,12 +20,26 @@ def add_parsers(sub: Any, common: Any) -> None:
         "search",
         help='full-text search (diacritic-insensitive; "phrases", AND/OR/NOT, -word, word*)',
     )
-    p.add_argument("query", nargs="?", default="", help='e.g. lao dong "thương binh" -tuyển')
+    p.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        help="words, e.g. lao dong '\"thương binh\"' -tuyển (a NOT term such as -lao may come "
+        "first; after -- everything is the query)",
+    )
     p.add_argument("--site", action="append", help="only this site (repeatable)")
     p.add_argument("--province")
     p.add_argument("--department")
-    p.add_argument("--from", dest="date_from", metavar="DATE", help="published on/after")
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="published on/before")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        type=date_arg,
+        help=f"published on/after DATE ({FORMS})",
+    )
+    p.add_argument(
+        "--to", dest="date_to", metavar="DATE", type=date_arg, help="published on/before DATE"
+    )
     p.add_argument("--author")
     p.add_argument("--category")
     p.add_argument("--status", choices=["live", "removed"])
@@ -65,7 +81,7 @@ def cmd_search(args: argparse.Namespace) -> int:
             offset=args.offset,
         )
     except SearchSyntaxError as exc:
-        print(f"luutru: search: {exc}", file=sys.stderr)
+        print(f"luutru search: error: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
         payload = {

@@ -4,20 +4,183 @@
 configuration's ``[database] url``) and ``--config`` always travel together; this is the
 one object that carries them. The archive is opened on first use and then shared by
 everything the command does, so a command opens (and migrates) its database once.
+
+Commands that only read (``search``, ``runs``, ``health``, …) set ``must_exist``: their
+archive is opened as it is, never created and never migrated. A directory without an
+archive, a database without luutru's schema, or a schema older than this luutru's is
+refused with one line saying what to run instead, and nothing is written.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from luutru.config import Config, load_config
+from luutru.errors import UsageError
 
 if TYPE_CHECKING:
     from archive.store import Archive
+
+DB_FILENAME = "archive.sqlite"  # archive.store.DB_FILENAME, without importing the store
+CREATE_HINT = "run `luutru crawl` or `luutru demo` first"
+NO_SCHEMA = "the database has no luutru schema"
+
+
+def check_data_dir(data: Path) -> None:
+    """``--data`` must be a directory, or not exist yet."""
+    if data.exists() and not data.is_dir():
+        raise UsageError(f"--data {data} is not a directory")
+
+
+def _where(data: Path, db: str | None) -> str:
+    if db is None:
+        return str(data)
+    from sqlalchemy.engine import make_url
+
+    return make_url(db).render_as_string(hide_password=True)
+
+
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*=\s*(?:None|['\"]([^'\"]+)['\"])", re.M)
+
+
+def _revisions() -> tuple[set[str], set[str]]:
+    """(every revision, the head revisions) of the archive's migrations, read from the
+    migration files' ``revision``/``down_revision`` lines: loading Alembic's script
+    directory would cost a reading command a third of a second more to start."""
+    from archive.db import MIGRATIONS_DIR
+
+    known: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN.search(text)
+        if revision is None or down is None:
+            return _alembic_revisions()  # not the usual layout: ask Alembic
+        known.add(revision.group(1))
+        if down.group(1):
+            parents.add(down.group(1))
+    if not known:
+        return _alembic_revisions()
+    return known, known - parents
+
+
+def _alembic_revisions() -> tuple[set[str], set[str]]:
+    from alembic.script import ScriptDirectory
+
+    from archive.db import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return {s.revision for s in script.walk_revisions()}, set(script.get_heads())
+
+
+def _schema_revision(conn: Any) -> str | None:
+    """The revision the database is at (Alembic's table); None: no luutru schema."""
+    from sqlalchemy import inspect, text
+
+    tables = set(inspect(conn).get_table_names())
+    if "alembic_version" not in tables or "runs" not in tables:
+        return None
+    rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return ",".join(sorted(rows)) or None
+
+
+def open_existing(data: Path, db: str | None = None) -> Archive:
+    """The archive at ``data`` (or ``db``) as it is: nothing created, nothing migrated.
+
+    UsageError when there is none there or its schema is not this luutru's; a database
+    that cannot be reached raises the driver's error (the command line names it)."""
+    from archive.db import make_engine
+    from archive.store import Archive
+
+    path: Path | None = None
+    if db is None:
+        check_data_dir(data)
+        path = data / DB_FILENAME
+        if not path.is_file():
+            raise UsageError(f"no archive at {data} ({CREATE_HINT})")
+        _check_sqlite_file(path, data)
+        from sqlalchemy.engine import URL
+
+        # make_engine gives a SQLite file the archive's own setup (WAL, busy timeout); a
+        # URL object, not a string, so that no character of the path is read as syntax.
+        engine = make_engine(URL.create("sqlite", database=str(path)))  # type: ignore[arg-type]
+    else:
+        engine = make_engine(db)
+    where = _where(data, db)
+    try:
+        with engine.connect() as conn:
+            revision = _schema_revision(conn)
+    except BaseException as exc:
+        engine.dispose()
+        _not_a_database(exc, path)
+        raise
+    try:
+        if revision is None:
+            raise UsageError(f"no archive at {where}: {NO_SCHEMA} ({CREATE_HINT})")
+        known, heads = _revisions()
+        head = ",".join(sorted(heads))
+        if revision != head:
+            if revision in known:
+                raise UsageError(
+                    f"the archive at {where} has schema {revision}, this luutru reads {head}: "
+                    "run `luutru migrate` first (reading commands change nothing)"
+                )
+            raise UsageError(
+                f"the archive at {where} has schema {revision}, newer than this luutru "
+                f"knows ({head}): upgrade luutru"
+            )
+    except BaseException:
+        engine.dispose()
+        raise
+    return Archive(engine, path=path)
+
+
+def _check_sqlite_file(path: Path, data: Path) -> None:
+    """Look at ``path`` without writing to it: opening it as the archive would switch a
+    file that is not one to WAL (a write), so anything but a luutru archive is refused
+    from its header, or from a read-only look at its tables."""
+    import sqlite3
+
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if not header:
+        raise UsageError(f"no archive at {data}: {NO_SCHEMA} ({CREATE_HINT})")
+    if not header.startswith(b"SQLite format 3\x00"):
+        raise UsageError(f"{path} is not a luutru archive (not an SQLite database)")
+    if header[18:20] == b"\x02\x02":  # WAL, as every archive luutru creates
+        return
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    finally:
+        conn.close()
+    if not {"alembic_version", "runs"} <= {name for (name,) in rows}:
+        raise UsageError(f"no archive at {data}: {NO_SCHEMA} ({CREATE_HINT})")
+
+
+def _not_a_database(exc: BaseException, path: Path | None) -> None:
+    """SQLite's "file is not a database" as the file it is about."""
+    if path is not None and "not a database" in str(exc):
+        raise UsageError(f"{path} is not a luutru archive (not an SQLite database)") from exc
+
+
+def open_or_create(data: Path, db: str | None = None) -> Archive:
+    """The archive at ``data`` (or ``db``), created or migrated to this luutru's schema."""
+    from archive.store import Archive
+
+    if db is None:
+        check_data_dir(data)
+    try:
+        return Archive.open(data, url=db)
+    except Exception as exc:
+        _not_a_database(exc, data / DB_FILENAME if db is None else None)
+        raise
 
 
 @dataclass
@@ -25,16 +188,23 @@ class Workspace:
     data: Path
     db: str | None = None  # None: the SQLite file under ``data``
     config_path: str | None = None  # --config; None: <data>/luutru.toml or LUUTRU_CONFIG
+    must_exist: bool = False  # reading commands: never create or migrate the archive
     _config: Config | None = field(default=None, repr=False)
     _archive: Archive | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def resolve(
-        cls, data: str | Path, db: str | None = None, config_path: str | None = None
+        cls,
+        data: str | Path,
+        db: str | None = None,
+        config_path: str | None = None,
+        *,
+        must_exist: bool = False,
     ) -> Workspace:
         """``db`` from the argument, else env ``LUUTRU_DB``, else ``[database] url``."""
-        space = cls(Path(data), None, config_path)
+        space = cls(Path(data), None, config_path, must_exist)
+        check_data_dir(space.data)
         space.db = db or os.environ.get("LUUTRU_DB") or space.config.database.url or None
         return space
 
@@ -46,12 +216,12 @@ class Workspace:
 
     @property
     def archive(self) -> Archive:
-        """The archive, opened (created, migrated) on first use and kept open."""
+        """The archive, opened on first use and kept open: created and migrated, or, with
+        ``must_exist``, as it is (see ``open_existing``)."""
         with self._lock:  # the scheduler's job threads share one workspace
             if self._archive is None:
-                from archive.store import Archive
-
-                self._archive = Archive.open(self.data, url=self.db)
+                opener = open_existing if self.must_exist else open_or_create
+                self._archive = opener(self.data, self.db)
             return self._archive
 
     @property

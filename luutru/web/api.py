@@ -168,6 +168,10 @@ class HealthSiteOut(BaseModel):
     status: str
     reasons: list[str]
     profile: str
+    schedule: str | None = None
+    overdue: bool = False  # no run since the fire time before the latest one
+    due: str | None = None
+    attention: bool = False  # unhealthy, failed, never run or overdue
 
 
 class HealthOut(BaseModel):
