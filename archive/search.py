@@ -29,6 +29,19 @@ Modules
 - archive/search_hits.py: the hits and their highlighted snippets;
 - here: ``search`` (filters, the API), ``SearchMixin`` (``Archive`` methods).
 
+Bounded cost
+------------
+Whoever reaches /search types queries, so each search is bounded: the query's size
+(archive/search_query.py: length, nesting, words, prefixes), the words a prefix stands
+for on SQLite (``MAX_EXPANSION``: a prefix becomes an OR of the indexed words it starts,
+read from an ``fts5vocab`` table; past the budget it stays a native FTS5 prefix, and the
+plan then never looks rows up one by one, as each lookup would re-read every matching
+word's list), and its time in the database (``SEARCH_TIMEOUT`` seconds: a progress
+handler on SQLite, ``SET LOCAL statement_timeout`` on PostgreSQL). A search stopped by
+the timeout raises ``SearchTooCostly``; the connection is rolled back and usable. Every
+such error is a ``SearchSyntaxError`` (a ValueError) with one line for a person: the CLI
+exits 2 with it, the web answers 400.
+
 PostgreSQL
 ----------
 The same API and semantics without FTS5: ``search_docs`` also holds the indexed text
@@ -46,12 +59,15 @@ Other databases: the index hooks are no-ops and ``search`` refuses.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date as Date
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import DBAPIError
 
 from archive.fold import fold
 from archive.schema import sites as sites_table
@@ -64,20 +80,39 @@ from archive.search_index import (
     create_fts_tables,
     create_pg_search,
     index_version,
+    prefix_words,
     rebuild,
 )
 from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan, pg_page
-from archive.search_query import SearchSyntaxError, parse_query, to_fts, to_tsquery
+from archive.search_query import (
+    SearchFilterError,
+    SearchSyntaxError,
+    SearchTooComplex,
+    SearchTooCostly,
+    parse_query,
+    prefix_terms,
+    to_fts,
+    to_tsquery,
+)
 
 __all__ = [
-    "COUNT_CAP", "FTS_TABLES", "RANK_CAP", "SNIPPET_WORDS", "SORTS", "STATUSES", "_PG_TEXT",
-    "Hit", "SearchMixin", "SearchResult", "SearchSyntaxError", "create_fts_tables",
+    "COUNT_CAP", "FTS_TABLES", "MAX_EXPANSION", "RANK_CAP", "SEARCH_TIMEOUT", "SNIPPET_WORDS",
+    "SORTS", "STATUSES", "_PG_TEXT", "Hit", "SearchFilterError", "SearchMixin", "SearchResult",
+    "SearchSyntaxError", "SearchTooComplex", "SearchTooCostly", "create_fts_tables",
     "create_pg_search", "index_version", "parse_query", "rebuild", "render", "search",
     "to_fts", "to_tsquery",
 ]  # fmt: skip
 
 SORTS = ("relevance", "date")
 STATUSES = ("live", "removed")
+# Seconds one search may spend in the database. Ordinary searches take milliseconds (the
+# bench's slowest at 100k articles: 60 ms on SQLite, 362 ms on PostgreSQL); the budget only
+# stops what the query limits let through. Tests lower it.
+SEARCH_TIMEOUT = 5.0
+# SQLite: words all of a query's prefixes may stand for together (module docstring).
+MAX_EXPANSION = 200
+MAX_OFFSET = 1_000_000  # limit and offset: far past any page, short of integer overflow
+_PROGRESS_STEPS = 1_000  # SQLite VM instructions between two looks at the clock
 
 
 class SearchMixin:
@@ -122,12 +157,93 @@ def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
 
 
 def _iso_day(value: str | Date | None, what: str) -> str | None:
+    """``value`` as YYYY-MM-DD, checked to be a day of the calendar (2024-02-30 is not)."""
     if value is None or value == "":
         return None
     text = value.isoformat() if isinstance(value, Date) else str(value)
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise ValueError(f"{what} must be a date YYYY-MM-DD, not {text!r}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, flags=re.ASCII):
+        raise SearchFilterError(f"{what} must be a date YYYY-MM-DD, not {text[:40]!r}")
+    try:
+        Date.fromisoformat(text)
+    except ValueError:
+        raise SearchFilterError(f"{what} {text} is not a day of the calendar") from None
     return text
+
+
+def _no_nul(value: str | None, what: str) -> str | None:
+    """PostgreSQL refuses NUL in text, and no stored value holds one: say so, once."""
+    if value is not None and "\x00" in value:
+        raise SearchFilterError(f"{what} must not contain a NUL character")
+    return value
+
+
+def _expansions(conn: Connection, fts: str, tree: Any) -> tuple[dict[str, list[str]], bool]:
+    """({prefix: the words it stands for}, whether a prefix stays native), within
+    MAX_EXPANSION words for the whole query, prefixes taken in query order."""
+    expand: dict[str, list[str]] = {}
+    native = False
+    budget = MAX_EXPANSION
+    for prefix in prefix_terms(tree):
+        words = prefix_words(conn, fts, prefix, budget) if budget > 0 else None
+        if words is None:
+            native = True
+            continue
+        expand[prefix] = words
+        budget -= len(words)
+    return expand, native
+
+
+def _db_timeout(exc: BaseException) -> bool:
+    """A DBAPI error that is PostgreSQL's statement_timeout (SQLSTATE 57014)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code == "57014"
+
+
+@contextmanager
+def time_bounded(conn: Connection, seconds: float) -> Iterator[None]:
+    """Stop what runs on ``conn`` in this block after ``seconds`` (SearchTooCostly).
+
+    SQLite has no statement timeout: a progress handler looks at the clock every
+    _PROGRESS_STEPS VM instructions and interrupts past the deadline (an FTS5 step that
+    reads a long list runs to its end first, so a stop may come a little late); it is
+    removed after, the connection going back to the pool as it came. PostgreSQL:
+    ``SET LOCAL statement_timeout`` (each statement; it ends with the transaction). The
+    caller's transaction is rolled back by its ``with`` block; the connection stays usable."""
+    message = (
+        f"query too costly: stopped after {seconds:g} s; use fewer words or prefixes, "
+        "longer prefixes (word*), or filters"
+    )
+    if _is_sqlite(conn):
+        raw = conn.connection.driver_connection
+        deadline = time.monotonic() + seconds
+        fired = False
+
+        def check() -> int:
+            nonlocal fired
+            fired = time.monotonic() > deadline
+            return int(fired)
+
+        raw.set_progress_handler(check, _PROGRESS_STEPS)
+        try:
+            yield
+        except DBAPIError as exc:
+            if fired and "interrupt" in str(exc.orig).lower():
+                raise SearchTooCostly(message) from None
+            raise
+        finally:
+            raw.set_progress_handler(None, 0)
+        return
+    if _is_postgres(conn):
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {max(1, int(seconds * 1000))}")
+        try:
+            yield
+        except DBAPIError as exc:
+            if _db_timeout(exc):
+                raise SearchTooCostly(message) from None
+            raise
+        return
+    yield
 
 
 def _like(text: str) -> str:
@@ -179,25 +295,38 @@ def search(
     ``date_from``/``date_to`` inclusive YYYY-MM-DD; ``status`` live|removed.
     ``sort``: relevance (BM25, title > summary > body; among the newest ``RANK_CAP``
     matches first, see archive/search_plan.py) or date (newest first).
-    Raises SearchSyntaxError (a ValueError) for a query a person mistyped."""
+    Raises SearchSyntaxError (a ValueError) for a query a person mistyped, and its
+    subclasses SearchTooComplex (a query past a limit of archive/search_query.py),
+    SearchTooCostly (stopped after SEARCH_TIMEOUT) and SearchFilterError (a date that is
+    no day, a NUL in a filter …): one line each."""
     sort = _normalise_sort(sort)
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be live or removed, not {status!r}")
     if limit < 0 or offset < 0:
         raise ValueError("limit and offset must not be negative")
+    if limit > MAX_OFFSET or offset > MAX_OFFSET:
+        raise SearchFilterError(f"limit and offset must be at most {MAX_OFFSET:,}")
     tree = parse_query(query, exact=exact)
     day_from = _iso_day(date_from, "date_from")
     day_to = _iso_day(date_to, "date_to")
+    if day_from and day_to and day_from > day_to:
+        raise SearchFilterError(f"date_from {day_from} is after date_to {day_to}: nothing matches")
+    site_ids = _as_list(sites)
+    named = [(province, "province"), (department, "department"), (author, "author"),
+             (category, "category"), *((s, "site") for s in site_ids or ())]  # fmt: skip
+    for value, what in named:
+        _no_nul(value, what)
 
     where: list[str] = []  # conditions on d (search_docs) and a (articles), not the match
     params: dict[str, Any] = {}
     if not all_versions:
         where.append("d.is_current = 1")
-    with archive._read() as conn:
+    # the time budget covers every statement of the search, the hits' rows included
+    with archive._read() as conn, time_bounded(conn, SEARCH_TIMEOUT):
         postgres = _is_postgres(conn)
         if not (_is_sqlite(conn) or postgres):
             raise ValueError("search needs a SQLite (FTS5) or PostgreSQL archive")
-        allowed = _as_list(sites)
+        allowed = site_ids
         for column, wanted in (("province", province), ("department", department)):
             if wanted:
                 found = _sites_where(conn, column, wanted)
@@ -230,9 +359,10 @@ def search(
             where.append(f"d.{tsv} @@ to_tsquery('simple', :match)")
             ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset)
             return _result(ranked, offset, hits(conn, ranked.rows, tree, exact))
-        params["match"] = to_fts(tree)
         fts = FTS_TABLES[1] if exact else FTS_TABLES[0]
-        plan = SqlitePlan(conn, fts, params, where, bool(status))
+        expand, native = _expansions(conn, fts, tree)
+        params["match"] = to_fts(tree, expand)
+        plan = SqlitePlan(conn, fts, params, where, bool(status), one_pass=native)
         try:
             if sort == "relevance" and limit > 0:
                 ranked = plan.by_rank(offset, limit)

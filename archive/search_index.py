@@ -127,6 +127,25 @@ def create_fts_tables(conn: Connection) -> None:
         )
 
 
+def prefix_words(conn: Connection, fts: str, prefix: str, limit: int) -> list[str] | None:
+    """The indexed words of FTS5 table ``fts`` that start with ``prefix``, in index order;
+    None when there are more than ``limit`` (SQLite only).
+
+    Read from an ``fts5vocab`` table over ``fts``, created in this connection's temp
+    schema (no migration, nothing written to the archive). Its cost is about the size of
+    the lists of the words it returns, so it is stopped at ``limit`` + 1 words."""
+    vocab = f"{fts}_vocab"
+    conn.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {fts}, 'row')"
+    )
+    rows = conn.exec_driver_sql(
+        f"SELECT term FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?",
+        (prefix, prefix + "\U0010ffff", limit + 1),
+    ).all()
+    words = [r[0] for r in rows if r[0].startswith(prefix)]
+    return None if len(rows) > limit else words
+
+
 def _doc_rows(rows: Iterable[Sequence[Any]]) -> tuple[list, list, list]:
     """(search_docs rows, folded rows, exact rows) from
     (doc_id, version_id, article_id, is_current, site, date, author, category, title,

@@ -12,6 +12,22 @@ Syntax (see archive/search.py for the whole picture):
   user types can become a column filter, NEAR, ^ or any other FTS5 syntax.
 Errors (unbalanced quote or parenthesis, operator with nothing on one side, a query that
 only excludes) raise ``SearchSyntaxError`` with one sentence for a person.
+
+Limits (a query is typed by anyone who can reach /search; each bounds a cost that grew
+without one: see tests/test_hostile_inputs.py). Passing one raises ``SearchTooComplex``:
+- ``MAX_QUERY_CHARS`` characters (a hundred times that is refused unread; below, the
+  query is read first, so that the error names the limit that matters);
+- ``MAX_DEPTH`` levels of parentheses: the parser recurses once per level (500 levels
+  were a RecursionError);
+- ``MAX_WORDS`` words in all, phrases' words and excluded words included: FTS5's cost
+  grows faster than linearly with the terms of one expression (10,000 words took ten
+  minutes on 300 articles);
+- prefixes: at least ``MIN_PREFIX`` characters before ``*``, at most ``MAX_PREFIXES`` in a
+  query: each prefix is a scan over every indexed word it starts (800 one-letter prefixes
+  took 6 s on 300 articles). archive/search.py also bounds how many indexed words a
+  query's prefixes may stand for on SQLite (``MAX_EXPANSION``) and how long a search runs.
+All these errors are ``SearchSyntaxError`` subclasses: every caller that shows a syntax
+error as one line (the CLI exits 2, the web answers 400) shows these the same way.
 """
 
 from __future__ import annotations
@@ -22,9 +38,29 @@ from typing import Any
 
 from archive.fold import TOKEN_RE, exact_key, fold
 
+MAX_QUERY_CHARS = 1_000  # a long pasted title is ~250; 64 words fit several times
+MAX_DEPTH = 32  # levels of parentheses
+MAX_WORDS = 64  # words in a query, phrases' and excluded words included
+MIN_PREFIX = 2  # characters before "*" (of the word as indexed: folded or exact-keyed)
+MAX_PREFIXES = 8  # prefix terms in one query
+
 
 class SearchSyntaxError(ValueError):
     """A query a person typed cannot be understood; the message says why, in one line."""
+
+
+class SearchTooComplex(SearchSyntaxError):
+    """A query beyond one of the limits above (or ``MAX_EXPANSION``): one line saying
+    which, and what to do instead."""
+
+
+class SearchTooCostly(SearchSyntaxError):
+    """A search that ran past its time budget (archive/search.py ``SEARCH_TIMEOUT``) and
+    was stopped; the database connection stays usable."""
+
+
+class SearchFilterError(SearchSyntaxError):
+    """A filter value search cannot use (a date that does not exist …): one line."""
 
 
 @dataclass
@@ -51,10 +87,30 @@ def _lex(query: str, key: Callable[[str], str]) -> list[tuple[str, Any]]:
     """(kind, value): kind in WORD (a Term), "(", ")", AND, OR, NOT."""
     out: list[tuple[str, Any]] = []
     i, n = 0, len(query)
+    depth = words_seen = prefixes = 0
 
     def term(text: str, prefix: bool) -> None:
+        nonlocal words_seen, prefixes
         words = TOKEN_RE.findall(key(text))
         if words:
+            words_seen += len(words)
+            if words_seen > MAX_WORDS:
+                raise SearchTooComplex(
+                    f"too many words: a query may hold at most {MAX_WORDS} (phrases' words "
+                    "included); search for the few that matter, or add filters"
+                )
+            if prefix:
+                prefixes += 1
+                if len(words[-1]) < MIN_PREFIX:
+                    shown = text.strip()[-20:] + "*"
+                    raise SearchTooComplex(
+                        f"prefix too short: {shown} stands for too many words; type at least "
+                        f"{MIN_PREFIX} letters before *"
+                    )
+                if prefixes > MAX_PREFIXES:
+                    raise SearchTooComplex(
+                        f"too many prefixes (word*): at most {MAX_PREFIXES} in one query"
+                    )
             out.append(("WORD", Term(words, prefix)))
         elif out and out[-1][0] == "NOT" and out[-1][1] == "-":
             out.pop()  # "-!!!": nothing left to exclude
@@ -64,6 +120,10 @@ def _lex(query: str, key: Callable[[str], str]) -> list[tuple[str, Any]]:
         if ch.isspace():
             i += 1
         elif ch in "()":
+            # never below 0: at least as deep as the parser will ever recurse
+            depth = depth + 1 if ch == "(" else max(depth - 1, 0)
+            if depth > MAX_DEPTH:
+                raise SearchTooComplex(f"too many nested parentheses: at most {MAX_DEPTH} levels")
             out.append((ch, ch))
             i += 1
         elif ch == '"':
@@ -96,6 +156,7 @@ class _Parser:
     def __init__(self, lexed: list[tuple[str, Any]]) -> None:
         self.toks = lexed
         self.pos = 0
+        self.open = 0  # parentheses opened and not closed yet
 
     def peek(self) -> str | None:
         return self.toks[self.pos][0] if self.pos < len(self.toks) else None
@@ -144,6 +205,8 @@ class _Parser:
                 raise SearchSyntaxError("OR needs a word or phrase on its right")
             if self.peek() == "OR":
                 raise SearchSyntaxError("OR needs a word or phrase on its left")
+            if self.peek() is None and self.open:
+                raise SearchSyntaxError("unbalanced parenthesis: a '(' is never closed")
             raise SearchSyntaxError("empty query: type at least one word to search for")
         if not items:
             raise SearchSyntaxError(
@@ -159,33 +222,74 @@ class _Parser:
         if kind == "(":
             if self.peek() == ")":
                 raise SearchSyntaxError("empty parentheses: put words between ( and )")
+            self.open += 1
             node = self.parse_or()
             if self.peek() != ")":
                 raise SearchSyntaxError("unbalanced parenthesis: a '(' is never closed")
             self.take()
+            self.open -= 1
             return node
         raise SearchSyntaxError(f"unexpected {value!r}")  # not reached: callers peek first
 
 
 def parse_query(query: str, *, exact: bool = False) -> Any:
-    """The query's tree (Term / And / Or), words already folded (or exact-keyed)."""
-    lexed = _lex(query or "", exact_key if exact else fold)
+    """The query's tree (Term / And / Or), words already folded (or exact-keyed).
+    Raises SearchSyntaxError (SearchTooComplex past a limit: module docstring)."""
+    query = query or ""
+    too_long = SearchTooComplex(
+        f"query too long: {len(query):,} characters, at most {MAX_QUERY_CHARS:,}; "
+        "search for the few words that matter"
+    )
+    if len(query) > 100 * MAX_QUERY_CHARS:  # not even read
+        raise too_long
+    # read first (it stops at the first limit passed), so that the message names the
+    # limit that matters: 500 parentheses are "too deeply nested", not just "too long"
+    lexed = _lex(query, exact_key if exact else fold)
+    if len(query) > MAX_QUERY_CHARS:
+        raise too_long
     if not lexed:
         raise SearchSyntaxError("empty query: type at least one word to search for")
     return _Parser(lexed).parse()
 
 
-def to_fts(node: Any) -> str:
+def to_fts(node: Any, expand: dict[str, list[str]] | None = None) -> str:
     """The FTS5 MATCH expression: every token double-quoted (tokens are letters and digits
-    only, so the quoting cannot be broken), operators and parentheses ours."""
+    only, so the quoting cannot be broken), operators and parentheses ours.
+
+    ``expand``: {prefix: the indexed words it starts} (archive/search.py): a prefix term
+    found there becomes an OR of those words (of those phrases, for a phrase prefix), which
+    FTS5 can seek row by row; a native prefix query re-reads every matching word's list at
+    each lookup. A prefix not in ``expand``, or with no word, stays a native prefix."""
     if isinstance(node, Term):
+        words = (expand or {}).get(node.tokens[-1]) if node.prefix else None
+        if words:
+            head = " ".join(node.tokens[:-1])
+            quoted = ['"' + (f"{head} {w}" if head else w) + '"' for w in words]
+            return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
         return '"' + " ".join(node.tokens) + '"' + (" *" if node.prefix else "")
     if isinstance(node, Or):
-        return "(" + " OR ".join(to_fts(i) for i in node.items) + ")"
-    expr = "(" + " AND ".join(to_fts(i) for i in node.items) + ")"
+        return "(" + " OR ".join(to_fts(i, expand) for i in node.items) + ")"
+    expr = "(" + " AND ".join(to_fts(i, expand) for i in node.items) + ")"
     if node.negs:
-        expr += " NOT (" + " OR ".join(to_fts(i) for i in node.negs) + ")"
+        expr += " NOT (" + " OR ".join(to_fts(i, expand) for i in node.negs) + ")"
     return "(" + expr + ")"
+
+
+def prefix_terms(node: Any) -> list[str]:
+    """The prefixes of a query (each one's last, partial word), in order, once each."""
+    found: dict[str, None] = {}
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Term):
+            if item.prefix:
+                found.setdefault(item.tokens[-1], None)
+        elif isinstance(item, Or):
+            stack.extend(reversed(item.items))
+        else:
+            stack.extend(reversed(item.negs))
+            stack.extend(reversed(item.items))
+    return list(found)
 
 
 def to_tsquery(node: Any) -> str:

@@ -1,5 +1,5 @@
-"""The write path of the archive: storing one capture (``record``) and the URL aliases
-of an article.
+"""The write path of the archive: storing one capture (``record``); the URL and key
+aliases it adds are archive/aliases.py's.
 
 Append-only, as described in archive/store.py: an article row is created once, a version
 is inserted only when the content hash changes, aliases are only ever added, and every
@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select, update
 
 from archive import blobs, neardup, search
-from archive.ids import public_id
+from archive.aliases import AliasesMixin
 from archive.records import ArticleRecord
-from archive.schema import aliases, articles, captures, key_aliases, versions
-from archive.times import normalize_iso, now_iso
+from archive.schema import articles, captures, key_aliases, versions
+from archive.times import normalize_iso
 from archive.versions import Decision, content_hash, decide
 
 # The name this module's messages were always logged under (they moved out of store.py).
@@ -36,7 +35,7 @@ def _urls(record: ArticleRecord) -> list[str]:
     return list(seen)
 
 
-class WritesMixin:
+class WritesMixin(AliasesMixin):
     # ---------------------------------------------------------------- writes
 
     def record(self, record: ArticleRecord, run_id: int | None) -> Decision | str:
@@ -121,22 +120,6 @@ class WritesMixin:
             # After the commit: a near-duplicate link is a finding about committed versions.
             self.link_near_duplicates(version_id, article_id, signature)
         return decision
-
-    @staticmethod
-    def _article_id(conn: Connection, site: str, article_key: str) -> int | None:
-        """The article a key belongs to: its own row, or the article it is a key alias of."""
-        found = conn.execute(
-            select(articles.c.id).where(
-                articles.c.site == site, articles.c.article_key == article_key
-            )
-        ).scalar()
-        if found is None:
-            found = conn.execute(
-                select(key_aliases.c.article_id).where(
-                    key_aliases.c.site == site, key_aliases.c.article_key == article_key
-                )
-            ).scalar()
-        return found
 
     def _same_content_article(self, conn: Connection, site: str, digest: str) -> int | None:
         """An article of ``site`` whose CURRENT version has exactly this content hash.
@@ -268,59 +251,3 @@ class WritesMixin:
             )
         )
         return int(result.inserted_primary_key[0])
-
-    @staticmethod
-    def _add_aliases(conn: Connection, article_id: int, urls: Iterable[str], seen_at: str) -> int:
-        """Insert the URLs not known yet; a URL already owned by another article stays
-        with it (logged). Returns how many were added."""
-        urls = list(dict.fromkeys(u for u in urls if u))
-        if not urls:
-            return 0
-        owners = dict(
-            conn.execute(
-                select(aliases.c.url, aliases.c.article_id).where(aliases.c.url.in_(urls))
-            ).all()
-        )
-        added = 0
-        for url in urls:
-            owner = owners.get(url)
-            if owner is None:
-                conn.execute(
-                    aliases.insert().values(article_id=article_id, url=url, first_seen=seen_at)
-                )
-                added += 1
-            elif owner != article_id:
-                log.warning(
-                    "URL %s is already an alias of article %s, not %s", url, owner, article_id
-                )
-        return added
-
-    def add_key_alias(self, site: str, article_key: str, alias_key: str) -> bool:
-        """Record ``alias_key`` as another key of a known article (a URL variant folded into
-        it by the page's canonical link). False when the key already belongs somewhere."""
-        with self._write() as conn:
-            article_id = self._article_id(conn, site, article_key)
-            if article_id is None:
-                raise KeyError(public_id(site, article_key))
-            if self._article_id(conn, site, alias_key) is not None:
-                return False
-            conn.execute(
-                key_aliases.insert().values(
-                    site=site, article_key=alias_key, article_id=article_id,
-                    first_seen=now_iso(),
-                )
-            )  # fmt: skip
-            return True
-
-    def add_alias(self, site: str, article_key: str, url: str) -> bool:
-        """Record ``url`` as an alias of a known article. True if it was added, False if
-        the URL was already known. KeyError if the article is not in the archive."""
-        with self._write() as conn:
-            article_id = conn.execute(
-                select(articles.c.id).where(
-                    articles.c.site == site, articles.c.article_key == article_key
-                )
-            ).scalar()
-            if article_id is None:
-                raise KeyError(public_id(site, article_key))
-            return self._add_aliases(conn, article_id, [url], now_iso()) == 1

@@ -161,7 +161,7 @@ class SiteOut(BaseModel):
     last_run: LastRunOut | None
 
 
-class HealthSiteOut(BaseModel):
+class HealthSiteOut(_Open):  # `luutru health` grows fields: they pass through as it adds them
     site: str
     last_run: int | None
     started_at: str | None

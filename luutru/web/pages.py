@@ -4,7 +4,9 @@ action, "run now".
 
 Archived text only ever reaches HTML escaped. The two exceptions are built here, not
 trusted: search highlights (re-escaped, only ``<mark>`` survives, :func:`safe_highlight`)
-and diff markup (``<del>``/``<ins>`` around escaped text, in the template).
+and diff markup (``<del>``/``<ins>`` around escaped text, in the template). URLs from
+captured pages (canonical URL, aliases, attachments) become links only through the
+``url_link`` filter (:func:`url_link`): http(s) only, any other scheme shown as text.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 import io
 import json
 import math
+import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -85,6 +88,33 @@ def safe_highlight(fragment: str | None) -> Markup:
     # An unclosed <mark> must not swallow the rest of the page's styling.
     html += "</mark>" * max(html.count("<mark>") - html.count("</mark>"), 0)
     return Markup(html)
+
+
+# What a browser reads as an http(s) URL, from the first character: it strips leading
+# spaces and control characters and tabs or newlines anywhere before it reads a scheme, so
+# "java\tscript:" and " javascript:" are scripts to it, and only an exact, literal
+# "http://" or "https://" at position 0 (any case) is let through.
+_WEB_URL = re.compile(r"https?://", re.IGNORECASE | re.ASCII)
+
+
+def is_web_url(value: Any) -> bool:
+    return isinstance(value, str) and _WEB_URL.match(value) is not None
+
+
+def url_link(value: Any) -> Markup:
+    """A URL from a captured page (canonical URL, alias, attachment) as a link when it is
+    http(s); anything else (``javascript:``, ``data:``, ``vbscript:``, a relative or
+    protocol-relative path …) as text, never in an ``href``. The one place stored URLs
+    reach markup: the ``url_link`` filter in the templates."""
+    text = "" if value is None else str(value)
+    if is_web_url(text):
+        return Markup(
+            '<a href="{0}" rel="noopener noreferrer nofollow" class="external">{0}</a>'
+        ).format(text)
+    return Markup('<span class="url not-a-link">{0}</span>').format(text)
+
+
+templates.env.filters["url_link"] = url_link
 
 
 def _settings(request: Request) -> WebSettings:

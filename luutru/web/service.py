@@ -20,6 +20,7 @@ from archive.diff import diff_versions, to_json
 from archive.store import Archive
 from archive.warc import WarcError, WarcPointer, read_record
 from luutru import operations
+from luutru.dates import parse_date
 from luutru.operations import LEVELS, _lines
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -343,6 +344,20 @@ class SearchParams:
     offset: int = 0
 
 
+def parse_day(value: str | None, what: str, now: datetime | None = None) -> str | None:
+    """A date filter as YYYY-MM-DD, read as the CLI reads ``--from``/``--to``
+    (luutru/dates.py: YYYY-MM-DD of a real calendar day, DD/MM/YYYY, today, yesterday,
+    Nd; Vietnam time); None when empty, :class:`BadRequest` with one line otherwise."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_date(value, now).isoformat()
+    except ValueError as exc:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        message = str(exc).replace(repr(value), repr(shown))
+        raise BadRequest(f"{what}: {message}") from None
+
+
 def _search_module() -> Any:
     try:
         from archive import search as module
@@ -352,9 +367,14 @@ def _search_module() -> Any:
 
 
 def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
-    """Call ``archive.search.search``; its SearchSyntaxError (a ValueError) and any other
-    ValueError about the arguments become :class:`BadRequest` with its message."""
+    """Call ``archive.search.search``; its SearchSyntaxError (a ValueError: a mistyped
+    query, a query past a limit or its time budget, a bad filter) and any other
+    ValueError about the arguments become :class:`BadRequest` (400) with its message.
+    A search stopped by its time budget is a 400 too, not a 503: the same query would be
+    stopped again, so what helps is changing it, which the message says how to do."""
     module = _search_module()
+    date_from = parse_day(params.date_from, "date_from")
+    date_to = parse_day(params.date_to, "date_to")
     try:
         result = module.search(
             archive,
@@ -362,8 +382,8 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             sites=params.sites or None,
             province=params.province or None,
             department=params.department or None,
-            date_from=params.date_from or None,
-            date_to=params.date_to or None,
+            date_from=date_from,
+            date_to=date_to,
             author=params.author or None,
             category=params.category or None,
             status=params.status or None,
