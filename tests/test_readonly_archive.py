@@ -201,6 +201,22 @@ def test_reading_commands_create_nothing(
     assert snapshot(data) == before  # not a byte written, not a file created
 
 
+def test_a_folder_without_write_permission(crawled: dict, tmp_path: Path) -> None:
+    data = copy_archive(crawled, tmp_path / "perm")
+    before = snapshot(data)
+    (data / "archive.sqlite").chmod(0o444)
+    data.chmod(0o555)
+    try:
+        if os.access(data, os.W_OK):
+            pytest.skip("root ignores permission bits (the simulated and mounted tests cover it)")
+        with Archive.open(data) as archive:
+            assert archive.read_only and archive.counts() == crawled["counts"]
+    finally:
+        data.chmod(0o755)
+        (data / "archive.sqlite").chmod(0o644)
+    assert snapshot(data) == before
+
+
 def test_serve_reads_it_and_creates_nothing(crawled: dict, tmp_path: Path, not_writable) -> None:
     data = copy_archive(crawled, tmp_path / "ro")
     not_writable(data)
