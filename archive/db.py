@@ -7,16 +7,30 @@ writer, and reads use a plain deferred ``BEGIN`` (WAL lets them run beside a wri
 
 On PostgreSQL (``make_engine``) every write transaction first takes one advisory lock
 (``pg_advisory_xact_lock``): the same guarantee, writers one at a time, readers free.
+
+Read-only archives (a DVD, a read-only mount, a directory this user may not write): WAL
+needs a ``-shm`` file beside the database even to read, which read-only storage cannot
+hold. So the last connection out of a writable archive folds the log into the file and
+leaves WAL mode (``settle``): the file alone is then complete, in rollback-journal mode,
+which any SQLite (``mode=ro``, Datasette, the ``sqlite3`` shell) reads with no other file;
+the next writer switches back to WAL. ``read_only_engine`` opens such a file with
+``mode=ro``, and an archive still in WAL mode (copied from a live one, or from a luutru
+before ``settle``) with ``immutable=1`` when there is no log to miss. Nothing is created
+beside the database in either case.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _WRITE = "luutru_write"  # execution option: this connection is a write transaction
@@ -71,6 +85,124 @@ def _sqlite_engine(path: Path) -> Engine:
     return engine
 
 
+class ReadOnlyArchiveError(OSError, ValueError):
+    """The archive cannot be written here, or cannot be read as it is. An OSError with
+    EROFS, so a crawl stops on it as on read-only storage, and a ValueError, so the
+    command line prints it as a one-line error."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errno.EROFS, message)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def is_writable(directory: Path, database: Path) -> bool:
+    """Whether this process may write the archive: its directory (SQLite writes its
+    journal beside the file) and the file itself. False on read-only media for root too
+    (access(2) answers EROFS whatever the permissions)."""
+    if not os.access(directory, os.W_OK):
+        return False
+    return not database.exists() or os.access(database, os.W_OK)
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def read_only_uri(path: Path) -> str:
+    """The SQLite URI that reads ``path`` without writing or creating anything.
+
+    Rollback-journal mode (a settled archive): ``mode=ro``, which still sees a writer's
+    commits. WAL mode with its ``-shm`` present (a live archive, or one copied with its
+    log files): ``mode=ro``, SQLite reads the log through the index. WAL mode without an
+    index: ``immutable=1``, exact when there is no log, refused when there is one (its
+    transactions cannot be read without an index, and the file alone would be stale).
+    """
+    try:
+        with path.open("rb") as f:
+            header = f.read(20)
+    except FileNotFoundError:
+        raise ReadOnlyArchiveError(
+            f"no archive at {path}, and none can be created there (read-only)"
+        ) from None
+    if not header.startswith(b"SQLite format 3\x00") or len(header) < 20:
+        raise ReadOnlyArchiveError(f"{path} is not an SQLite database")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if header[18] != 2 or _sibling(path, "-shm").exists():  # byte 18: 2 means WAL
+        return uri
+    wal = _sibling(path, "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise ReadOnlyArchiveError(
+            f"{path} is read-only here and its last transactions are still in {wal.name}, "
+            "which SQLite cannot read without the -shm index beside it: open the archive "
+            "once where it can be written (any luutru command folds the log in), or copy "
+            "it with its -shm file"
+        )
+    return uri + "&immutable=1"
+
+
+def read_only_engine(path: Path) -> Engine:
+    """An engine that only reads ``path`` (see ``read_only_uri``); writes fail."""
+    uri = read_only_uri(path)
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+
+    # A creator, not a URL: the URI carries the path percent-encoded (Vietnamese folder
+    # names, spaces). QueuePool as for any file database (the default for a URL-less
+    # sqlite engine would be the in-memory database's single-connection pool).
+    engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA query_only=ON")  # a second lock on the door
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def settle(path: Path) -> bool:
+    """If no other connection has ``path`` open: fold the WAL into the file and leave WAL
+    mode, so the file alone is the whole archive (readable from read-only media, see the
+    module doc). Returns whether it did; while another connection (another process, a
+    crawl beside ``luutru serve``) has the archive open it stays in WAL and the last one
+    out settles it."""
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA busy_timeout=0")  # busy means not alone: never wait for it
+        mode = conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0]
+        return str(mode).lower() == "delete"
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def check_schema_current(engine: Engine) -> None:
+    """A read-only archive cannot be migrated: refuse one that is not at the head
+    revision, rather than fail later on a missing column."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    current = current_revision(engine)
+    if current != head:
+        what = "is not an archive" if current is None else f"has schema revision {current}"
+        raise ReadOnlyArchiveError(
+            f"the database {what}; this luutru reads revision {head}, and a read-only "
+            "archive cannot be upgraded: open it once where it can be written"
+        )
+
+
 # pg_advisory_xact_lock key of the archive's write lock ("luutru" in ASCII, as a bigint).
 PG_WRITE_LOCK = 0x6C75757472755F77
 
@@ -78,9 +210,9 @@ PG_WRITE_LOCK = 0x6C75757472755F77
 def make_engine(url: str) -> Engine:
     """The engine for a SQLAlchemy ``url``: PostgreSQL, or a SQLite file URL (which gets
     the same setup as ``<data>/archive.sqlite``)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return _sqlite_engine(Path(parsed.database))
+    path = _sqlite_file(url)
+    if path is not None:
+        return _sqlite_engine(path)
     engine = create_engine(url, pool_pre_ping=True)
     if engine.dialect.name == "postgresql":
         _postgres_setup(engine)
@@ -97,6 +229,52 @@ def _postgres_setup(engine: Engine) -> None:
     def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(_WRITE):
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+
+def _sqlite_file(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return Path(parsed.database)
+    return None
+
+
+def open_database(
+    data_dir: str | Path | None,
+    *,
+    url: str | None = None,
+    read_only: bool | None = None,
+    filename: str = "archive.sqlite",
+) -> tuple[Engine, Path | None, bool]:
+    """(engine, SQLite file or None, read-only?) of an archive: ``data_dir``/``filename``
+    or the database at ``url``. Migrated to head, unless read-only (then checked to be at
+    head). ``read_only`` None: read-only exactly when the SQLite file's directory exists
+    and this process cannot write there (``is_writable``); a server database is opened
+    for writing unless told otherwise."""
+    if url is not None:
+        path = _sqlite_file(url)
+    elif data_dir is not None:
+        path = Path(data_dir).expanduser() / filename
+    else:
+        raise ValueError("Archive.open needs data_dir or url")
+    if path is None:
+        engine = make_engine(str(url))
+    else:
+        if read_only is None:
+            read_only = path.parent.is_dir() and not is_writable(path.parent, path)
+        if read_only:
+            engine = read_only_engine(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            engine = _sqlite_engine(path)
+    try:
+        if read_only:
+            check_schema_current(engine)
+        else:
+            migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, path, bool(read_only)
 
 
 def alembic_config(connection: Connection | None = None):

@@ -3,47 +3,57 @@
 
 ``id`` is the stable public id ``"{site}:{article_key}"``; ``aliases`` are the other URLs
 seen (sorted, without ``url``); ``warc`` is ``file#offset`` of the version's capture,
-``file`` relative to the archive's ``warc/`` folder.
+``file`` relative to the archive's ``warc/`` folder. ``EXPORT_COLUMNS`` documents every
+column (docs/exports.md shows them, and each Parquet field carries its description).
+
+Each format opens as it is in the tools people use: JSONL is UTF-8, not ``\\u``-escaped;
+the CSV starts with a UTF-8 byte-order mark (without it Excel reads the file in the local
+code page and garbles Vietnamese) and holds lists as JSON arrays (a joined list is
+ambiguous: titles and URLs contain any separator); Parquet has typed dates and timestamps
+(``archive/tabular.py``).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from archive.store import Archive
 from archive.times import normalize_iso
 
-EXPORT_FIELDS: tuple[str, ...] = (
-    "id",
-    "site",
-    "article_key",
-    "url",
-    "aliases",
-    "title",
-    "date",
-    "datetime",
-    "author",
-    "source",
-    "summary",
-    "body",
-    "category",
-    "attachments",
-    "status",
-    "removed_at",
-    "version",
-    "version_count",
-    "content_hash",
-    "first_seen",
-    "last_seen",
-    "fetched_at",
-    "warc",
-)
+# Column → what it holds. The order is the column order of every format.
+EXPORT_COLUMNS: dict[str, str] = {
+    "id": "stable public id, site:article_key",
+    "site": "site profile id",
+    "article_key": "the article's key within its site (URL id, or canonical URL)",
+    "url": "canonical URL",
+    "aliases": "other URLs the article was seen under, sorted",
+    "title": "headline",
+    "date": "publication date printed on the page (Asia/Ho_Chi_Minh)",
+    "datetime": "publication date and time, when the page prints a time",
+    "author": "author or byline",
+    "source": "source named on the page (Nguồn: …), never the author",
+    "summary": "lead paragraph (sapo)",
+    "body": "article text, paragraphs separated by a blank line",
+    "category": "category the portal files it under",
+    "attachments": "URLs of attached files",
+    "status": "live, or removed (answered 404/410)",
+    "removed_at": "when the article was found removed",
+    "version": "number of this version (1 = first capture)",
+    "version_count": "number of versions of the article",
+    "content_hash": "SHA-256 over the content fields of this version",
+    "first_seen": "first capture of the article",
+    "last_seen": "latest capture of the article",
+    "fetched_at": "capture time of this version",
+    "warc": "WARC record of this capture, file#offset under the archive's warc/ folder",
+}
+EXPORT_FIELDS: tuple[str, ...] = tuple(EXPORT_COLUMNS)
 
-LIST_SEPARATOR = " | "
+BOM = "\ufeff"  # UTF-8 byte-order mark: tells Excel the CSV is UTF-8
 _VERSION_FIELDS = (
     "title",
     "date",
@@ -115,32 +125,50 @@ def write_jsonl(archive: Archive, out: TextIO, site: str | None = None, **option
     return n
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: None as "", lists and objects as JSON (arrays keep their items apart)."""
     if value is None:
         return ""
-    if isinstance(value, list | tuple):
-        return LIST_SEPARATOR.join(str(v) for v in value)
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False)
     return value
 
 
-def write_csv(archive: Archive, out: TextIO, site: str | None = None, **options: Any) -> int:
-    """CSV with the JSONL columns; lists joined with " | ", None as "". Returns the count.
+def csv_chunks(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Iterator[str]:
+    """A CSV as text: the BOM and header first, then one chunk per row (for streaming).
 
-    Open ``out`` with ``newline=""`` (the csv module writes its own line endings).
+    Write the chunks to a file opened with ``newline=""`` and a UTF-8 encoding (not
+    ``utf-8-sig``: the BOM is already here); read it back with ``encoding="utf-8-sig"``.
     """
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_FIELDS)
-    n = 0
-    for row in rows(archive, site, **options):
-        writer.writerow([_cell(row[name]) for name in EXPORT_FIELDS])
-        n += 1
-    return n
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def take() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(columns)
+    yield BOM + take()
+    for row in rows:
+        writer.writerow([csv_cell(row.get(name)) for name in columns])
+        yield take()
+
+
+def write_csv(archive: Archive, out: TextIO, site: str | None = None, **options: Any) -> int:
+    """CSV with the JSONL columns (see ``csv_chunks``). Returns the row count."""
+    chunks = 0
+    for chunk in csv_chunks(rows(archive, site, **options), EXPORT_FIELDS):
+        out.write(chunk)
+        chunks += 1
+    return chunks - 1  # the first chunk is the header
 
 
 def write_parquet(archive: Archive, path: Path, site: str | None = None, **options: Any) -> int:
     from archive.tabular import write_parquet as write
 
-    return write(rows(archive, site, **options), Path(path), EXPORT_FIELDS)
+    return write(rows(archive, site, **options), Path(path), EXPORT_COLUMNS)
 
 
 def write_warc(

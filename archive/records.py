@@ -9,7 +9,7 @@ itself never says "new" or "changed" — that is the archive's decision.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field
 from typing import Any
 
 
@@ -46,7 +46,10 @@ class ArticleRecord:
     etag: str | None = None
     last_modified: str | None = None
     warnings: list[str] = field(default_factory=list)
-    raw_html: bytes = field(default=b"", repr=False)  # payload as served, for the WARC capture
+    # The payload as served is not carried: the WARC capture middleware has already written
+    # it, and bytes in an item break Scrapy's feed exports (``scrapy crawl portal -O
+    # out.jsonl``). Still accepted, and dropped, from callers that pass it.
+    raw_html: InitVar[bytes] = b""
     warc: WarcRef | None = None  # where the response record of this capture is
     # Other keys this capture was reached under (a URL variant that the page's canonical
     # link folded into ``article_key``): remembered, so they are never fetched again.
@@ -71,13 +74,14 @@ class ArticleRecord:
         "attachments",
     )
 
+    def __post_init__(self, raw_html: bytes) -> None:
+        pass
+
     def content(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.CONTENT_FIELDS}
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("raw_html")
-        return data
+        return asdict(self)
 
 
 @dataclass

@@ -33,10 +33,11 @@ from archive.crawlstate import CrawlStateMixin
 from archive.db import (
     _WRITE,
     MIGRATIONS_DIR,
-    _sqlite_engine,
+    ReadOnlyArchiveError,
     alembic_config,
-    make_engine,
     migrate,
+    open_database,
+    settle,
 )
 from archive.history import HistoryMixin
 from archive.ids import public_id
@@ -78,33 +79,37 @@ def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
 class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMixin):
     """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
 
-    def __init__(self, engine: Engine, *, path: Path | None = None) -> None:
+    def __init__(
+        self, engine: Engine, *, path: Path | None = None, read_only: bool = False
+    ) -> None:
         self._engine = engine
         self._write_engine = engine.execution_options(**{_WRITE: True})
         self.path = path
+        self.read_only = read_only
 
     # ---------------------------------------------------------------- lifecycle
 
     @classmethod
-    def open(cls, data_dir: str | Path | None = None, *, url: str | None = None) -> Archive:
+    def open(
+        cls,
+        data_dir: str | Path | None = None,
+        *,
+        url: str | None = None,
+        read_only: bool | None = None,
+    ) -> Archive:
         """Open (create, migrate) the archive in ``data_dir`` (``archive.sqlite``), or
-        the database at SQLAlchemy ``url`` (e.g. PostgreSQL) when given."""
-        if url is not None:
-            engine = make_engine(url)
-            path = None
-        else:
-            if data_dir is None:
-                raise ValueError("Archive.open needs data_dir or url")
-            directory = Path(data_dir).expanduser()
-            directory.mkdir(parents=True, exist_ok=True)
-            path = directory / DB_FILENAME
-            engine = _sqlite_engine(path)
-        try:
-            migrate(engine)
-        except BaseException:
-            engine.dispose()
-            raise
-        return cls(engine, path=path)
+        the database at SQLAlchemy ``url`` (e.g. PostgreSQL) when given.
+
+        ``read_only``: never write — no migration, no file created beside the database,
+        and every write raises ``ReadOnlyArchiveError`` (archive/db.py says how a SQLite
+        archive is read from read-only media). None, the default: read-only exactly when
+        ``data_dir`` cannot be written by this process, so reading commands (search,
+        export, show, verify, serve) work on read-only media without being told.
+        """
+        engine, path, read_only = open_database(
+            data_dir, url=url, read_only=read_only, filename=DB_FILENAME
+        )
+        return cls(engine, path=path, read_only=read_only)
 
     @property
     def engine(self) -> Engine:
@@ -112,6 +117,8 @@ class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMix
 
     def close(self) -> None:
         self._engine.dispose()
+        if self.path is not None and not self.read_only:
+            settle(self.path)  # the file alone complete, if this was the last connection
 
     def __enter__(self) -> Archive:
         return self
@@ -120,6 +127,9 @@ class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMix
         self.close()
 
     def _write(self):
+        if self.read_only:
+            where = self.path or self._engine.url.render_as_string(hide_password=True)
+            raise ReadOnlyArchiveError(f"the archive at {where} is open read-only")
         return self._write_engine.begin()
 
     def _read(self):

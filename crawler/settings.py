@@ -57,6 +57,10 @@ TELNETCONSOLE_ENABLED = False  # default True: nothing should listen on a port d
 REMOTE_CONTROL_ENABLED = False  # default True (Scrapy ≥ 2.19): same reason
 LOG_LEVEL = "INFO"  # default "DEBUG"
 FEED_EXPORT_ENCODING = "utf-8"  # default None (ASCII escapes): Vietnamese text stays readable
+# `scrapy crawl portal -O out.csv|jsonl`: feeds hold articles only, and the CSV opens in a
+# spreadsheet as it is (BOM, lists as JSON): crawler/feeds.py says why.
+FEED_EXPORTERS = {"csv": "crawler.feeds.ArticleCsvItemExporter"}  # default {} (Scrapy's own)
+ADDONS = {"crawler.feeds.ArticleFeeds": 0}  # default {}
 
 ITEM_PIPELINES = {
     # Normalise first so dedup and hashing see NFC text with decoded entities.

@@ -249,8 +249,16 @@ def test_sqlite_file_wal_and_pragmas(tmp_path, sqlite_only):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-    with sqlite3.connect(data_dir / "archive.sqlite") as raw:  # WAL persists in the file
+        raw = sqlite3.connect(data_dir / "archive.sqlite")  # WAL is in the file
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        raw.close()
+    # The last connection out leaves WAL, so the file alone is readable from read-only
+    # media (tests/test_readonly_archive.py); the next writer switches back.
+    raw = sqlite3.connect(data_dir / "archive.sqlite")
+    assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    raw.close()
+    with Archive.open(data_dir) as archive, archive.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
 def test_a_new_archive_opened_while_another_process_writes_waits_for_wal(tmp_path, sqlite_only):

@@ -131,10 +131,14 @@ def test_aliases_sorted_without_url(archive):
 def test_csv(archive):
     out = io.StringIO(newline="")
     assert write_csv(archive, out, site="tinh-a") == 2
-    rows = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert out.getvalue().startswith("\ufeffid,")  # the BOM: tests/test_exports_open.py
+    rows = list(csv.DictReader(io.StringIO(out.getvalue().removeprefix("\ufeff"), newline="")))
     assert list(rows[0]) == list(EXPORT_FIELDS)
     assert rows[0]["id"] == "tinh-a:1"
-    assert rows[0]["attachments"] == "https://tinh-a.gov.vn/a.pdf | https://tinh-a.gov.vn/b.docx"
+    assert json.loads(rows[0]["attachments"]) == [
+        "https://tinh-a.gov.vn/a.pdf",
+        "https://tinh-a.gov.vn/b.docx",
+    ]
     assert rows[0]["summary"] == ""
     assert rows[0]["body"] == "Đã sửa."
     assert rows[1]["body"] == "Nội dung.\n\nĐoạn hai."  # multi-line cell survives

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from pathlib import Path
 
@@ -74,6 +75,9 @@ def test_schema_types() -> None:
     assert schema.field("version").type == pa.int64()
     assert schema.field("version_count").type == pa.int64()
     assert schema.field("body").type == pa.string()
+    assert schema.field("date").type == pa.date32()
+    for name in ("datetime", "first_seen", "last_seen"):
+        assert schema.field(name).type == pa.timestamp("us", tz="+07:00")
     assert all(f.nullable for f in schema)
 
 
@@ -102,8 +106,16 @@ def test_round_trip(tmp_path: Path) -> None:
     assert table.schema == schema_for(COLUMNS)
     assert table.num_rows == 3
     got = table.to_pylist()
-    assert got[0] == rows[0]
-    assert got[1] == rows[1]
+    # Dates and timestamps come back typed (the same instants, in +07:00).
+    vn = dt.timezone(dt.timedelta(hours=7))
+    typed = {
+        "date": dt.date(2026, 11, 24),
+        "datetime": dt.datetime(2026, 11, 24, 8, 30, tzinfo=vn),
+        "first_seen": dt.datetime(2026, 11, 25, 8, 0, tzinfo=vn),
+        "last_seen": dt.datetime(2026, 11, 25, 8, 0, tzinfo=vn),
+    }
+    assert got[0] == {**rows[0], **typed}
+    assert got[1] == {**rows[1], **typed}
     assert got[2]["aliases"] is None
     assert got[2]["version"] is None
     assert got[2]["warc"] is None

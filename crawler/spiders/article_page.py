@@ -92,7 +92,6 @@ def record(
         etag=header(response, b"ETag"),
         last_modified=header(response, b"Last-Modified"),
         warnings=list(extracted.warnings),
-        raw_html=response.body,
         extraction=extraction_note(extracted),
         **extra,
     )

@@ -1,0 +1,80 @@
+"""Scrapy's own feed exports (``scrapy crawl portal -O out.jsonl|csv``): one row per article.
+
+The spider yields four kinds of item (``archive/records.py``); only ``ArticleRecord`` is
+an article. The other three (a 304, a gone article, a dead link) are the archive's
+bookkeeping, and in a CSV they would be worse than noise: the CSV exporter takes its
+header from the first item, so a dead link crawled first would cut every article down to
+a dead link's five columns. ``ArticleFeeds`` (an add-on, so it sees the feeds ``-o``/``-O``
+set on the command line) makes every feed that chooses no ``item_classes`` or
+``item_filter`` of its own export articles only. A feed can still ask for the others
+(docs/exports.md): ``"item_classes": ["archive.records.DeadLink"]`` in its FEEDS options.
+
+``ArticleCsvItemExporter`` writes a CSV that Excel opens as it is, like ``luutru export
+--format csv``: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the local
+code page and garbles Vietnamese), lists and objects as JSON (Scrapy's default joins
+lists with "," — ambiguous for URLs and titles that hold commas), and a fixed header.
+"""
+
+from __future__ import annotations
+
+import codecs
+import dataclasses
+import json
+from typing import Any
+
+from scrapy.exporters import CsvItemExporter
+from scrapy.settings import BaseSettings
+
+from archive.records import ArticleRecord
+
+ARTICLE_CLASS = f"{ArticleRecord.__module__}.{ArticleRecord.__qualname__}"
+# The CSV header: every field of a record but the body's HTML, which repeats ``body`` as
+# markup and often exceeds the 32,767 characters a spreadsheet cell holds. JSON feeds
+# keep it. FEED_EXPORT_FIELDS (or a feed's ``fields``) still chooses otherwise.
+CSV_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(ArticleRecord) if f.name != "body_html"
+)
+
+
+class ArticleFeeds:
+    """Add-on (``ADDONS``): feeds without an item choice of their own export articles."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        feeds = settings.getdict("FEEDS")
+        if not feeds:
+            return
+        chosen = {
+            uri: options
+            if options.get("item_classes") or options.get("item_filter")
+            else {**options, "item_classes": [ARTICLE_CLASS]}
+            for uri, options in feeds.items()
+        }
+        # At the priority the feeds were set with (the command line's for -o/-O): an
+        # add-on's own priority is lower and would be ignored.
+        settings.set("FEEDS", chosen, priority=settings.getpriority("FEEDS") or "addon")
+
+
+def _json_cell(value: Any) -> Any:
+    """A list, tuple, dict or record (``WarcRef``) as JSON text; anything else as is."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+class ArticleCsvItemExporter(CsvItemExporter):
+    """Scrapy's CSV exporter with a BOM, JSON lists and the ``CSV_FIELDS`` header."""
+
+    def __init__(self, file: Any, **kwargs: Any) -> None:
+        encoding = kwargs.get("encoding")
+        if encoding is None or codecs.lookup(encoding).name == "utf-8":
+            # utf-8-sig writes the BOM once, at the start of the file: not when -o
+            # appends to an existing file (the stream's position is not 0 then).
+            kwargs["encoding"] = "utf-8-sig"
+        if not kwargs.get("fields_to_export"):
+            kwargs["fields_to_export"] = list(CSV_FIELDS)
+        super().__init__(file, **kwargs)
+
+    def _join_if_needed(self, value: Any) -> Any:
+        return _json_cell(value)
