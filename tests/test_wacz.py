@@ -21,18 +21,23 @@ import itertools
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from archive import wacz, waczsign
 from archive.cdxj import surt
@@ -50,6 +55,14 @@ def ids() -> Callable[[], str]:
 
 def clock() -> datetime:
     return CREATED
+
+
+def pem(curve: ec.EllipticCurve) -> bytes:
+    """A new private key on ``curve``, as PEM."""
+    return ec.generate_private_key(curve).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )  # fmt: skip
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -293,15 +306,7 @@ def test_site_and_since_select(crawled: Crawled, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_signed_package_verifies(crawled: Crawled, tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
-    key = ec.generate_private_key(ec.SECP384R1())
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )  # fmt: skip
-    (tmp_path / "key.pem").write_bytes(pem)
+    (tmp_path / "key.pem").write_bytes(pem(ec.SECP384R1()))
     out = tmp_path / "signed.wacz"
     with Archive.open(crawled.data) as archive:
         result = wacz.write_wacz(archive, crawled.data / "warc", out, site="demo-aspnet",
@@ -324,16 +329,62 @@ def test_a_signed_package_verifies(crawled: Crawled, tmp_path: Path) -> None:
     assert validated.returncode == 0, validated.stdout
 
 
-def test_signing_keys_must_be_p384(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
+# What ReplayWeb.page (wabac.js, src/wacz/certutils.ts) runs to check an anonymous signature.
+WEBCRYPTO_VERIFY = """async (s) => {
+  const b64 = (x) => Uint8Array.from(atob(x), (c) => c.charCodeAt(0));
+  const key = await crypto.subtle.importKey(
+    "spki", b64(s.publicKey), {name: "ECDSA", namedCurve: "P-384"}, true, ["verify"]);
+  const verify = (hash) => crypto.subtle.verify(
+    {name: "ECDSA", hash: "SHA-256"}, key, b64(s.signature), new TextEncoder().encode(hash));
+  return [await verify(s.hash), await verify(s.hash + "0")];
+}"""
 
-    p256 = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )  # fmt: skip
+
+class _BlankPage(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<!DOCTYPE html><title>blank</title>")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.slow
+def test_the_signature_verifies_in_a_browser_as_replayweb_page_checks_it(
+    crawled: Crawled, tmp_path: Path
+) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = os.environ.get("LUUTRU_CHROMIUM") or shutil.which("chromium")
+    if not chromium:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("CI=true but no Chromium (apt-get install chromium)")
+        pytest.skip("no Chromium")
+    key = tmp_path / "key.pem"
+    key.write_bytes(pem(ec.SECP384R1()))
+    out = tmp_path / "signed.wacz"
+    with Archive.open(crawled.data) as archive:
+        wacz.write_wacz(archive, crawled.data / "warc", out, site="h-wp", signing_key=key)
+    with zipfile.ZipFile(out) as zf:
+        signed = json.loads(zf.read("datapackage-digest.json"))["signedData"]
+    # WebCrypto exists in secure contexts only: a page from 127.0.0.1 is one.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BlankPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/")
+            assert page.evaluate(WEBCRYPTO_VERIFY, signed) == [True, False]
+            browser.close()
+    finally:
+        server.shutdown()
+
+
+def test_signing_keys_must_be_p384(tmp_path: Path) -> None:
     with pytest.raises(waczsign.SigningKeyError, match="P-384"):
-        waczsign.load_signing_key(p256)
+        waczsign.load_signing_key(pem(ec.SECP256R1()))
     with pytest.raises(waczsign.SigningKeyError, match="cannot read"):
         waczsign.load_signing_key(tmp_path / "missing.pem")
 
