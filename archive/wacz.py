@@ -35,7 +35,7 @@ from typing import Any
 
 from archive.cdxj import write_index
 from archive.selection import selection
-from archive.warcbase import SOFTWARE
+from archive.warcbase import SOFTWARE, derived_record_id
 from archive.warcexport import ExportResult, Page, export_captures
 from archive.warcselect import original_finder, warc_captures
 
@@ -64,7 +64,16 @@ def _export(
     record_id_factory: Callable[[], str] | None,
     clock: Callable[[], datetime] | None,
 ) -> ExportResult:
-    pairs = selection(archive, site, since=since, all_versions=all_versions)
+    pairs = list(selection(archive, site, since=since, all_versions=all_versions))
+    # The warcinfo record is the only one made here (alias revisits have derived ids and
+    # their capture's date): dated by the newest version exported and named after the
+    # file, so the same selection of the same archive gives the same bytes — and the CDXJ
+    # of `--format cdxj` points into the WARC of `--format warc` at the right offsets.
+    newest = max((v["fetched_at"] for _, v in pairs), default="1970-01-01T00:00:00+00:00")
+    if clock is None:
+        clock = lambda: datetime.fromisoformat(newest)  # noqa: E731
+    if record_id_factory is None:
+        record_id_factory = lambda: derived_record_id("luutru export", out.name, newest)  # noqa: E731
     return export_captures(
         warc_captures(pairs),
         Path(warc_dir),
