@@ -82,10 +82,10 @@ class WarcCaptureMiddleware:
         headers = _headers(response.headers)
         # Ids first, so that the response (or revisit) and the request name each other.
         record_id, request_id = series.new_record_id(), series.new_record_id()
+        digest: str | None = payload_digest(response.body)
         original = None
         if response.status in (200, 304) and request.meta.get("article_key"):
-            original = _original(session, url)
-        digest: str | None = payload_digest(response.body)
+            original = _original(session, url, digest if response.status == 200 else None)
         if response.status == 304:
             # Not an empty response: a revisit saying the server confirmed the earlier
             # capture (WARC 1.1 §6.7.3), which it names.
@@ -126,15 +126,18 @@ class WarcCaptureMiddleware:
         )
 
 
-def _original(session: CrawlSession, url: str) -> Any:
+def _original(session: CrawlSession, url: str, digest: str | None) -> Any:
     """The record holding the payload of the article's newest 200 capture (its own
     response, or what its revisit names), read back from the WARC so that the revisit's
-    WARC-Refers-To-* are exactly that record's; None when there is none or it is
+    WARC-Refers-To-* are exactly that record's; None when there is none, when its payload
+    is not ``digest`` (if given: a changed page is written in full anyway) or when it is
     unreadable (the capture is then written in full)."""
     from archive.warc import WarcError, WarcPointer, original_of, read_record
 
     earlier = session.archive.latest_payload(session.site, url)
     if not earlier or not earlier.get("warc_file") or not earlier.get("warc_length"):
+        return None
+    if digest is not None and earlier["payload_digest"] != digest:
         return None
     pointer = WarcPointer(earlier["warc_file"], earlier["warc_offset"], earlier["warc_length"])
     try:
