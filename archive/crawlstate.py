@@ -208,7 +208,8 @@ class CrawlStateMixin:
         return status in ("succeeded", "unhealthy")  # both completed their walk
 
     def latest_payload(self, site: str, url: str) -> dict | None:
-        """The newest 200 capture of the article behind ``url`` (for WARC revisit records)."""
+        """The newest 200 capture of the article behind ``url`` (for WARC revisit records):
+        fetched_url, fetched_at, payload_digest and the WARC pointer of its record."""
         from archive.schema import aliases
 
         with self._read() as conn:
@@ -223,6 +224,9 @@ class CrawlStateMixin:
                         captures.c.fetched_url,
                         captures.c.fetched_at,
                         captures.c.payload_digest,
+                        captures.c.warc_file,
+                        captures.c.warc_offset,
+                        captures.c.warc_length,
                     )
                     .where(
                         captures.c.article_id == article_id,

@@ -1,5 +1,6 @@
 """Exports: JSONL, CSV and Parquet rows (one per article, or per version with
-``all_versions``), and WARC files of a selection's captures.
+``all_versions``), and WARC files of a selection's captures (WACZ and CDXJ:
+archive/wacz.py).
 
 ``id`` is the stable public id ``"{site}:{article_key}"``; ``aliases`` are the other URLs
 seen (sorted, without ``url``); ``warc`` is ``file#offset`` of the version's capture,
@@ -22,8 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from archive.selection import selection
 from archive.store import Archive
-from archive.times import normalize_iso
 
 # Column → what it holds. The order is the column order of every format.
 EXPORT_COLUMNS: dict[str, str] = {
@@ -78,32 +79,6 @@ def _warc_ref(data: dict[str, Any]) -> str | None:
 def export_row(article: dict[str, Any]) -> dict[str, Any]:
     """The exported subset of an article dict, in column order."""
     return {name: article.get(name) for name in EXPORT_FIELDS}
-
-
-def _since_floor(since: str | None) -> str | None:
-    if not since:
-        return None
-    return normalize_iso(since if "T" in since else f"{since}T00:00:00+07:00")
-
-
-def selection(
-    archive: Archive,
-    site: str | None = None,
-    since: str | None = None,
-    all_versions: bool = False,
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """(article, version) pairs: each article's current version, or every version.
-
-    ``since`` keeps articles seen (or versions fetched) at or after that date/time."""
-    floor = _since_floor(since)
-    for article in archive.articles(site):
-        if not all_versions:
-            if floor is None or article["last_seen"] >= floor:
-                yield article, archive.version(article["article_id"])
-            continue
-        for version in archive.versions(article["article_id"]):
-            if floor is None or version["fetched_at"] >= floor:
-                yield article, version
 
 
 def rows(archive: Archive, site: str | None = None, **options: Any) -> Iterator[dict[str, Any]]:
@@ -174,12 +149,10 @@ def write_parquet(archive: Archive, path: Path, site: str | None = None, **optio
 def write_warc(
     archive: Archive, warc_dir: Path, path: Path, site: str | None = None, **options: Any
 ) -> int:
-    """A WARC file with the response records of the selected versions, copied byte for byte."""
-    from archive.warc import WarcPointer, copy_records
+    """A WARC file of the selected versions' captures: each record copied byte for byte
+    with its request record, and an alias revisit under the article's canonical URL when
+    it was fetched under another (archive/warcexport.py). ``.warc.gz`` (gzip per record)
+    or ``.warc`` (uncompressed) by ``path``'s name. Returns the number of records."""
+    from archive.wacz import write_warc as write
 
-    sources = [
-        (Path(warc_dir), WarcPointer(v["warc_file"], v["warc_offset"], v["warc_length"]))
-        for _, v in selection(archive, site, **options)
-        if v.get("warc_file") and v.get("warc_length")
-    ]
-    return copy_records(sources, Path(path))
+    return write(archive, Path(warc_dir), Path(path), site, **options)

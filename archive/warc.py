@@ -16,23 +16,32 @@ Serialisation, parsing and digests are warcio's (``WARCWriter``, ``ArchiveIterat
   headers, block and payload digests) without raising, and copying records byte-for-byte
   into an export WARC.
 
+What the records say follows WARC 1.1 to the letter, because replay tools rely on it:
+
+- one capture event — request, response (or revisit) and the metadata record about it —
+  shares one WARC-Date, and its records name each other in WARC-Concurrent-To (request
+  and response both ways, metadata to the response);
+- a request record holds the HTTP request as sent: ``Host``, and ``Content-Length`` when
+  a body was sent (a POST carries one even when empty), so the block parses on its own;
+- a payload seen before is a ``revisit`` (identical-payload-digest) and a 304 a
+  ``revisit`` (server-not-modified), never an empty response; both name their original in
+  WARC-Refers-To-Target-URI, WARC-Refers-To-Date (its WARC-Date) and WARC-Refers-To.
+
 This module is the writer (:class:`WarcSeries`) and the public face of the package's WARC
-support: reading, checking and export copies live in archive/warcread.py, what both sides
-share (format version, :class:`WarcError`, :class:`WarcPointer`, WARC dates, the warcio
-writer) in archive/warcbase.py; their public names are re-exported here.
+support: reading and checking live in archive/warcread.py, export files in
+archive/warcexport.py, what they share (format version, :class:`WarcError`,
+:class:`WarcPointer`, WARC dates, the warcio writer, revisit records) in
+archive/warcbase.py; their public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
 import io
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
@@ -42,30 +51,43 @@ from warcio.statusandheaders import StatusAndHeaders
 
 # Re-exported so that every name is still importable from here (see the docstring).
 from archive.warcbase import (
+    PROFILE_IDENTICAL,
+    PROFILE_NOT_MODIFIED,
     SOFTWARE,
     WARC_VERSION,
     DateLike,
+    Original,
     WarcError,
     WarcPointer,
     _Writer,
+    build_revisit,
+    clean,
+    clean_headers,
+    http_headers_for_decoded_body,
+    http_status_line,
+    payload_digest,
+    request_headers_as_sent,
     warc_date,
 )
+from archive.warcexport import alias_revisit, copy_records
 from archive.warcread import (
     ReadRecord,
     check_file,
-    copy_records,
     index_file,
     iter_pointers,
+    original_of,
+    parse_record,
     read_record,
 )
 
-REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+REVISIT_PROFILE = PROFILE_IDENTICAL  # the name this module always exported
 DEFAULT_MAX_BYTES = 1_000_000_000
 
-_NEWLINES = re.compile(r"[\r\n]+")
-
 __all__ = [
+    "PROFILE_IDENTICAL",
+    "PROFILE_NOT_MODIFIED",
     "REVISIT_PROFILE",
+    "Original",
     "ReadRecord",
     "WarcError",
     "WarcPointer",
@@ -75,8 +97,11 @@ __all__ = [
     "http_headers_for_decoded_body",
     "index_file",
     "iter_pointers",
+    "original_of",
+    "parse_record",
     "payload_digest",
     "read_record",
+    "request_headers_as_sent",
     "warc_date",
 ]
 
@@ -84,36 +109,8 @@ __all__ = [
 # --------------------------------------------------------------------------- helpers
 
 
-def payload_digest(body: bytes) -> str:
-    """``sha1:`` + base32 of the SHA-1 of ``body``: warcio's WARC-Payload-Digest form."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
-
-
-def http_headers_for_decoded_body(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Headers to store with a body that was already de-chunked / decompressed (Scrapy's
-    ``response.body``): keeping ``Content-Encoding: gzip`` or ``Transfer-Encoding: chunked``
-    over a plain body would make replay tools decode it a second time, so they are kept
-    under an ``X-Luutru-Original-`` name instead."""
-    out: list[tuple[str, str]] = []
-    for name, value in headers:
-        if name.lower() in ("content-encoding", "transfer-encoding", "content-length"):
-            out.append((f"X-Luutru-Original-{name}", value))
-        else:
-            out.append((name, value))
-    return out
-
-
-def _clean(value: Any) -> str:
-    # A CR/LF inside a header value would end the header block early (header injection).
-    return _NEWLINES.sub(" ", str(value))
-
-
-def _clean_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(_clean(k), _clean(v)) for k, v in headers]
-
-
 def _warc_fields(fields: Mapping[str, Any]) -> bytes:
-    return "".join(f"{_clean(k)}: {_clean(v)}\r\n" for k, v in fields.items()).encode("utf-8")
+    return "".join(f"{clean(k)}: {clean(v)}\r\n" for k, v in fields.items()).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- writing
@@ -242,11 +239,21 @@ class WarcSeries:
             self.last_record_id = rid
         return self._append(data)
 
-    def _headers(self, url: str, date: DateLike, extra: Mapping[str, str | None]) -> dict:
+    def new_record_id(self) -> str:
+        """A record id for a record about to be written: a capture event's records are
+        given their ids first so that each can name the others (WARC-Concurrent-To)."""
         if self._fh is None and not self.closed:
             self._open_next()  # so the warcinfo takes the first record id of the file
+        return self._writer._make_warc_id()
+
+    def _headers(
+        self,
+        date: DateLike,
+        extra: Mapping[str, str | None],
+        record_id: str | None = None,
+    ) -> dict:
         warc_headers = {
-            "WARC-Record-ID": self._writer._make_warc_id(),
+            "WARC-Record-ID": record_id or self.new_record_id(),
             "WARC-Date": warc_date(date, self._clock),
         }
         warc_headers.update({k: v for k, v in extra.items() if v})
@@ -263,12 +270,14 @@ class WarcSeries:
         date: DateLike = None,
         *,
         concurrent_to: str | None = None,
+        record_id: str | None = None,
     ) -> WarcPointer:
+        """The HTTP request as sent: see :func:`request_headers_as_sent`."""
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         http = StatusAndHeaders(
-            f"{_clean(method).upper()} {target} HTTP/1.1",
-            _clean_headers(headers),
+            f"{clean(method).upper()} {target} HTTP/1.1",
+            clean_headers(request_headers_as_sent(url, method, headers, body)),
             is_http_request=True,
         )
         record = self._writer.create_warc_record(
@@ -277,7 +286,7 @@ class WarcSeries:
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=http,
-            warc_headers_dict=self._headers(url, date, {"WARC-Concurrent-To": concurrent_to}),
+            warc_headers_dict=self._headers(date, {"WARC-Concurrent-To": concurrent_to}, record_id),
         )
         return self._write(record)
 
@@ -290,21 +299,23 @@ class WarcSeries:
         body: bytes,
         date: DateLike = None,
         concurrent_to: str | None = None,
+        *,
+        record_id: str | None = None,
     ) -> tuple[WarcPointer, str, str]:
         """Write a response; returns (pointer, WARC-Record-ID, WARC-Payload-Digest).
 
         ``body`` must be what ``headers`` describe (see :func:`http_headers_for_decoded_body`
-        for a body that was already decoded). A 304 is written as-is with an empty body."""
-        http = StatusAndHeaders(
-            f"{int(status)} {_clean(reason)}".rstrip(), _clean_headers(headers), "HTTP/1.1"
-        )
+        for a body that was already decoded). A 304 is no response: :meth:`write_revisit`
+        with ``PROFILE_NOT_MODIFIED``."""
+        line = http_status_line(status, reason)
+        http = StatusAndHeaders(line, clean_headers(headers), "HTTP/1.1")
         record = self._writer.create_warc_record(
             url,
             "response",
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=http,
-            warc_headers_dict=self._headers(url, date, {"WARC-Concurrent-To": concurrent_to}),
+            warc_headers_dict=self._headers(date, {"WARC-Concurrent-To": concurrent_to}, record_id),
         )
         pointer = self._write(record)
         return (
@@ -317,34 +328,45 @@ class WarcSeries:
         self,
         url: str,
         date: DateLike,
-        refers_to_uri: str,
+        refers_to_uri: str | None,
         refers_to_date: DateLike,
-        payload_digest: str,
+        payload_digest: str | None,
         status: int,
         headers: list[tuple[str, str]],
         *,
         reason: str | None = None,
         refers_to: str | None = None,
+        profile: str = PROFILE_IDENTICAL,
+        record_id: str | None = None,
+        concurrent_to: str | None = None,
     ) -> WarcPointer:
-        """An identical-payload-digest revisit: HTTP status and headers only, pointing at the
-        earlier capture (URI, date and, if known, its record id)."""
-        if reason is None:
-            try:
-                reason = HTTPStatus(int(status)).phrase
-            except ValueError:
-                reason = ""
-        http = StatusAndHeaders(
-            f"{int(status)} {_clean(reason)}".rstrip(), _clean_headers(headers), "HTTP/1.1"
-        )
-        record = self._writer.create_revisit_record(
-            url,
-            payload_digest,
-            refers_to_uri,
-            warc_date(refers_to_date, self._clock),
-            http_headers=http,
-            warc_headers_dict=self._headers(url, date, {"WARC-Refers-To": refers_to}),
-        )
+        """A revisit: HTTP status and headers only, pointing at the earlier capture that
+        holds the payload — its URI, its WARC-Date and, if known, its record id.
+
+        ``PROFILE_IDENTICAL``: a 200 whose payload digest is the earlier one's.
+        ``PROFILE_NOT_MODIFIED``: a 304 (no payload digest; ``refers_to_uri`` may be None
+        when no earlier capture is known, though a conditional GET implies one)."""
+        if profile == PROFILE_IDENTICAL and not (refers_to_uri and payload_digest):
+            raise ValueError("an identical-payload-digest revisit needs its original and digest")
+        original = None
+        if refers_to_uri:
+            original = Original(
+                refers_to_uri, warc_date(refers_to_date, self._clock), refers_to, payload_digest
+            )
+        fields = self._headers(date, {"WARC-Concurrent-To": concurrent_to}, record_id)
+        record = build_revisit(
+            self._writer, url, fields, profile=profile, original=original,
+            status=status, reason=reason, headers=headers,
+        )  # fmt: skip
         return self._write(record)
+
+    def write_alias_revisit(self, url: str, capture: ReadRecord) -> WarcPointer | None:
+        """Index ``capture`` under ``url`` (the article's canonical URL) as well: see
+        archive/warcexport.py. None when there is nothing to write."""
+        if self._fh is None and not self.closed:
+            self._open_next()
+        record = alias_revisit(self._writer, url, capture)
+        return self._write(record) if record is not None else None
 
     def write_metadata(
         self,
@@ -361,7 +383,7 @@ class WarcSeries:
             payload=io.BytesIO(body),
             length=len(body),
             warc_content_type="application/warc-fields",
-            warc_headers_dict=self._headers(url, date, {"WARC-Concurrent-To": concurrent_to}),
+            warc_headers_dict=self._headers(date, {"WARC-Concurrent-To": concurrent_to}),
         )
         return self._write(record)
 

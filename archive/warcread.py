@@ -1,6 +1,6 @@
-"""Reading WARC capture files back: one record at a pointer, an index of a file, checking
-whole files (gzip framing, truncation, malformed headers, block and payload digests)
-without raising, and copying records byte-for-byte into an export WARC.
+"""Reading WARC capture files back: one record at a pointer (and the original it stands
+for), an index of a file, checking whole files (gzip framing, truncation, malformed
+headers, block and payload digests) without raising, and a record's stored gzip member.
 
 Parsing and digest checks are warcio's (``ArchiveIterator``, ``check_digests``); the
 files are the gzip-per-record ones archive/warc.py writes. Every public name here is also
@@ -13,9 +13,8 @@ import contextlib
 import io
 import os
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -24,7 +23,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord
 
-from archive.warcbase import SOFTWARE, WARC_VERSION, WarcError, WarcPointer, _Writer
+from archive.warcbase import Original, WarcError, WarcPointer
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 8 * 1024  # a record is 1–4 KB gzipped: read little, read again if needed
@@ -230,14 +229,20 @@ def read_record(
                 f"{path.name} offset {offset}: pointer length {length} does not match the "
                 f"gzip member length {member.length}"
             )
+    return parse_record(member.data, f"{path.name} offset {offset}")
+
+
+def parse_record(data: bytes, where: str = "record") -> ReadRecord:
+    """The one uncompressed WARC record in ``data``, digests verified; WarcError (naming
+    ``where``) when it is not sound."""
     try:
-        record, payload, problems, _ = _parse_one(member.data)
+        record, payload, problems, _ = _parse_one(data)
     except WarcError as e:
-        raise WarcError(f"{path.name} offset {offset}: {e}") from e
+        raise WarcError(f"{where}: {e}") from e
     except Exception as e:  # warcio raises a variety of types on malformed input
-        raise WarcError(f"{path.name} offset {offset}: unreadable WARC record ({_short(e)})") from e
+        raise WarcError(f"{where}: unreadable WARC record ({_short(e)})") from e
     if problems:
-        raise WarcError(f"{path.name} offset {offset}: " + "; ".join(problems))
+        raise WarcError(f"{where}: " + "; ".join(problems))
     http = record.http_headers
     status = None
     if http is not None and record.rec_type in ("response", "revisit"):
@@ -254,6 +259,20 @@ def read_record(
         payload_digest=record.rec_headers.get_header("WARC-Payload-Digest"),
         warc_headers=list(record.rec_headers.headers),
     )
+
+
+def original_of(record: ReadRecord) -> Original | None:
+    """The record holding ``record``'s payload: a response is its own original; a revisit
+    names its original in its WARC-Refers-To-* fields (None when it names none)."""
+    if record.rec_type == "response" and record.target_uri and record.date:
+        return Original(record.target_uri, record.date, record.record_id, record.payload_digest)
+    if record.rec_type == "revisit":
+        uri = record.warc_header("WARC-Refers-To-Target-URI")
+        date = record.warc_header("WARC-Refers-To-Date")
+        if uri and date:
+            refers = record.warc_header("WARC-Refers-To")
+            return Original(uri, date, refers, record.payload_digest)
+    return None
 
 
 def index_file(path: Path) -> list[dict[str, Any]]:
@@ -355,58 +374,22 @@ def _check_plain(fh: BinaryIO) -> list[str]:
     return problems
 
 
-# --------------------------------------------------------------------------- export
+# --------------------------------------------------------------------------- members
 
 
-def copy_records(
-    sources: Iterable[tuple[Path, WarcPointer]],
-    out: Path,
-    *,
-    description: str = "luutru export",
-    record_id_factory: Callable[[], str] | None = None,
-    clock: Callable[[], datetime] | None = None,
-) -> int:
-    """Write ``out``: a warcinfo record, then each selected record's gzip member copied
-    byte-for-byte (digests and record ids stay those of the capture). ``sources`` pairs a
-    series directory with a pointer into it. Returns the number of records copied.
-
-    Each member is verified (complete gzip, length matches) before it is copied; the file
-    appears atomically (written to ``.part`` then renamed)."""
-    out = Path(out)
-    part = out.with_name(out.name + ".part")
-    buf = io.BytesIO()
-    writer = _Writer(buf, record_id_factory, clock)
-    info = {
-        "software": SOFTWARE,
-        "format": f"WARC File Format {WARC_VERSION}",
-        "description": description,
-    }
-    writer.write_record(writer.create_warcinfo_record(out.name, info))
-    count = 0
-    try:
-        with open(part, "wb") as dst:
-            dst.write(buf.getvalue())
-            for directory, pointer in sources:
-                dst.write(_member_bytes(Path(directory), pointer))
-                count += 1
-        os.replace(part, out)
-    finally:
-        part.unlink(missing_ok=True)
-    return count
-
-
-def _member_bytes(directory: Path, pointer: WarcPointer) -> bytes:
+def member_bytes(directory: Path, pointer: WarcPointer | tuple[str, int]) -> bytes:
+    """The gzip member of the record at ``pointer``, as stored (verified whole first)."""
     path, offset, length = _resolve(directory, pointer)
     try:
         with open(path, "rb") as fh:
             member = _read_member(fh, offset)
             if member is None or member.data is None:
                 raise WarcError(
-                    f"{pointer.file} offset {offset}: {member.error if member else 'end of file'}"
+                    f"{path.name} offset {offset}: {member.error if member else 'end of file'}"
                 )
             if length is not None and member.length != length:
                 raise WarcError(
-                    f"{pointer.file} offset {offset}: pointer length {length} does not match "
+                    f"{path.name} offset {offset}: pointer length {length} does not match "
                     f"the gzip member length {member.length}"
                 )
             fh.seek(offset)

@@ -3,11 +3,13 @@
 It sits next to the downloader (order 901, above HttpCompression at 590), so what it
 stores is the payload as the server sent it, Content-Encoding included. A 200 whose payload
 is byte-identical to the article's previous capture becomes a ``revisit`` record
-(identical-payload-digest profile) instead of a second copy.
+(identical-payload-digest profile) instead of a second copy, and a 304 a ``revisit``
+(server-not-modified); both name the record holding the payload (archive/warc.py).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +19,8 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from archive.records import WarcRef
 from crawler.session import CrawlSession
+
+log = logging.getLogger(__name__)
 
 # Twisted hands us a de-chunked body: keeping the header would make replay tools
 # de-chunk it again, so it is kept under another name.
@@ -70,45 +74,48 @@ class WarcCaptureMiddleware:
         return response
 
     def _capture(self, session: CrawlSession, request: Request, response: Response) -> None:
-        from archive.warc import payload_digest
+        from archive.warc import PROFILE_NOT_MODIFIED, payload_digest
 
-        now = datetime.now(UTC)
+        now = datetime.now(UTC)  # one WARC-Date for the capture event's records
         series = session.warc
         url = response.url
-        req_headers = _headers(request.headers)
-        digest = payload_digest(response.body)
-        earlier = None
-        if response.status == 200 and request.meta.get("article_key"):
-            earlier = session.archive.latest_payload(session.site, url)
-            if earlier and earlier["payload_digest"] != digest:
-                earlier = None
-        if earlier:
+        headers = _headers(response.headers)
+        # Ids first, so that the response (or revisit) and the request name each other.
+        record_id, request_id = series.new_record_id(), series.new_record_id()
+        digest: str | None = payload_digest(response.body)
+        original = None
+        if response.status in (200, 304) and request.meta.get("article_key"):
+            original = _original(session, url, digest if response.status == 200 else None)
+        if response.status == 304:
+            # Not an empty response: a revisit saying the server confirmed the earlier
+            # capture (WARC 1.1 §6.7.3), which it names.
+            if original is None:
+                log.warning("304 for %s, whose earlier capture is unknown", url)
             pointer = series.write_revisit(
-                url,
-                now,
-                earlier["fetched_url"],
-                earlier["fetched_at"],
-                digest,
-                response.status,
-                _headers(response.headers),
-            )
-            record_id = series.last_record_id
+                url, now, original.uri if original else None,
+                original.date if original else None, None, 304, headers,
+                refers_to=original.record_id if original else None,
+                profile=PROFILE_NOT_MODIFIED, record_id=record_id, concurrent_to=request_id,
+            )  # fmt: skip
+            digest = None
+        elif response.status == 200 and original and original.payload_digest == digest:
+            pointer = series.write_revisit(
+                url, now, original.uri, original.date, digest, 200, headers,
+                refers_to=original.record_id, record_id=record_id, concurrent_to=request_id,
+            )  # fmt: skip
         else:
-            pointer, record_id, digest = series.write_response(
-                url,
-                response.status,
-                "",
-                _headers(response.headers),
-                response.body,
-                now,
-            )
+            pointer, _, digest = series.write_response(
+                url, response.status, "", headers, response.body, now,
+                concurrent_to=request_id, record_id=record_id,
+            )  # fmt: skip
         series.write_request(
             request.url,
             request.method,
-            req_headers,
+            _headers(request.headers),
             request.body or b"",
             now,
             concurrent_to=record_id,
+            record_id=request_id,
         )
         request.meta["warc"] = WarcRef(
             file=session.warc_relative(pointer.file),
@@ -117,3 +124,24 @@ class WarcCaptureMiddleware:
             payload_digest=digest,
             record_id=record_id,
         )
+
+
+def _original(session: CrawlSession, url: str, digest: str | None) -> Any:
+    """The record holding the payload of the article's newest 200 capture (its own
+    response, or what its revisit names), read back from the WARC so that the revisit's
+    WARC-Refers-To-* are exactly that record's; None when there is none, when its payload
+    is not ``digest`` (if given: a changed page is written in full anyway) or when it is
+    unreadable (the capture is then written in full)."""
+    from archive.warc import WarcError, WarcPointer, original_of, read_record
+
+    earlier = session.archive.latest_payload(session.site, url)
+    if not earlier or not earlier.get("warc_file") or not earlier.get("warc_length"):
+        return None
+    if digest is not None and earlier["payload_digest"] != digest:
+        return None
+    pointer = WarcPointer(earlier["warc_file"], earlier["warc_offset"], earlier["warc_length"])
+    try:
+        return original_of(read_record(session.data_dir / "warc", pointer))
+    except WarcError as exc:
+        log.warning("earlier capture of %s unreadable, written in full: %s", url, exc)
+        return None

@@ -112,13 +112,35 @@ class ArchivePipeline:
         self.stats.inc_value(f"luutru/articles_{outcome}")
         warc = getattr(item, "warc", None)
         if warc is not None:
-            fields = {"site": item.site, "article-key": item.article_key, "outcome": outcome}
-            if isinstance(item, ArticleRecord):
-                from archive.versions import content_hash
-
-                fields["content-hash"] = content_hash(item.content())
-            session.warc.write_metadata(item.fetched_url, fields, concurrent_to=warc.record_id)
+            self._warc_records(session, item, warc, outcome)
         return item
+
+    @staticmethod
+    def _warc_records(session: CrawlSession, item: Any, warc: Any, outcome: str) -> None:
+        """Beside the capture: its alias revisit, when the article's canonical URL is not
+        the URL fetched (so it replays under the URL a reader would paste; see
+        archive/warcexport.py), and a metadata record of what the archive made of it, both
+        with the capture's WARC-Date and naming it in WARC-Concurrent-To."""
+        from archive.warc import WarcError, WarcPointer, read_record
+
+        try:
+            pointer = WarcPointer(warc.file, warc.offset, warc.length)
+            capture = read_record(session.data_dir / "warc", pointer)
+        except WarcError:
+            capture = None  # checked by `luutru verify`; the metadata record still goes in
+        fields = {"site": item.site, "article-key": item.article_key, "outcome": outcome}
+        if isinstance(item, ArticleRecord):
+            from archive.versions import content_hash
+
+            fields["content-hash"] = content_hash(item.content())
+            if capture is not None:
+                session.warc.write_alias_revisit(item.url, capture)
+        session.warc.write_metadata(
+            item.fetched_url,
+            fields,
+            concurrent_to=warc.record_id,
+            date=capture.date if capture is not None else None,
+        )
 
     def close_spider(self, spider: Any = None) -> None:
         session = self.session
