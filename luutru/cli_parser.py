@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     site_add.add_parsers(site_sub, _common)
 
     export = sub.add_parser("export", help="export the archive")
-    export.add_argument("--format", choices=["jsonl", "csv", "parquet", "warc"], default="jsonl")
+    export.add_argument(
+        "--format", choices=["jsonl", "csv", "parquet", "warc", "wacz", "cdxj"], default="jsonl"
+    )
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.add_argument("--site", help="only this site")
     export.add_argument(
@@ -144,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"only articles/versions seen since DATE ({FORMS})",
     )
     export.add_argument("--all-versions", action="store_true", help="one row per version")
+    export.add_argument(
+        "--signing-key",
+        default=os.environ.get("LUUTRU_WACZ_KEY"),
+        metavar="PEM",
+        help="wacz: sign with this ECDSA P-384 key (env LUUTRU_WACZ_KEY; default: the "
+        "configuration's [export] wacz_signing_key, else unsigned)",
+    )
     _common(export)
 
     history = sub.add_parser("history", help="versions and captures of one article")

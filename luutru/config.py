@@ -26,6 +26,9 @@ operator_token = "a long random string"  # `luutru serve`: "run now" needs it (e
 [database]
 url = "postgresql+psycopg://luutru@localhost/luutru"  # default: <data>/archive.sqlite
 
+[export]
+wacz_signing_key = "/etc/luutru/wacz-p384.pem"  # `export --format wacz` signs with it
+
 [cluster]
 # Scheduled crawls go to these Scrapyd workers (`luutru worker`) instead of local
 # subprocesses; empty: this machine crawls. docs/deployment.md.
@@ -85,6 +88,13 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class ExportConfig:
+    # PEM file of an ECDSA P-384 key: WACZ packages are signed (the spec's anonymous
+    # form); empty: unsigned. `export --signing-key` / env LUUTRU_WACZ_KEY override it.
+    wacz_signing_key: str = ""
+
+
+@dataclass(frozen=True)
 class ClusterConfig:
     scrapyd_nodes: tuple[str, ...] = ()
     scrapyd_project: str = "luutru"
@@ -102,6 +112,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     path: str = ""
 
 
@@ -112,6 +123,7 @@ _TABLES: dict[str, type] = {
     "server": ServerConfig,
     "database": DatabaseConfig,
     "cluster": ClusterConfig,
+    "export": ExportConfig,
 }
 
 

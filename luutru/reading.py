@@ -146,7 +146,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from archive import export
 
     options = {"since": args.since, "all_versions": args.all_versions}
-    if args.format in ("parquet", "warc") and not args.output:
+    if args.format in ("parquet", "warc", "wacz", "cdxj") and not args.output:
         raise ValueError(f"--format {args.format} needs -o FILE")
     archive = args.workspace.archive
     if args.format == "parquet":
@@ -155,6 +155,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         count = export.write_warc(
             archive, args.workspace.data / "warc", Path(args.output), site=args.site, **options
         )
+    elif args.format in ("wacz", "cdxj"):
+        from archive import wacz
+
+        # A package (or its index) carries every version of the selected articles.
+        where = (archive, args.workspace.data / "warc", Path(args.output))
+        if args.format == "wacz":
+            key = args.signing_key or args.workspace.config.export.wacz_signing_key or None
+            result = wacz.write_wacz(*where, site=args.site, since=args.since, signing_key=key)
+            count = result.pages
+        else:
+            count = wacz.write_cdxj(*where, site=args.site, since=args.since)
     else:
         writer = export.write_jsonl if args.format == "jsonl" else export.write_csv
         if args.output:
@@ -163,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         else:
             count = writer(archive, sys.stdout, site=args.site, **options)
     if args.output:
-        unit = "records" if args.format == "warc" else "rows"
+        unit = {"warc": "records", "wacz": "pages", "cdxj": "index lines"}.get(args.format, "rows")
         print(f"wrote {count} {unit} to {args.output}", file=sys.stderr)
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 from typing import Any
@@ -92,10 +91,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     elif args.format == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, extrasaction="ignore")
-        writer.writeheader()
-        for hit in result.hits:
-            writer.writerow(hit.as_dict())
+        from archive.export import csv_chunks  # BOM, lists as JSON: opens in Excel as is
+
+        for chunk in csv_chunks((hit.as_dict() for hit in result.hits), CSV_FIELDS):
+            sys.stdout.write(chunk)
     else:
         tty = sys.stdout.isatty()
         open_, close = (_BOLD, _RESET) if tty else ("[", "]")

@@ -244,7 +244,7 @@ def test_cli(archive, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "tinh-a:2" in text and "[Đảng] [ủy]" in text and "1 match" in text
     assert main(["search", "lao", "--data", data, "--format", "csv", "--site", "tinh-a"]) == 0
-    assert capsys.readouterr().out.startswith("id,date,title")
+    assert capsys.readouterr().out.startswith("\ufeffid,date,title")  # BOM: opens in Excel
     assert main(["search", '"lao', "--data", data]) == 2
     assert "unbalanced quote" in capsys.readouterr().err
     assert main(["search", "--reindex", "--data", data]) == 0

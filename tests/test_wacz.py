@@ -460,3 +460,37 @@ def test_pywb_replays_every_live_article_under_its_canonical_url(
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_the_command_line_writes_wacz_and_cdxj(crawled: Crawled, tmp_path: Path) -> None:
+    """`luutru export --format wacz|cdxj`: -o required, the configuration's signing key used,
+    a bad key one line and exit 2."""
+    data = tmp_path / "data"
+    shutil.copytree(crawled.data, data)
+    out = tmp_path / "all.wacz"
+    no_file = run("-m", "luutru", "export", "--format", "wacz", "--data", str(data))
+    assert no_file.returncode == 2 and "needs -o FILE" in no_file.stderr
+    key = tmp_path / "key.pem"
+    key.write_bytes(pem(ec.SECP384R1()))
+    (data / "luutru.toml").write_text(f'[export]\nwacz_signing_key = "{key}"\n', encoding="utf-8")
+    signed = run("-m", "luutru", "export", "--format", "wacz", "-o", str(out), "--data", str(data))
+    assert signed.returncode == 0, signed.stderr
+    assert "pages to" in signed.stderr
+    with zipfile.ZipFile(out) as zf:
+        digest = json.loads(zf.read("datapackage-digest.json"))
+    assert digest["signedData"]["signature"]  # signed with the configured key
+    index = tmp_path / "all.cdxj"
+    cdxj = run("-m", "luutru", "export", "--format", "cdxj", "-o", str(index), "--data", str(data))
+    assert cdxj.returncode == 0, cdxj.stderr
+    with zipfile.ZipFile(out) as zf:
+        packaged = zf.read(wacz.INDEX_PATH).decode("utf-8").splitlines()
+    alone = index.read_text("utf-8").splitlines()
+    # The same captures under the same keys (record ids and dates differ between runs).
+    assert [line.split(" ", 1)[0] for line in alone] == [p.split(" ", 1)[0] for p in packaged]
+    key.write_bytes(pem(ec.SECP256R1()))
+    wrong = run("-m", "luutru", "export", "--format", "wacz", "-o", str(out), "--data", str(data))
+    assert wrong.returncode == 2 and "P-384" in wrong.stderr
+    assert "Traceback" not in wrong.stderr

@@ -147,7 +147,8 @@ def test_search_page_results_highlights_pagination_and_export(client: TestClient
     assert "attachment" in csv_export.headers["content-disposition"]
     lines = csv_export.text.strip().splitlines()
     total = client.get("/api/search", params={"q": "lao động"}).json()["total"]
-    assert lines[0].startswith("id,site,title") and len(lines) - 1 == total  # every hit
+    # UTF-8 with a BOM, so a spreadsheet reads Vietnamese right (archive/export.py)
+    assert lines[0].startswith("\ufeffid,site,title") and len(lines) - 1 == total  # every hit
 
     jsonl = client.get("/search/export", params={"format": "jsonl", "q": "lao động"})
     assert len(jsonl.text.strip().splitlines()) == total

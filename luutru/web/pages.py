@@ -11,9 +11,7 @@ captured pages (canonical URL, aliases, attachments) become links only through t
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 import json
 import math
 import re
@@ -34,6 +32,7 @@ from fastapi.responses import (
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from archive.export import csv_chunks
 from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
@@ -245,15 +244,9 @@ def search_export(
                 row = {k: hit.get(k) for k in EXPORT_FIELDS}
                 yield json.dumps(row, ensure_ascii=False) + "\n"
             return
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(EXPORT_FIELDS)
-        for hit in hits():
-            writer.writerow(["" if hit.get(k) is None else hit.get(k) for k in EXPORT_FIELDS])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-        yield buffer.getvalue()
+        # A BOM so Excel reads it as UTF-8; lists as JSON (archive/export.py).
+        rows = ({k: hit.get(k) for k in EXPORT_FIELDS} for hit in hits())
+        yield from csv_chunks(rows, EXPORT_FIELDS)
 
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
