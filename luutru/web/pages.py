@@ -39,7 +39,7 @@ from luutru.web import service
 from luutru.web.api import archive_of, search_params
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
-from luutru.web.settings import CAPTURE_CSP, WebSettings
+from luutru.web.settings import CAPTURE_HEADERS, WebSettings
 
 router = APIRouter(include_in_schema=False)
 # The one write action is part of the OpenAPI description (scripts call it with Bearer).
@@ -325,13 +325,7 @@ def capture(request: Request, archive: ArchiveDep, article_id: str, number: int)
     return Response(
         captured.payload,
         media_type=captured.content_type,
-        headers={
-            "Content-Security-Policy": CAPTURE_CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cross-Origin-Resource-Policy": "same-origin",
-            "Cache-Control": "public, max-age=86400, immutable",  # a version never changes
-        },
+        headers=CAPTURE_HEADERS,
     )
 
 
