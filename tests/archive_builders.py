@@ -98,8 +98,10 @@ def plant_versions(
 M1_CANONICAL = "https://portal.example.vn/tin-tuc/hoi-nghi-7.html"
 M1_FETCHED = "http://portal.example.vn/News.aspx?id=7&cat=2"
 M1_ALIAS = "https://portal.example.vn/tin-t%E1%BB%A9c/h%E1%BB%99i-ngh%E1%BB%8B-7"
-M1_PAGES = (b"<html><title>v1</title><p>first capture</p></html>",
-            b"<html><title>v2</title><p>second capture</p><script>alert(1)</script></html>")  # fmt: skip
+M1_PAGES = (
+    b"<html><title>v1</title><p>first capture</p></html>",
+    b"<html><title>v2</title><p>second capture</p><script>alert(1)</script></html>",
+)
 
 
 def plant_memento_archive(data: Path) -> dict[str, str]:

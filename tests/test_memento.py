@@ -9,7 +9,6 @@ and once more unchanged on 2024-07-01; m2 and m3 one version each. Both backends
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest

@@ -37,6 +37,7 @@ from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
 from luutru.web.api import archive_of, search_params
+from luutru.web.feeds import feed_link
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
 from luutru.web.settings import CAPTURE_HEADERS, WebSettings
@@ -216,6 +217,7 @@ def search_page(
         profiles=sorted(profiles.values(), key=lambda p: p.id),
         provinces=sorted({p.province for p in profiles.values() if p.province}),
         departments=sorted({p.department for p in profiles.values() if p.department}),
+        feed_url=feed_link(params.q, params.sites),  # this search as a saved-search feed
     )
 
 
