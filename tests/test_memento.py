@@ -9,6 +9,7 @@ and once more unchanged on 2024-07-01; m2 and m3 one version each. Both backends
 from __future__ import annotations
 
 import re
+import warnings
 from urllib.parse import quote
 
 import pytest
@@ -248,3 +249,14 @@ def test_newest_articles_take_the_search_filters_and_paging(
     every = client.get("/api/search", params={"all_versions": "true", "site": "demo-aspnet"})
     assert sorted(h["version"] for h in every.json()["hits"] if h["id"] == world["m1"]) == [1, 2]
     assert client.get("/api/search", params={"date_from": "2024-13-45"}).status_code == 400
+
+
+def test_openapi_describes_the_new_routes_once(world: dict) -> None:
+    app = create_app(WebSettings(data=str(world["data"])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. FastAPI's "Duplicate Operation ID"
+        spec = TestClient(app).get("/openapi.json").json()
+    for path in ("/timemap/link/{url}", "/timegate/{url}", "/web/{timestamp}/{url}",
+                 "/api/articles", "/feeds/changes.atom"):  # fmt: skip
+        assert list(spec["paths"][path]) == ["get"], path
+    assert spec["paths"]["/api/articles"]["get"]["parameters"][0]["name"] == "url"

@@ -118,7 +118,8 @@ def _links(request: Request, target: Target, *shown: Memento) -> str:
     return ", ".join(links)
 
 
-@router.api_route("/timemap/link/{url:path}", methods=["GET", "HEAD"])
+@router.get("/timemap/link/{url:path}", response_class=Response)
+@router.head("/timemap/link/{url:path}", include_in_schema=False)
 def timemap(request: Request, url: str) -> Response:
     """Every memento of the URL, oldest first, as an RFC 7089 TimeMap in link format."""
     target = find_target(request, "/timemap/link/")
@@ -155,7 +156,8 @@ def accept_datetime(request: Request) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-@router.api_route("/timegate/{url:path}", methods=["GET", "HEAD"])
+@router.get("/timegate/{url:path}", response_class=Response, status_code=302)
+@router.head("/timegate/{url:path}", include_in_schema=False)
 def timegate(request: Request, url: str) -> Response:
     """302 to the memento closest to ``Accept-Datetime`` (the newest without one)."""
     when = accept_datetime(request)
@@ -168,7 +170,8 @@ def timegate(request: Request, url: str) -> Response:
     )
 
 
-@router.api_route("/web/{timestamp}/{url:path}", methods=["GET", "HEAD"])
+@router.get("/web/{timestamp}/{url:path}", response_class=Response)
+@router.head("/web/{timestamp}/{url:path}", include_in_schema=False)
 def memento(request: Request, timestamp: str, url: str) -> Response:
     """The archived page of the capture closest to ``timestamp`` (1 to 14 digits, UTC,
     read as pywb reads it); a redirect to its exact timestamp when that differs."""
