@@ -27,6 +27,7 @@ Modules
 - archive/search_plan.py: how a page is fetched and in which order (relevance ranks the
   newest ``RANK_CAP`` matches first; see there), counting up to ``COUNT_CAP``;
 - archive/search_hits.py: the hits and their highlighted snippets;
+- archive/search_latest.py: the newest articles, for an empty query where one is allowed;
 - here: ``search`` (filters, the API), ``SearchMixin`` (``Archive`` methods).
 
 Bounded cost
@@ -83,6 +84,7 @@ from archive.search_index import (
     prefix_words,
     rebuild,
 )
+from archive.search_latest import latest_page
 from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan, pg_page
 from archive.search_query import (
     SearchFilterError,
@@ -287,6 +289,7 @@ def search(
     sort: str = "relevance",
     limit: int = 20,
     offset: int = 0,
+    blank_lists_latest: bool = False,
 ) -> SearchResult:
     """Search the current version of every article (``all_versions``: every version).
 
@@ -298,7 +301,8 @@ def search(
     Raises SearchSyntaxError (a ValueError) for a query a person mistyped, and its
     subclasses SearchTooComplex (a query past a limit of archive/search_query.py),
     SearchTooCostly (stopped after SEARCH_TIMEOUT) and SearchFilterError (a date that is
-    no day, a NUL in a filter …): one line each."""
+    no day, a NUL in a filter …): one line each. ``blank_lists_latest``: an empty query
+    lists the newest articles under the filters (archive/search_latest.py), not an error."""
     sort = _normalise_sort(sort)
     if status is not None and status not in STATUSES:
         raise ValueError(f"status must be live or removed, not {status!r}")
@@ -306,7 +310,8 @@ def search(
         raise ValueError("limit and offset must not be negative")
     if limit > MAX_OFFSET or offset > MAX_OFFSET:
         raise SearchFilterError(f"limit and offset must be at most {MAX_OFFSET:,}")
-    tree = parse_query(query, exact=exact)
+    blank = blank_lists_latest and not query.strip()
+    tree = None if blank else parse_query(query, exact=exact)
     day_from = _iso_day(date_from, "date_from")
     day_to = _iso_day(date_to, "date_to")
     if day_from and day_to and day_from > day_to:
@@ -352,6 +357,9 @@ def search(
         if status:
             where.append("a.status = :status")
             params["status"] = status
+        if tree is None:
+            ranked = latest_page(conn, where, params, bool(status), limit, offset)
+            return _result(ranked, offset, hits(conn, ranked.rows, None, exact))
         if postgres:
             tsv = "tsv_exact" if exact else "tsv_folded"
             params["match"] = to_tsquery(tree)

@@ -132,7 +132,8 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
             f"FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id IN ({ids})"
         )
     }
-    words, prefixes = positive_terms(tree)
+    # no query (the newest articles, archive/search_latest.py): nothing to highlight
+    words, prefixes = positive_terms(tree) if tree is not None else (set(), set())
     keyer = exact_key if exact else fold
     out = []
     for version_id, score in page:

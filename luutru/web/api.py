@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict
 
+from archive.lookup import article_ref_for_url, is_web_url
 from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
@@ -187,7 +188,9 @@ BAD: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}}
 
 
 def search_params(
-    q: Annotated[str, Query(description="query; quotes for phrases, as the search syntax")] = "",
+    q: Annotated[
+        str, Query(description="query, as the search syntax; empty: the newest articles")
+    ] = "",
     site: Annotated[list[str] | None, Query(description="site id (repeatable)")] = None,
     province: str | None = None,
     department: str | None = None,
@@ -224,8 +227,26 @@ def search_params(
 def api_search(
     archive: ArchiveDep, params: Annotated[SearchParams, Depends(search_params)]
 ) -> dict[str, Any]:
-    """Full-text search with filters; a query syntax error is a 400 with its message."""
+    """Full-text search with filters; a query syntax error is a 400 with its message.
+    Without a query: the newest articles (publication date, then archive order) under
+    the same filters and paging."""
     return service.run_search(archive, params)
+
+
+@router.get("/articles", response_model=ArticleOut, responses={**NOT_FOUND, **BAD})
+def api_article_by_url(
+    archive: ArchiveDep,
+    url: Annotated[str, Query(description="any URL the article was seen under (http/https)")],
+) -> dict[str, Any]:
+    """The article seen under ``url``: its canonical URL, a URL it was fetched under or
+    any alias (also the other scheme or a lower-case host); 404 when none was."""
+    url = url.strip()
+    if not is_web_url(url):
+        raise service.BadRequest(f"url must be an absolute http(s) URL, not {url[:80]!r}")
+    ref = article_ref_for_url(archive, url)
+    if ref is None:
+        raise service.NotFound(f"no article was seen under {url}")
+    return service.article_payload(archive, ref)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, responses=NOT_FOUND)

@@ -17,6 +17,13 @@ DEFAULT = "vi"
 MESSAGES: dict[str, dict[str, str]] = {
     "vi": {
         "app.title": "Lưu trữ tin bài cổng thông tin",
+        "feed.title": "luutru: bài mới và bài thay đổi",
+        "feed.site": "trang {site}",
+        "feed.query": "tìm “{q}”",
+        "feed.new": "Bài mới.",
+        "feed.updated": "Phiên bản {n}, thay đổi: {fields}.",
+        "feed.diff": "So sánh với phiên bản trước",
+        "feed.link": "Bài mới và bài thay đổi (Atom)",
         "nav.search": "Tìm kiếm",
         "nav.runs": "Lượt thu thập",
         "nav.schedules": "Lịch chạy",
@@ -123,6 +130,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "en": {
         "app.title": "Government portal news archive",
+        "feed.title": "luutru: new and changed articles",
+        "feed.site": "site {site}",
+        "feed.query": "search “{q}”",
+        "feed.new": "New article.",
+        "feed.updated": "Version {n}, changed: {fields}.",
+        "feed.diff": "Compare with the previous version",
+        "feed.link": "New and changed articles (Atom)",
         "nav.search": "Search",
         "nav.runs": "Runs",
         "nav.schedules": "Schedules",

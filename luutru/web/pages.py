@@ -37,9 +37,10 @@ from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
 from luutru.web.api import archive_of, search_params
+from luutru.web.feeds import feed_link
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
-from luutru.web.settings import CAPTURE_CSP, WebSettings
+from luutru.web.settings import CAPTURE_HEADERS, WebSettings
 
 router = APIRouter(include_in_schema=False)
 # The one write action is part of the OpenAPI description (scripts call it with Bearer).
@@ -216,6 +217,7 @@ def search_page(
         profiles=sorted(profiles.values(), key=lambda p: p.id),
         provinces=sorted({p.province for p in profiles.values() if p.province}),
         departments=sorted({p.department for p in profiles.values() if p.department}),
+        feed_url=feed_link(params.q, params.sites),  # this search as a saved-search feed
     )
 
 
@@ -325,13 +327,7 @@ def capture(request: Request, archive: ArchiveDep, article_id: str, number: int)
     return Response(
         captured.payload,
         media_type=captured.content_type,
-        headers={
-            "Content-Security-Policy": CAPTURE_CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cross-Origin-Resource-Policy": "same-origin",
-            "Cache-Control": "public, max-age=86400, immutable",  # a version never changes
-        },
+        headers=CAPTURE_HEADERS,
     )
 
 

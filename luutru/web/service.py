@@ -392,6 +392,7 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             sort=params.sort,
             limit=params.limit,
             offset=params.offset,
+            blank_lists_latest=True,  # no query: the newest articles, under the filters
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc

@@ -21,6 +21,14 @@ PAGE_CSP = (
 # Archived captures: nothing may load or run; `sandbox` gives the document an opaque
 # origin without scripts even when opened directly, outside our iframe.
 CAPTURE_CSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; sandbox"
+# Every response carrying an archived page (/captures/…, the mementos under /web/…).
+CAPTURE_HEADERS = {
+    "Content-Security-Policy": CAPTURE_CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "public, max-age=86400, immutable",  # a version never changes
+}
 
 Launcher = Callable[[Sequence[str]], Any]
 
