@@ -151,3 +151,52 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> bool:
         return False
+
+
+# --------------------------------------------------------------------------- web
+
+
+@pytest.fixture
+def client(archive, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from luutru.web.app import create_app
+    from luutru.web.settings import WebSettings
+
+    return TestClient(create_app(WebSettings(data=str(tmp_path / "data")), archive=archive))
+
+
+def test_changes_page_grouped_by_day_in_both_languages(client):
+    page = client.get("/changes?since=2025-01-12&until=13/01/2025")
+    assert page.status_code == 200
+    html = page.text
+    # days newest first, each with its sites; items link to their version and diff
+    assert html.index('id="day-2025-01-13"') < html.index('id="day-2025-01-12"')
+    assert 'data-id="a:3" data-kind="removed"' in html and "đã gỡ" in html
+    assert 'href="/articles/a:1/diff?a=1&amp;b=2"' in html
+    assert 'href="/articles/a:4/versions/1"' in html
+    assert "1 bài mới, 3 bài sửa, 1 bài bị gỡ" in html
+    english = client.get("/changes?since=2025-01-12&until=2025-01-13&site=b&lang=en").text
+    assert "0 new, 1 edited, 0 removed" in english
+    assert 'data-id="a:' not in english
+
+
+def test_changes_api_and_bad_dates(client):
+    data = client.get("/api/changes", params={"since": "2025-01-13", "until": "2025-01-13"})
+    assert data.status_code == 200
+    body = data.json()
+    assert [(c["kind"], c["id"]) for c in body["changes"]] == [
+        ("edited", "a:2"), ("removed", "a:3"), ("edited", "b:9")
+    ]  # fmt: skip
+    bad = client.get("/api/changes?since=2025-02-30")
+    assert bad.status_code == 400 and "since" in bad.json()["error"]
+    page = client.get("/changes?since=tomorrow")
+    assert page.status_code == 400 and 'id="changes-error"' in page.text
+
+
+def test_run_page_lists_what_the_run_changed(client, archive):
+    html = client.get(f"/runs/{archive.runs_by_day['r3']}").text
+    assert 'data-id="a:2" data-kind="edited"' in html
+    assert 'data-id="a:3" data-kind="removed"' in html and 'data-id="a:1"' not in html
+    quiet = client.get(f"/runs/{archive.runs_by_day['r4']}?lang=en").text
+    assert "This run added, edited or removed no article." in quiet

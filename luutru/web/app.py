@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
 from luutru.web import api, pages
+from luutru.web import changes as changes_views
 from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings
@@ -145,6 +146,8 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_dir()), name="docs-assets")
     app.include_router(api.router)
+    app.include_router(changes_views.api_router)
+    app.include_router(changes_views.router)
     app.include_router(pages.router)
     app.include_router(pages.operator_router)
     return app
