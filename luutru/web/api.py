@@ -61,6 +61,9 @@ class SearchOut(BaseModel):
     limit: int
     offset: int
     hits: list[HitOut]
+    # matches per site, province, department, category, author, year and month:
+    # {"site": [{"value", "label", "count"}], …, "counted", "partial", "undated"}
+    facets: dict[str, Any] | None = None
 
 
 class NearDuplicateOut(_Open):
@@ -201,6 +204,7 @@ def search_params(
     sort: Annotated[str, Query(description="relevance, or an order search accepts")] = "relevance",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
+    facets: Annotated[bool, Query(description="count matches per site, province, …")] = True,
 ) -> SearchParams:
     return SearchParams(
         q=q,
@@ -217,6 +221,7 @@ def search_params(
         sort=sort,
         limit=limit,
         offset=offset,
+        facets=facets,
     )
 
 

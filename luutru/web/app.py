@@ -32,6 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from archive.store import Archive
 from luutru.web import api, pages
 from luutru.web import changes as changes_views
+from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
 from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings

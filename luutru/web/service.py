@@ -342,6 +342,7 @@ class SearchParams:
     sort: str = "relevance"
     limit: int = 20
     offset: int = 0
+    facets: bool = False  # also count the matches per site, province, … (archive/search_facets)
 
 
 def parse_day(value: str | None, what: str, now: datetime | None = None) -> str | None:
@@ -392,6 +393,7 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             sort=params.sort,
             limit=params.limit,
             offset=params.offset,
+            **({"facets": True} if params.facets else {}),
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
@@ -414,4 +416,5 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
         "limit": params.limit,
         "offset": params.offset,
         "hits": hits,
+        "facets": getattr(result, "facets", None),
     }
