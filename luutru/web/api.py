@@ -128,6 +128,8 @@ class DiffOut(BaseModel):
     a_fetched_at: str
     b_fetched_at: str
     changed: list[str]
+    summary: str = ""  # "title changed; 1 paragraph rewritten; date moved 24/01 → 26/01"
+    summary_items: list[dict[str, Any]] = []  # the same as {code, …values}, to word it anew
     fields: list[FieldDiffOut]
 
 
