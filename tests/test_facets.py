@@ -128,3 +128,6 @@ def test_search_page_facets_histogram_and_pick_lists(client):
     assert '<option value="Tỉnh A">Tỉnh A (6)</option>' in html
     narrowed = client.get("/search?q=lao+dong&date_from=2025-01-01&date_to=2025-01-31").text
     assert 'data-key="2025-01"' in narrowed and 'data-key="2024-11"' not in narrowed
+    chosen = client.get("/search", params={"q": "lao dong", "province": "Tỉnh B"}).text
+    assert '<a class="clear" href="/search?q=lao+dong">' in chosen
+    assert '<li class="chosen"><a href="/search?q=lao+dong&amp;province=T%E1%BB%89nh+B"' in chosen

@@ -91,7 +91,7 @@ def facet_view(request: Request, result: dict[str, Any] | None) -> dict[str, Any
             items.append({**item, "label": item.get("label") or value, "chosen": value in chosen,
                           "url": _url(request, (param,), [(param, value)])})  # fmt: skip
         clear = _url(request, (param,), []) if any(chosen) else None
-        lists.append({"name": name, "param": param, "entries": items, "clear": clear,
+        lists.append({"name": name, "param": param, "entries": items, "clear_url": clear,
                       "chosen": [c for c in chosen if c]})  # fmt: skip
     return {"lists": lists, "histogram": histogram(request, facets),
             "counted": facets.get("counted", 0), "partial": facets.get("partial", False),
