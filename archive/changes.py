@@ -1,103 +1,227 @@
-"""Recent changes: the newest versions archived (a new article is its version 1, a changed
-one a later version), newest first, with the content fields that changed since the
-version before. What the Atom feed of ``luutru serve`` lists.
+"""What changed: the new, edited and removed articles of the runs in a window of days.
+
+One query shared by ``luutru changes``, the web UI's "Thay đổi / Changes" page, each
+run's page and the Atom feed. Where each kind of change is recorded:
+
+- **new**: a version numbered 1 (``versions.number = 1``);
+- **edited**: a version numbered 2 or more (a new content hash: archive/versions.py);
+- **removed**: ``articles.status = 'removed'`` with ``removed_at``, the time of the 404/410
+  capture (``captures.outcome = 'gone'``) that made it so (archive/crawlstate.py). An
+  article that answers again later is live once more (``removed_at`` is cleared), so its
+  removal is no longer listed: the list says what is removed *now*.
+
+A change belongs to a run (``versions.run_id``, the removing capture's ``run_id``), and a
+run belongs to the day it started, in Vietnam time: ``since``/``until`` select the runs
+that started on those days (inclusive), and every change of such a run is listed under
+that day, even a version written after midnight. A change written outside any run (an
+import, a test) counts on the day it was written. Timestamps are stored as ISO 8601 with
++07:00 (archive/times.py), so a day is a string prefix and string order is time order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
+from datetime import date as Date
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Connection, and_, or_, select
 
 from archive.ids import public_id
-from archive.schema import articles, versions
-from archive.versions import CONTENT_FIELDS, canonical_content
+from archive.schema import articles, captures, runs, versions
 
-_FIELDS = [versions.c[name] for name in CONTENT_FIELDS]
-_HEAD = (versions.c.article_id, versions.c.number, versions.c.fetched_at,
-         versions.c.content_hash, articles.c.site, articles.c.article_key,
-         articles.c.canonical_url)  # fmt: skip
-# (article, number) IN ((…), …): one row-value list, not an OR per pair (SQLite caps an
-# expression's depth at 1,000)
-_pair = tuple_(versions.c.article_id, versions.c.number)
+KINDS = ("new", "edited", "removed")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Change:
-    id: str  # site:key
+    day: str  # YYYY-MM-DD, Vietnam time: the run's start day
     site: str
-    url: str  # the article's canonical URL
-    number: int  # the version
-    fetched_at: str  # ISO 8601, +07:00
-    content_hash: str
+    kind: str  # new | edited | removed
+    id: str  # site:key
     title: str
-    author: str | None
-    summary: str | None
-    changed: list[str] = field(default_factory=list)  # content fields; [] for a new article
+    version: int  # the version this change made (removed: the last version archived)
+    at: str  # when the version was written / the removal was seen (ISO 8601, +07:00)
+    run_id: int | None
+    url: str
+    previous: int | None = None  # edited: the version before
 
-    @property
-    def is_new(self) -> bool:
-        return self.number == 1
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def recent_changes(
+def _day_after(day: str) -> str:
+    return (Date.fromisoformat(day) + timedelta(days=1)).isoformat()
+
+
+def _window_runs(
+    conn: Connection, since: str | None, until: str | None, sites: list[str] | None
+) -> dict[int, str]:
+    """{run id: start day} of the runs that started in the window."""
+    query = select(runs.c.id, runs.c.started_at)
+    if since:
+        query = query.where(runs.c.started_at >= since)
+    if until:
+        query = query.where(runs.c.started_at < _day_after(until))
+    if sites:
+        query = query.where(runs.c.site.in_(sites))
+    return {row.id: row.started_at[:10] for row in conn.execute(query)}
+
+
+def _in_window(at: str, since: str | None, until: str | None) -> bool:
+    return (not since or at >= since) and (not until or at < _day_after(until))
+
+
+def changes(
     archive: Any,
     *,
-    sites: Iterable[str] | None = None,
-    only: Iterable[tuple[str, str, int]] | None = None,
-    limit: int = 50,
+    since: str | Date | None = None,
+    until: str | Date | None = None,
+    sites: str | Iterable[str] | None = None,
+    run_id: int | None = None,
+    kinds: Iterable[str] = KINDS,
 ) -> list[Change]:
-    """The ``limit`` newest versions (highest version id first), of ``sites`` when given,
-    and only those of ``only`` ((site, article key, version number) triples: search hits)
-    when given."""
+    """The changes of the runs started from day ``since`` to day ``until`` (inclusive,
+    YYYY-MM-DD, Vietnam time; None: unbounded), or of the run ``run_id`` alone; newest
+    day first, then by site, kind (new, edited, removed) and time."""
+    since = since.isoformat() if isinstance(since, Date) else since or None
+    until = until.isoformat() if isinstance(until, Date) else until or None
+    site_list = [sites] if isinstance(sites, str) else list(sites) if sites else None
+    wanted = set(kinds)
+    unknown = wanted - set(KINDS)
+    if unknown:
+        raise ValueError(f"kinds must be among {', '.join(KINDS)}, not {sorted(unknown)}")
+    found: list[Change] = []
+    with archive._read() as conn:
+        if run_id is not None:
+            row = conn.execute(select(runs.c.started_at).where(runs.c.id == run_id)).first()
+            window = {run_id: row.started_at[:10]} if row else {}
+            since = until = None
+        else:
+            window = _window_runs(conn, since, until, site_list)
+        run_ids = list(window)
+        orphans = run_id is None  # changes written outside any run count by their own time
+        if wanted & {"new", "edited"}:
+            found += _versions(conn, window, run_ids, orphans, since, until, site_list)
+        if "removed" in wanted:
+            found += _removals(conn, window, orphans, since, until, site_list)
+    found = [c for c in found if c.kind in wanted]
+    found.sort(key=lambda c: (c.site, KINDS.index(c.kind), c.at, c.id))
+    found.sort(key=lambda c: c.day, reverse=True)  # stable: newest day first
+    return found
+
+
+def _versions(
+    conn: Connection,
+    window: dict[int, str],
+    run_ids: list[int],
+    orphans: bool,
+    since: str | None,
+    until: str | None,
+    sites: list[str] | None,
+) -> list[Change]:
+    cond = [versions.c.run_id.in_(run_ids)] if run_ids else []
+    if orphans:
+        loose = [versions.c.run_id.is_(None)]
+        if since:
+            loose.append(versions.c.fetched_at >= since)
+        if until:
+            loose.append(versions.c.fetched_at < _day_after(until))
+        cond.append(and_(*loose))
+    if not cond:
+        return []
+    columns = (versions.c.number, versions.c.run_id, versions.c.fetched_at, versions.c.title,
+               articles.c.site, articles.c.article_key, articles.c.canonical_url)  # fmt: skip
     query = (
-        select(*_HEAD, *_FIELDS)
-        .join(articles, articles.c.id == versions.c.article_id)
-        .order_by(versions.c.id.desc())
-        .limit(limit)
+        select(*columns).join(articles, articles.c.id == versions.c.article_id).where(or_(*cond))
     )
-    if sites is not None:
-        query = query.where(articles.c.site.in_(list(sites)))
-    if only is not None:
-        pairs = list(only)
-        if not pairs:
-            return []
-        query = query.where(
-            tuple_(articles.c.site, articles.c.article_key, versions.c.number).in_(pairs)
-        )
-    with archive.engine.connect() as conn:
-        rows = conn.execute(query).mappings().all()
-        before = _previous(conn, [(r["article_id"], r["number"] - 1) for r in rows])
+    if sites:
+        query = query.where(articles.c.site.in_(sites))
     out = []
-    for row in rows:
-        previous = before.get((row["article_id"], row["number"] - 1))
-        changed = []
-        if previous is not None:
-            now, then = canonical_content(row), canonical_content(previous)
-            changed = [name for name in CONTENT_FIELDS if now[name] != then[name]]
+    for r in conn.execute(query):
+        day = window.get(r.run_id) if r.run_id is not None else r.fetched_at[:10]
+        if day is None:
+            continue
         out.append(
             Change(
-                id=public_id(row["site"], row["article_key"]),
-                site=row["site"],
-                url=row["canonical_url"],
-                number=int(row["number"]),
-                fetched_at=row["fetched_at"],
-                content_hash=row["content_hash"],
-                title=row["title"],
-                author=row["author"],
-                summary=row["summary"],
-                changed=changed,
+                day=day, site=r.site, kind="new" if r.number == 1 else "edited",
+                id=public_id(r.site, r.article_key), title=r.title, version=r.number,
+                at=r.fetched_at, run_id=r.run_id, url=r.canonical_url,
+                previous=r.number - 1 if r.number > 1 else None,
             )
-        )
+        )  # fmt: skip
     return out
 
 
-def _previous(conn: Any, wanted: list[tuple[int, int]]) -> dict[tuple[int, int], Any]:
-    """{(article id, number): content row} of the versions before the listed ones."""
-    wanted = [(a, n) for a, n in wanted if n >= 1]
-    if not wanted:
-        return {}
-    query = select(versions.c.article_id, versions.c.number, *_FIELDS).where(_pair.in_(wanted))
-    return {(r["article_id"], r["number"]): r for r in conn.execute(query).mappings()}
+def _removals(
+    conn: Connection,
+    window: dict[int, str],
+    orphans: bool,
+    since: str | None,
+    until: str | None,
+    sites: list[str] | None,
+) -> list[Change]:
+    """Articles removed now, by the run whose 'gone' capture removed them."""
+    query = select(
+        articles.c.id, articles.c.site, articles.c.article_key, articles.c.canonical_url,
+        articles.c.removed_at,
+    ).where(articles.c.status == "removed", articles.c.removed_at.is_not(None))  # fmt: skip
+    if since and not window and not orphans:
+        return []
+    if since:  # the removing capture is never older than its run's start
+        query = query.where(articles.c.removed_at >= since)
+    if sites:
+        query = query.where(articles.c.site.in_(sites))
+    removed = conn.execute(query).all()
+    if not removed:
+        return []
+    ids = [r.id for r in removed]
+    by_capture: dict[tuple[int, str], int | None] = {}
+    for c in conn.execute(
+        select(captures.c.article_id, captures.c.fetched_at, captures.c.run_id).where(
+            captures.c.article_id.in_(ids), captures.c.outcome == "gone"
+        )
+    ):
+        by_capture[(c.article_id, c.fetched_at)] = c.run_id
+    last: dict[int, tuple[int, str]] = {}
+    for v in conn.execute(
+        select(versions.c.article_id, versions.c.number, versions.c.title).where(
+            versions.c.article_id.in_(ids)
+        )
+    ):
+        if v.article_id not in last or v.number > last[v.article_id][0]:
+            last[v.article_id] = (v.number, v.title)
+    out = []
+    for r in removed:
+        run = by_capture.get((r.id, r.removed_at))
+        if run is not None:
+            day = window.get(run)
+        else:
+            day = r.removed_at[:10] if orphans and _in_window(r.removed_at, since, until) else None
+        if day is None or r.id not in last:
+            continue
+        number, title = last[r.id]
+        out.append(
+            Change(
+                day=day, site=r.site, kind="removed", id=public_id(r.site, r.article_key),
+                title=title, version=number, at=r.removed_at, run_id=run, url=r.canonical_url,
+            )
+        )  # fmt: skip
+    return out
+
+
+def by_day_and_site(found: Iterable[Change]) -> list[tuple[str, list[tuple[str, list[Change]]]]]:
+    """[(day, [(site, [changes])])], in the order of ``found``."""
+    days: dict[str, dict[str, list[Change]]] = {}
+    for c in found:
+        days.setdefault(c.day, {}).setdefault(c.site, []).append(c)
+    return [(day, list(sites.items())) for day, sites in days.items()]
+
+
+def counts(found: Iterable[Change]) -> dict[str, int]:
+    """{kind: number of changes}, every kind present."""
+    out = dict.fromkeys(KINDS, 0)
+    for c in found:
+        out[c.kind] += 1
+    return out

@@ -105,6 +105,33 @@ def _diff_tokens(a: str, b: str, ops: list[tuple[str, str]]) -> None:
         _append(ops, "insert", "".join(tb[j1:j2]))
 
 
+def squash(text: str) -> str:
+    """``text`` with every whitespace run one space, trimmed: two texts that squash alike
+    differ only in whitespace, which no reader calls an edit."""
+    return " ".join(text.split())
+
+
+def _hide_whitespace(ops: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Whitespace-only edits shown as the new text, unmarked: an inserted or deleted run
+    of spaces, and a deletion and insertion that differ only in whitespace."""
+    out: list[tuple[str, str]] = []
+    i = 0
+    while i < len(ops):
+        op, text = ops[i]
+        nxt = ops[i + 1] if i + 1 < len(ops) else None
+        if op == "delete" and nxt and nxt[0] == "insert" and squash(text) == squash(nxt[1]):
+            _append(out, "equal", nxt[1])
+            i += 2
+            continue
+        if op != "equal" and not text.strip():
+            if op == "insert":
+                _append(out, "equal", text)
+        else:
+            _append(out, op, text)
+        i += 1
+    return out
+
+
 def diff_text(a: str, b: str) -> list[tuple[str, str]]:
     """Token diff of two texts as ("equal" | "delete" | "insert", text) ops.
 
@@ -137,16 +164,18 @@ def diff_versions(
     """Per-field diffs from version ``a`` to version ``b``.
 
     Changed fields come first, then unchanged ones, each group in ``fields`` order.
-    Missing keys count as empty.
+    Missing keys count as empty. Whitespace-only changes are hidden: a field whose text
+    differs only in whitespace is unchanged (shown as the new text), and inside a changed
+    field such edits are not marked.
     """
     changed: list[FieldDiff] = []
     unchanged: list[FieldDiff] = []
     for name in fields:
         old, new = field_text(a.get(name)), field_text(b.get(name))
-        if old == new:
-            unchanged.append(FieldDiff(name, False, [("equal", old)] if old else []))
+        if squash(old) == squash(new):
+            unchanged.append(FieldDiff(name, False, [("equal", new)] if new else []))
         else:
-            changed.append(FieldDiff(name, True, diff_text(old, new)))
+            changed.append(FieldDiff(name, True, _hide_whitespace(diff_text(old, new))))
     return changed + unchanged
 
 

@@ -6,6 +6,12 @@ NFC first and are then *length-preserving*: each NFC character maps to exactly o
 character, so an offset found in ``fold(t)`` is the same offset in ``nfc(t)``. Search uses
 that to highlight matches on the original words, diacritics and capitals included.
 
+Old and new tone placement ("hòa"/"hoà", "thủy"/"thuỷ", "khỏe"/"khoẻ"): both spellings are
+correct Vietnamese and portals mix them, so ``exact_key`` puts the tone where the new
+rules do (on the second vowel of an open "oa", "oe", "uy" syllable) before anything is
+indexed or searched; it is a swap of marks between two characters, so keying stays
+length-preserving. ``fold`` drops tones anyway.
+
 Why not SQLite's ``remove_diacritics``: it does not fold đ/Đ (a letter of its own in
 Unicode, not d + a mark), so "dang uy" would never find "Đảng ủy".
 """
@@ -64,6 +70,39 @@ def _tables() -> tuple[dict[int, str], dict[int, str]]:
     return folded, lowered
 
 
+# Tone marks (combining, as NFD gives them) and the open syllables whose tone moves.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+_PAIRS = {"o": "ae", "u": "y"}  # òa → oà, òe → oè, ùy → uỳ
+
+
+def _old_tone_table() -> dict[str, tuple[str, str]]:
+    """{composed vowel with a tone: (bare vowel, tone)} for o/u (any case)."""
+    table = {}
+    for base in "oOuU":
+        for tone in _TONES:
+            table[unicodedata.normalize("NFC", base + tone)] = (base, tone)
+    return table
+
+
+_OLD_TONE = _old_tone_table()
+# an old-style vowel pair ending its word (not before another letter or mark)
+_OLD_PAIR = re.compile(rf"([{''.join(_OLD_TONE)}])([aeyAEY])(?![^\W_]|[{_MARKS}])")
+
+
+def _new_placement(match: re.Match[str]) -> str:
+    base, tone = _OLD_TONE[match.group(1)]
+    second = match.group(2)
+    if second.lower() not in _PAIRS[base.lower()]:
+        return match.group(0)  # "òy", "ùa" …: not a pair whose tone moves
+    return base + unicodedata.normalize("NFC", second + tone)
+
+
+def tone_placement(text: str) -> str:
+    """NFC ``text`` with old-style tone placement made new-style ("hòa" → "hoà",
+    "Ủy" → "Uỷ"); same length, other text unchanged."""
+    return _OLD_PAIR.sub(_new_placement, text)
+
+
 def fold(text: str | None) -> str:
     """NFC, then per character: strip the marks, đ/Đ → d, lowercase. Same length as
     ``nfc(text)``. Characters outside the BMP (emoji, rare CJK) are kept as they are."""
@@ -73,10 +112,11 @@ def fold(text: str | None) -> str:
 
 
 def exact_key(text: str | None) -> str:
-    """NFC, lowercased per character (diacritics kept). Same length as ``nfc(text)``."""
+    """NFC, lowercased per character (diacritics kept, tones placed the new way: "Hòa" →
+    "hoà"). Same length as ``nfc(text)``."""
     if not text:
         return ""
-    return nfc(text).translate(_tables()[1])
+    return tone_placement(nfc(text).translate(_tables()[1]))
 
 
 def tokens(text: str) -> list[str]:

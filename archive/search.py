@@ -72,6 +72,8 @@ from sqlalchemy.exc import DBAPIError
 
 from archive.fold import fold
 from archive.schema import sites as sites_table
+from archive.search_boost import exact_tree, pg_boost, sqlite_boost
+from archive.search_facets import count_facets
 from archive.search_hits import SNIPPET_WORDS, Hit, hits, render
 from archive.search_index import (
     _PG_TEXT,
@@ -85,7 +87,7 @@ from archive.search_index import (
     rebuild,
 )
 from archive.search_latest import latest_page
-from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan, pg_page
+from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan, pg_matches, pg_page
 from archive.search_query import (
     SearchFilterError,
     SearchSyntaxError,
@@ -150,6 +152,8 @@ class SearchResult:
     # Set (to RANK_CAP) when relevance ranked only the newest this many matches together and
     # older ones follow them: say so to the reader, who may narrow the query or sort by date.
     ranking_window: int | None = None
+    # search(facets=True): counts per site, province, … over the matches (search_facets.py)
+    facets: dict[str, Any] | None = None
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
@@ -265,11 +269,13 @@ def _normalise_sort(sort: str) -> str:
     return sort
 
 
-def _result(ranked: Ranked, offset: int, found: list[Hit]) -> SearchResult:
+def _result(
+    ranked: Ranked, offset: int, found: list[Hit], facets: dict[str, Any] | None
+) -> SearchResult:
     if ranked.total > COUNT_CAP:
         total = max(COUNT_CAP, offset + len(found))
-        return SearchResult(total, found, total_is_lower_bound=True, ranking_window=ranked.window)
-    return SearchResult(ranked.total, found, ranking_window=ranked.window)
+        return SearchResult(total, found, True, ranked.window, facets)
+    return SearchResult(ranked.total, found, ranking_window=ranked.window, facets=facets)
 
 
 def search(
@@ -290,6 +296,7 @@ def search(
     limit: int = 20,
     offset: int = 0,
     blank_lists_latest: bool = False,
+    facets: bool = False,
 ) -> SearchResult:
     """Search the current version of every article (``all_versions``: every version).
 
@@ -297,7 +304,9 @@ def search(
     ``author``/``category`` are case- and diacritic-insensitive substring matches;
     ``date_from``/``date_to`` inclusive YYYY-MM-DD; ``status`` live|removed.
     ``sort``: relevance (BM25, title > summary > body; among the newest ``RANK_CAP``
-    matches first, see archive/search_plan.py) or date (newest first).
+    matches first, see archive/search_plan.py; a query typed with diacritics ranks its
+    exact-diacritic matches first, archive/search_boost.py) or date (newest first).
+    ``facets``: also count the matches per site, province, … (archive/search_facets.py).
     Raises SearchSyntaxError (a ValueError) for a query a person mistyped, and its
     subclasses SearchTooComplex (a query past a limit of archive/search_query.py),
     SearchTooCostly (stopped after SEARCH_TIMEOUT) and SearchFilterError (a date that is
@@ -312,6 +321,7 @@ def search(
         raise SearchFilterError(f"limit and offset must be at most {MAX_OFFSET:,}")
     blank = blank_lists_latest and not query.strip()
     tree = None if blank else parse_query(query, exact=exact)
+    xtree = None if tree is None else exact_tree(query, exact, tree)
     day_from = _iso_day(date_from, "date_from")
     day_to = _iso_day(date_to, "date_to")
     if day_from and day_to and day_from > day_to:
@@ -338,7 +348,8 @@ def search(
                 allowed = found if allowed is None else [s for s in allowed if s in found]
         if allowed is not None:
             if not allowed:
-                return SearchResult(0, [])
+                empty = count_facets(conn, lambda *_: []) if facets else None
+                return SearchResult(0, [], facets=empty)
             names = []
             for i, site in enumerate(allowed):
                 params[f"site{i}"] = site
@@ -359,18 +370,26 @@ def search(
             params["status"] = status
         if tree is None:
             ranked = latest_page(conn, where, params, bool(status), limit, offset)
-            return _result(ranked, offset, hits(conn, ranked.rows, None, exact))
+            return _result(ranked, offset, hits(conn, ranked.rows, None, exact), None)
         if postgres:
             tsv = "tsv_exact" if exact else "tsv_folded"
             params["match"] = to_tsquery(tree)
             # last: PostgreSQL tests equal-cost conditions in order, and this one detoasts
             where.append(f"d.{tsv} @@ to_tsquery('simple', :match)")
-            ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset)
-            return _result(ranked, offset, hits(conn, ranked.rows, tree, exact))
+            boost = pg_boost(xtree, params) if xtree is not None else ""
+            ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset, boost)
+            found = hits(conn, ranked.rows, tree, exact, bool(boost))
+            counted = (
+                count_facets(conn, pg_matches(conn, where, params, bool(status)))
+                if facets
+                else None
+            )
+            return _result(ranked, offset, found, counted)
         fts = FTS_TABLES[1] if exact else FTS_TABLES[0]
         expand, native = _expansions(conn, fts, tree)
         params["match"] = to_fts(tree, expand)
-        plan = SqlitePlan(conn, fts, params, where, bool(status), one_pass=native)
+        boost = sqlite_boost(xtree, fts, params) if xtree is not None else ""
+        plan = SqlitePlan(conn, fts, params, where, bool(status), one_pass=native, boost=boost)
         try:
             if sort == "relevance" and limit > 0:
                 ranked = plan.by_rank(offset, limit)
@@ -384,4 +403,5 @@ def search(
             if "fts5" in str(exc).lower():
                 raise SearchSyntaxError(f"the search engine refused this query: {exc}") from exc
             raise
-        return _result(ranked, offset, hits(conn, ranked.rows, tree, exact))
+        counted = count_facets(conn, plan.matches) if facets else None
+        return _result(ranked, offset, hits(conn, ranked.rows, tree, exact, bool(boost)), counted)

@@ -19,7 +19,8 @@ from sqlalchemy import Connection
 
 from archive.fold import TOKEN_RE, exact_key, fold, nfc
 from archive.ids import public_id
-from archive.search_query import positive_terms
+from archive.search_boost import split
+from archive.search_query import Or, Term, positive_terms
 
 SNIPPET_WORDS = 30
 _SPACES = re.compile(r"\s+")
@@ -36,11 +37,14 @@ class Hit:
     status: str
     url: str
     version: int
-    score: float  # higher is better (-bm25)
+    score: float | None  # higher is better (-bm25; ts_rank_cd on PostgreSQL)
     snippet: str  # plain text, matches in [brackets]
     snippet_html: str  # escaped HTML, matches in <mark>
     title_html: str
     article_id: int = 0
+    # a query typed with diacritics: True when this hit holds them exactly (ranked first),
+    # False when it matched only once folded; None when no such ranking applied
+    exact_match: bool | None = None
     snippet_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
     title_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
 
@@ -51,21 +55,57 @@ class Hit:
         return data
 
 
+def _phrases(node: Any) -> list[Term]:
+    """The phrases (terms of several words) not under a NOT."""
+    if isinstance(node, Term):
+        return [node] if len(node.tokens) > 1 else []
+    return [p for item in node.items for p in _phrases(item)]
+
+
+def _single_terms(node: Any) -> Any:
+    """``node`` without its phrases (their words are marked only where the phrase is)."""
+    if isinstance(node, Term):
+        return node if len(node.tokens) == 1 else Or([])
+    return Or([_single_terms(item) for item in node.items])
+
+
+def _phrase_hits(tokens: list[str], phrases: list[Term]) -> set[int]:
+    """Indexes of the tokens that are part of an occurrence of a phrase."""
+    marked: set[int] = set()
+    for phrase in phrases:
+        want, n = phrase.tokens, len(phrase.tokens)
+        for i in range(len(tokens) - n + 1):
+            head_ok = tokens[i : i + n - 1] == want[:-1]
+            last = tokens[i + n - 1]
+            if head_ok and (last.startswith(want[-1]) if phrase.prefix else last == want[-1]):
+                marked.update(range(i, i + n))
+    return marked
+
+
 def _marked(
-    text: str | None, keyer: Callable[[str], str], words: set[str], prefixes: set[str]
+    text: str | None,
+    keyer: Callable[[str], str],
+    words: set[str],
+    prefixes: set[str],
+    phrases: list[Term] = (),  # type: ignore[assignment]
 ) -> tuple[str, list[tuple[int, int, bool]]]:
     """(NFC text, token spans with a hit flag): tokens found in the keyed text, whose
-    offsets are those of the NFC original (keying is length-preserving)."""
+    offsets are those of the NFC original (keying is length-preserving): a query word
+    anywhere, a phrase's words only where they make the phrase."""
     original = nfc(text or "")
     keyed = keyer(original)
     starts = tuple(prefixes)  # str.startswith takes a tuple: one C call per token
+    found = list(TOKEN_RE.finditer(keyed))
+    in_phrase = _phrase_hits([m.group() for m in found], phrases) if phrases else set()
     return original, [
         (
             m.start(),
             m.end(),
-            (tok := m.group()) in words or (bool(starts) and tok.startswith(starts)),
+            i in in_phrase
+            or (tok := m.group()) in words
+            or (bool(starts) and tok.startswith(starts)),
         )
-        for m in TOKEN_RE.finditer(keyed)
+        for i, m in enumerate(found)
     ]
 
 
@@ -120,7 +160,13 @@ def _html(parts: list[tuple[str, bool]]) -> str:
     return "".join(f"<mark>{html.escape(p)}</mark>" if hit else html.escape(p) for p, hit in parts)
 
 
-def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
+def significant(score: float) -> float:
+    """A score to 4 significant digits: BM25 of a word in most articles is tiny (FTS5
+    floors its idf at 1e-6), and rounding it to decimals would print 0.0 for every hit."""
+    return float(f"{score:.4g}")
+
+
+def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = False) -> list[Hit]:
     if not page:
         return []
     ids = ", ".join(str(int(row[0])) for row in page)  # integers: no quoting to get wrong
@@ -133,15 +179,18 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
         )
     }
     # no query (the newest articles, archive/search_latest.py): nothing to highlight
-    words, prefixes = positive_terms(tree) if tree is not None else (set(), set())
+    words, prefixes = positive_terms(_single_terms(tree)) if tree is not None else (set(), set())
+    phrases = _phrases(tree) if tree is not None else []
     keyer = exact_key if exact else fold
     out = []
     for version_id, score in page:
         r = rows[version_id]
         _, art_id, number, title, day, author, category, summary, body, site, key, url, st = r
-        t_original, t_spans = _marked(title, keyer, words, prefixes)
+        t_original, t_spans = _marked(title, keyer, words, prefixes, phrases)
         title_parts = _parts(t_original, t_spans, 0, len(t_original))
-        texts = [_marked(summary, keyer, words, prefixes), _marked(body, keyer, words, prefixes)]
+        texts = [_marked(summary, keyer, words, prefixes, phrases),
+                 _marked(body, keyer, words, prefixes, phrases)]  # fmt: skip
+        relevance, exact_match = split(float(score), boosted)
         parts = _snippet_parts(texts, SNIPPET_WORDS)
         out.append(
             Hit(
@@ -154,11 +203,12 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
                 status=st,
                 url=url,
                 version=number,
-                score=round(float(score), 4),
+                score=significant(relevance),
                 snippet=_plain(parts),
                 snippet_html=_html(parts),
                 title_html=_html(title_parts),
                 article_id=art_id,
+                exact_match=exact_match,
                 snippet_parts=parts,
                 title_parts=title_parts,
             )

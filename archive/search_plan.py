@@ -116,11 +116,13 @@ class SqlitePlan:
         doc_where: list[str],
         status: bool,
         one_pass: bool = False,
+        boost: str = "",
     ) -> None:
         self.conn, self.fts, self.params = conn, fts, params
         self.doc_where = doc_where
         self.one_pass = one_pass
-        self.score = f"-bm25({fts}, {_WEIGHTS})"
+        # ``boost``: a score term putting exact-diacritic matches first (search_boost.py)
+        self.score = f"-bm25({fts}, {_WEIGHTS})" + (f" + {boost}" if boost else "")
         articles = " JOIN articles a ON a.id = d.article_id" if status else ""
         self.docs = "search_docs d" + articles
         # CROSS JOIN: SQLite keeps this order, the FTS match drives (else the planner may
@@ -130,6 +132,15 @@ class SqlitePlan:
 
     def sql(self, sql: str, **extra: Any) -> list:
         return self.conn.exec_driver_sql(sql, {**self.params, **extra}).all()
+
+    def matches(self, columns: str, cap: int) -> list:
+        """``columns`` of the matches passing the filters, newest doc first, up to ``cap``."""
+        fts = self.fts
+        return self.sql(
+            f"SELECT {columns} {self.joins} WHERE {self.condition} "
+            f"ORDER BY {fts}.rowid DESC LIMIT :cap",
+            cap=cap,
+        )
 
     def count(self) -> int:
         """Matches passing the filters, counted up to COUNT_CAP + 1."""
@@ -243,6 +254,20 @@ class SqlitePlan:
         return [(versions[i], score) for i, _day, score in page]
 
 
+def pg_matches(
+    conn: Connection, where: list[str], params: dict[str, Any], status: bool
+) -> Callable[[str, int], list]:
+    """PostgreSQL: ``columns`` of the matches passing the filters, newest doc first."""
+    frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
+    condition = " AND ".join(where)
+
+    def select(columns: str, cap: int) -> list:
+        query = f"SELECT {columns} {frm} WHERE {condition} ORDER BY d.id DESC LIMIT :cap"
+        return conn.execute(text(query), {**params, "cap": cap}).all()
+
+    return select
+
+
 def pg_page(
     conn: Connection,
     tsv: str,
@@ -252,6 +277,7 @@ def pg_page(
     sort: str,
     limit: int,
     offset: int,
+    boost: str = "",
 ) -> Ranked:
     """PostgreSQL: one page, in the same order as on SQLite (module docstring)."""
     frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
@@ -265,6 +291,7 @@ def pg_page(
         return int(sql(query, cap=COUNT_CAP + 1)[0][0])
 
     score = f"ts_rank_cd({_PG_WEIGHTS}, d.{tsv}, to_tsquery('simple', :match))"
+    score += f" + {boost}" if boost else ""
     if limit == 0:
         return Ranked(count(), [])
     if sort == "date":

@@ -190,6 +190,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int] | str] = {
     "log": "luutru.operations:cmd_log",
     "health": "luutru.operations:cmd_health",
     "search": "luutru.search_cli:cmd_search",
+    "changes": "luutru.changes_cli:cmd_changes",
     "extract": "luutru.extract_cli:cmd_extract",
     "demo-portal": cmd_demo_portal,
     "demo": cmd_demo,
@@ -204,7 +205,7 @@ SITE_COMMANDS = {"add": "luutru.site_add:cmd_site_add", "check": "luutru.checks:
 # Commands that read the archive: it must exist, and is neither created nor migrated.
 READING = frozenset(
     {"search", "export", "show", "history", "diff", "dupes", "verify", "runs", "log",
-     "health", "serve"}
+     "health", "serve", "changes"}
 )  # fmt: skip
 
 

@@ -80,7 +80,7 @@ def _debug(parser: argparse.ArgumentParser, default: object = argparse.SUPPRESS)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from luutru import extract_cli, operations, search_cli, site_add  # add their commands
+    from luutru import changes_cli, extract_cli, operations, search_cli, site_add  # commands
 
     parser = Parser(
         prog="luutru",
@@ -220,6 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     operations.add_parsers(sub, _common)
     search_cli.add_parsers(sub, _common)
+    changes_cli.add_parsers(sub, _common)
     extract_cli.add_parsers(sub, _common)
 
     portal = sub.add_parser("demo-portal", help="serve the bundled demo portal on 127.0.0.1")

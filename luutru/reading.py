@@ -119,8 +119,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _colour(args: argparse.Namespace) -> bool:
+    """Colour on a terminal, unless --no-color or NO_COLOR (no-color.org); --color forces."""
+    import os
+
+    if args.color:
+        return True
+    return sys.stdout.isatty() and not args.no_color and not os.environ.get("NO_COLOR")
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     from archive.diff import diff_versions, render_text, to_json
+    from archive.diff_view import summary, summary_text
 
     archive = args.workspace.archive
     article = _article(archive, args.article)
@@ -133,12 +143,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
         )
     diffs = diff_versions(a, b)
     if args.format == "json":
-        _json({"id": article["id"], "a": args.a, "b": args.b, "fields": to_json(diffs)})
+        _json({"id": article["id"], "a": args.a, "b": args.b,
+               "summary": summary_text(summary(a, b)), "fields": to_json(diffs)})  # fmt: skip
     else:
         print(
             f"{article['id']}: version {args.a} ({a['fetched_at']}) → {args.b} ({b['fetched_at']})"
         )
-        print(render_text(diffs, color=args.color or (sys.stdout.isatty() and not args.no_color)))
+        print(summary_text(summary(a, b)))
+        print(render_text(diffs, color=_colour(args)))
     return 0
 
 

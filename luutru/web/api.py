@@ -62,6 +62,9 @@ class SearchOut(BaseModel):
     limit: int
     offset: int
     hits: list[HitOut]
+    # matches per site, province, department, category, author, year and month:
+    # {"site": [{"value", "label", "count"}], …, "counted", "partial", "undated"}
+    facets: dict[str, Any] | None = None
 
 
 class NearDuplicateOut(_Open):
@@ -126,6 +129,8 @@ class DiffOut(BaseModel):
     a_fetched_at: str
     b_fetched_at: str
     changed: list[str]
+    summary: str = ""  # "title changed; 1 paragraph rewritten; date moved 24/01 → 26/01"
+    summary_items: list[dict[str, Any]] = []  # the same as {code, …values}, to word it anew
     fields: list[FieldDiffOut]
 
 
@@ -204,6 +209,7 @@ def search_params(
     sort: Annotated[str, Query(description="relevance, or an order search accepts")] = "relevance",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
+    facets: Annotated[bool, Query(description="count matches per site, province, …")] = True,
 ) -> SearchParams:
     return SearchParams(
         q=q,
@@ -220,6 +226,7 @@ def search_params(
         sort=sort,
         limit=limit,
         offset=offset,
+        facets=facets,
     )
 
 

@@ -31,6 +31,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
 from luutru.web import api, feeds, memento, pages
+from luutru.web import changes as changes_views
+from luutru.web import diffs as diff_views
+from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
 from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings
@@ -147,6 +150,9 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     app.include_router(api.router)
     app.include_router(memento.router)
     app.include_router(feeds.router)
+    app.include_router(changes_views.api_router)
+    app.include_router(changes_views.router)
+    app.include_router(diff_views.router)
     app.include_router(pages.router)
     app.include_router(pages.operator_router)
     return app

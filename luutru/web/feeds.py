@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from archive.changes import Change, recent_changes
+from archive.recent import Change, recent_changes
 from archive.store import Archive
 from archive.times import now_iso
 from luutru.web import service

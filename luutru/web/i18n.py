@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from luutru.web.messages_research import MESSAGES as RESEARCH_MESSAGES
+
 LANGUAGES = ("vi", "en")
 DEFAULT = "vi"
 
@@ -242,6 +244,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "lang.switch": "Tiếng Việt",
     },
 }
+
+for _lang, _extra in RESEARCH_MESSAGES.items():  # changes, facets, readable diffs
+    MESSAGES[_lang].update(_extra)
 
 
 def pick_language(request: Request) -> str:

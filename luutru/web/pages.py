@@ -228,7 +228,7 @@ def search_export(
     format: Annotated[str, Query(pattern="^(csv|jsonl)$")] = "csv",
 ) -> Response:
     """The whole result set (up to EXPORT_MAX rows), not just the page on screen."""
-    params.limit, params.offset = EXPORT_PAGE, 0
+    params.limit, params.offset, params.facets = EXPORT_PAGE, 0, False
     first = service.run_search(archive, params)  # errors surface before streaming starts
 
     def hits() -> Iterator[dict[str, Any]]:

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from archive.diff import diff_versions, to_json
+from archive.diff_view import summary, summary_text
 from archive.store import Archive
 from archive.warc import WarcError, WarcPointer, read_record
 from luutru import operations
@@ -122,6 +123,7 @@ def diff_payload(archive: Archive, ref: str, a: int | None, b: int | None) -> di
             raise NotFound(f"article {article['id']} has no version {number}")
         found[number] = version
     diffs = diff_versions(found[a], found[b])
+    items = summary(found[a], found[b])
     return {
         "id": article["id"],
         "a": a,
@@ -129,6 +131,9 @@ def diff_payload(archive: Archive, ref: str, a: int | None, b: int | None) -> di
         "a_fetched_at": found[a]["fetched_at"],
         "b_fetched_at": found[b]["fetched_at"],
         "changed": [d.field for d in diffs if d.changed],
+        # "title changed; 1 paragraph rewritten; date moved 24/01 → 26/01"
+        "summary": summary_text(items),
+        "summary_items": [{"code": code, **values} for code, values in items],
         "fields": to_json(diffs),
     }
 
@@ -342,6 +347,7 @@ class SearchParams:
     sort: str = "relevance"
     limit: int = 20
     offset: int = 0
+    facets: bool = False  # also count the matches per site, province, … (archive/search_facets)
 
 
 def parse_day(value: str | None, what: str, now: datetime | None = None) -> str | None:
@@ -393,6 +399,7 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             limit=params.limit,
             offset=params.offset,
             blank_lists_latest=True,  # no query: the newest articles, under the filters
+            **({"facets": True} if params.facets else {}),
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
@@ -415,4 +422,5 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
         "limit": params.limit,
         "offset": params.offset,
         "hits": hits,
+        "facets": getattr(result, "facets", None),
     }

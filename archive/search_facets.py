@@ -1,0 +1,108 @@
+"""Facets of a search: how many matching articles per site, province, department,
+category, author, year and month, counted over the very matches the search lists.
+
+The matches are read once (doc id, version, site, date, folded author and category from
+``search_docs``: no text is read), newest first, up to ``FACET_CAP``, and counted here;
+past the cap the counts cover the newest ``FACET_CAP`` matches and say so (``partial``).
+Province and department come from the ``sites`` table, as the filters read them. An
+author or category is counted by its folded form ("Tin tức" and "TIN TỨC" are one), and
+shown in the spelling of the most recent version that has it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection
+
+FACET_CAP = 50_000  # matches counted (a few tens of ms on SQLite)
+TOP = 20  # values listed per facet (months: all)
+FIELDS = ("site", "province", "department", "category", "author", "year", "month")
+
+
+def _values(counter: Counter, labels: dict[Any, str] | None = None, top: int = TOP) -> list[dict]:
+    """[{value, count}] most frequent first (ties by value), at most ``top``."""
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[:top]
+    out = []
+    for key, count in ranked:
+        item = {"value": labels.get(key, key) if labels else key, "count": count}
+        out.append(item)
+    return out
+
+
+def count_facets(
+    conn: Connection,
+    select_matches: Callable[[str, int], list],
+) -> dict[str, Any]:
+    """The facets of the matches ``select_matches(columns, cap)`` returns: it runs the
+    search's own FROM/WHERE, newest doc first, selecting ``columns`` from ``d``
+    (search_docs), at most ``cap`` rows."""
+    rows = select_matches(
+        "d.version_id, d.site, d.date, d.author_folded, d.category_folded", FACET_CAP + 1
+    )
+    partial = len(rows) > FACET_CAP
+    rows = rows[:FACET_CAP]
+    sites: Counter = Counter()
+    authors: Counter = Counter()
+    categories: Counter = Counter()
+    years: Counter = Counter()
+    months: Counter = Counter()
+    newest_author: dict[str, int] = {}  # folded value → the newest version holding it
+    newest_category: dict[str, int] = {}
+    undated = 0
+    for version_id, site, day, author, category in rows:
+        sites[site] += 1
+        if author:
+            authors[author] += 1
+            newest_author[author] = max(newest_author.get(author, 0), version_id)
+        if category:
+            categories[category] += 1
+            newest_category[category] = max(newest_category.get(category, 0), version_id)
+        if day:
+            years[day[:4]] += 1
+            months[day[:7]] += 1
+        else:
+            undated += 1
+    info = {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.exec_driver_sql("SELECT id, name, province, department FROM sites")
+    }
+    provinces: Counter = Counter()
+    departments: Counter = Counter()
+    for site, count in sites.items():
+        _name, province, department = info.get(site, (None, None, None))
+        if province:
+            provinces[province] += count
+        if department:
+            departments[department] += count
+    shown_author = _spellings(conn, "author", authors, newest_author)
+    shown_category = _spellings(conn, "category", categories, newest_category)
+    site_items = _values(sites)
+    for item in site_items:
+        item["label"] = info.get(item["value"], (None,))[0] or item["value"]
+    return {
+        "counted": len(rows),
+        "partial": partial,
+        "undated": undated,
+        "site": site_items,
+        "province": _values(provinces),
+        "department": _values(departments),
+        "category": _values(categories, shown_category),
+        "author": _values(authors, shown_author),
+        "year": sorted(_values(years, top=len(years)), key=lambda i: i["value"]),
+        "month": sorted(_values(months, top=len(months)), key=lambda i: i["value"]),
+    }
+
+
+def _spellings(
+    conn: Connection, column: str, counter: Counter, newest: dict[str, int]
+) -> dict[str, str]:
+    """{folded value: its spelling in the newest version holding it}, for the listed ones."""
+    ids = {newest[item["value"]]: item["value"] for item in _values(counter)}
+    if not ids:
+        return {}
+    listed = ", ".join(str(int(i)) for i in ids)  # integers: no quoting to get wrong
+    rows = conn.exec_driver_sql(f"SELECT id, {column} FROM versions WHERE id IN ({listed})")
+    return {ids[r[0]]: r[1] for r in rows if r[1]}
