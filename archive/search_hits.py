@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from archive.attachment_text import version_file_texts
 from archive.fold import TOKEN_RE, exact_key, fold, nfc
 from archive.ids import public_id
 from archive.search_query import positive_terms
@@ -41,6 +42,7 @@ class Hit:
     snippet_html: str  # escaped HTML, matches in <mark>
     title_html: str
     article_id: int = 0
+    attachment: str | None = None  # the attached file the snippet is cut from, if any
     snippet_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
     title_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
 
@@ -142,6 +144,13 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
         title_parts = _parts(t_original, t_spans, 0, len(t_original))
         texts = [_marked(summary, keyer, words, prefixes), _marked(body, keyer, words, prefixes)]
         parts = _snippet_parts(texts, SNIPPET_WORDS)
+        in_file = None
+        if not any(hit for _p, hit in parts):  # matched in an attached file: cut it there
+            for name, content in version_file_texts(conn, version_id):
+                marked = _marked(content, keyer, words, prefixes)
+                if any(span[2] for span in marked[1]):
+                    parts, in_file = _snippet_parts([marked], SNIPPET_WORDS), name
+                    break
         out.append(
             Hit(
                 id=public_id(site, key),
@@ -158,6 +167,7 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
                 snippet_html=_html(parts),
                 title_html=_html(title_parts),
                 article_id=art_id,
+                attachment=in_file,
                 snippet_parts=parts,
                 title_parts=title_parts,
             )
