@@ -214,6 +214,22 @@ class AttachmentsMixin:
             )
         return dict(row) if row else None
 
+    def linked_attachment_urls(self, site: str, article_key: str) -> list[str]:
+        """The URLs of the files article ``article_key`` was seen linking to."""
+        link = article_attachments
+        with self._read() as conn:  # type: ignore[attr-defined]
+            article_id = _article_id(conn, site, article_key)
+            if article_id is None:
+                return []
+            return list(
+                conn.execute(
+                    select(attachments.c.url)
+                    .join(link, link.c.attachment_id == attachments.c.id)
+                    .where(link.c.article_id == article_id)
+                    .order_by(link.c.id)
+                ).scalars()
+            )
+
     def latest_attachment_payload(self, site: str, url: str) -> dict | None:
         """The newest version of a file (for WARC revisit records), as
         ``latest_payload`` gives an article's: fetched_url, fetched_at, payload_digest and

@@ -144,13 +144,14 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
         title_parts = _parts(t_original, t_spans, 0, len(t_original))
         texts = [_marked(summary, keyer, words, prefixes), _marked(body, keyer, words, prefixes)]
         parts = _snippet_parts(texts, SNIPPET_WORDS)
-        in_file = None
-        if not any(hit for _p, hit in parts):  # matched in an attached file: cut it there
-            for name, content in version_file_texts(conn, version_id):
-                marked = _marked(content, keyer, words, prefixes)
-                if any(span[2] for span in marked[1]):
-                    parts, in_file = _snippet_parts([marked], SNIPPET_WORDS), name
-                    break
+        # attachments: an attached file's window wins when it holds more matched words
+        in_file, best = None, sum(hit for _p, hit in parts)
+        for name, content in version_file_texts(conn, version_id):
+            marked = _marked(content, keyer, words, prefixes)
+            if sum(span[2] for span in marked[1]) > best:
+                found = _snippet_parts([marked], SNIPPET_WORDS)
+                if sum(hit for _p, hit in found) > best:
+                    parts, in_file, best = found, name, sum(hit for _p, hit in found)
         out.append(
             Hit(
                 id=public_id(site, key),

@@ -39,6 +39,13 @@ from crawler.extract import filetext
 from crawler.urls import on_portal
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# What a download cut at download_maxsize fails with: Scrapy >= 2.13 its own error, older
+# ones Twisted's CancelledError.
+_TOO_LARGE: tuple[type[BaseException], ...] = (CancelledError,)
+with contextlib.suppress(ImportError):
+    from scrapy.exceptions import DownloadCancelledError
+
+    _TOO_LARGE += (DownloadCancelledError,)
 STAT = "luutru/attachments_"
 _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
@@ -82,6 +89,18 @@ class AttachmentFetch:
 
     def attachment_requests(self, record: ArticleRecord) -> Iterator[Request]:
         """Requests for the files ``record`` links to, each URL once per run."""
+        yield from self._attachment_requests(record.article_key, record.attachments)
+
+    def attachment_rechecks(self, key: str) -> Iterator[Request]:
+        """An article that answered 304: the files it links to are checked all the same
+        (conditionally), since a portal replaces a PDF without touching the page."""
+        session = self.session
+        if self.check_articles or session is None or not session.is_open:
+            return
+        urls = session.archive.linked_attachment_urls(self.site_id, key)
+        yield from self._attachment_requests(key, urls)
+
+    def _attachment_requests(self, key: str, urls: list[str]) -> Iterator[Request]:
         session = self.session
         settings = self.crawler.settings
         if self.check_articles or session is None or not session.is_open:
@@ -91,7 +110,7 @@ class AttachmentFetch:
         seen: set[str] = self.__dict__.setdefault("attachments_requested", set())
         cap = settings.getint("LUUTRU_ATTACHMENT_MAXSIZE")
         stats = self.crawler.stats
-        for url in record.attachments:
+        for url in urls:
             if filetext.kind_of_url(url) is None or url in seen:
                 continue  # listed with the article (pptx, zip…), not fetched; or done
             seen.add(url)
@@ -112,7 +131,7 @@ class AttachmentFetch:
                 headers=headers,
                 callback=self.parse_attachment,
                 errback=self.attachment_failed,
-                cb_kwargs={"key": record.article_key, "link": url},
+                cb_kwargs={"key": key, "link": url},
                 meta={
                     "attachment_url": url,
                     "download_maxsize": cap,
@@ -163,7 +182,7 @@ class AttachmentFetch:
             stats.inc_value(f"{STAT}not_followed")
             self.logger.info("attachment %s not followed: %s", link, failure.value)
             return
-        if failure.check(CancelledError):
+        if failure.check(*_TOO_LARGE):
             cap = self.crawler.settings.getint("LUUTRU_ATTACHMENT_MAXSIZE")
             capture.fetch = "too_large"
             capture.note = f"not fetched: larger than {cap:,} bytes (LUUTRU_ATTACHMENT_MAXSIZE)"
@@ -172,7 +191,7 @@ class AttachmentFetch:
             capture.fetch = "failed"
             reason = failure.getErrorMessage() or repr(failure.value)
             capture.note = f"failed: {failure.type.__name__}: {reason}"[:300]
-            self.logger.warning("attachment %s failed: %s", link, capture.note)
+            self.logger.warning("attachment %s %s", link, capture.note)
         yield capture
 
     def _capture(self, request: Request, key: str, link: str) -> AttachmentCapture:

@@ -316,6 +316,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
                 warc,
                 listing_sig,
             )
+            yield from self.attachment_rechecks(key)
             return
         if response.status in (404, 410):
             self.logger.info(
