@@ -8,6 +8,7 @@ whose articles link real PDF, DOCX and XLSX files (and placeholder .xls/.doc).
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -161,8 +162,6 @@ def _article(key: str = "1", attachments: list[str] | None = None, body: str = "
 
 def _file(text: str = SENTENCE, key: str = "1", **kw: Any) -> AttachmentCapture:
     data = text.encode("utf-8")
-    import hashlib
-
     values = dict(
         site="tinh-a", article_key=key, url=URL, fetched_url=URL,
         fetched_at="2025-01-02T08:01:00+07:00", fetch="ok", http_status=200,
@@ -391,3 +390,37 @@ def test_the_size_cap_skips_and_counts(tmp_path: Path, backend: str | None) -> N
     assert len(served) == len(skipped)  # asked once each, then cancelled
     small = [f for f in files if not f["url"].endswith(big)]
     assert small and all(f["versions"] == 1 for f in small)  # under the cap: kept
+
+
+@pytest.mark.slow
+def test_the_article_page_lists_files_and_serves_them_as_downloads(
+    crawled: dict, backend_module: str | None
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from luutru.web.app import create_app
+    from luutru.web.settings import WebSettings
+
+    article = _with_files(crawled["truth"][0], ".pdf")[0]
+    pdf = next(u for u in article["attachments"] if u.endswith(".pdf"))
+    app = create_app(WebSettings(data=str(crawled["data"]), db=backend_module))
+    with TestClient(app) as client:
+        page = client.get(f"/articles/demo-aspnet:{article['key']}")
+        assert page.status_code == 200
+        files = client.get(f"/api/articles/demo-aspnet:{article['key']}/attachments").json()
+        (listed,) = [f for f in files if f["url"] == pdf]
+        assert listed["href"] in page.text and listed["name"] in page.text
+        got = client.get(listed["href"])
+        assert got.status_code == 200
+        assert got.headers["content-type"] == "application/pdf"
+        assert got.headers["content-disposition"].startswith("attachment;")
+        assert got.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in got.headers["content-security-policy"]
+        assert filetext.extract(got.content, "pdf").text == "\n".join(
+            document_text(urlsplit(pdf).path, listed["number"] - 1)
+        )
+        assert hashlib.sha256(got.content).hexdigest() == listed["sha256"]
+        assert client.get("/files/999999/1").status_code == 404
+        sentence = document_text(urlsplit(pdf).path)[2]
+        found = client.get("/search", params={"q": f'"{sentence}"', "exact": "1"})
+        assert "in-file" in found.text and listed["name"] in found.text

@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
-from luutru.web import api, pages
+from luutru.web import api, attachments, pages
 from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings
@@ -147,6 +147,7 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(pages.operator_router)
+    app.include_router(attachments.router)
     return app
 
 
