@@ -424,3 +424,25 @@ def test_the_article_page_lists_files_and_serves_them_as_downloads(
         sentence = document_text(urlsplit(pdf).path)[2]
         found = client.get("/search", params={"q": f'"{sentence}"', "exact": "1"})
         assert "in-file" in found.text and listed["name"] in found.text
+
+
+def test_exports_list_each_articles_files(archive: Archive, tmp_path: Path) -> None:
+    from archive.export import rows
+    from archive.tabular import write_parquet
+
+    archive.record(_article(), None)
+    archive.record(_article("2", attachments=[]), None)
+    archive.record_attachment(_file(), None)
+    by_id = {r["id"]: r for r in rows(archive)}
+    assert by_id["tinh-a:2"]["attachment_files"] == []
+    (listed,) = by_id["tinh-a:1"]["attachment_files"]
+    assert listed == {
+        "url": URL, "filename": "qd-253.pdf", "kind": "pdf", "size": len(SENTENCE.encode()),
+        "sha256": _file().sha256, "version": 1, "text_status": "ok",
+    }  # fmt: skip
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "x.parquet"
+    write_parquet(list(by_id.values()), out, list(by_id["tinh-a:1"]))
+    table = pq.read_table(out).to_pylist()
+    assert [r["attachment_files"] for r in table if r["id"] == "tinh-a:1"] == [[listed]]
