@@ -42,6 +42,10 @@ EXPORT_COLUMNS: dict[str, str] = {
     "body": "article text, paragraphs separated by a blank line",
     "category": "category the portal files it under",
     "attachments": "URLs of attached files",
+    "attachment_files": (
+        "attached files as archived: url, filename, kind, size, sha256, version (their "
+        "newest) and text_status; none when nothing was fetched"
+    ),
     "status": "live, or removed (answered 404/410)",
     "removed_at": "when the article was found removed",
     "version": "number of this version (1 = first capture)",
@@ -83,10 +87,30 @@ def export_row(article: dict[str, Any]) -> dict[str, Any]:
 
 def rows(archive: Archive, site: str | None = None, **options: Any) -> Iterator[dict[str, Any]]:
     """Export rows of ``selection()``, in EXPORT_FIELDS order."""
+    batch: list[dict[str, Any]] = []
     for article, version in selection(archive, site, **options):
         data = {**article, **{k: version[k] for k in _VERSION_FIELDS}}
         data["version"] = version["number"]
         data["warc"] = _warc_ref(version)
+        batch.append(data)
+        if len(batch) >= _FILES_BATCH:
+            yield from _with_files(archive, batch)
+            batch = []
+    yield from _with_files(archive, batch)
+
+
+_FILES_BATCH = 500  # rows whose attached files are read in one query
+FILE_FIELDS = ("url", "filename", "kind", "size", "sha256", "version", "text_status")
+
+
+def _with_files(archive: Archive, batch: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The rows with ``attachment_files`` (archive/attachments.py), in order."""
+    files = archive.attachments_of(d["article_id"] for d in batch if d.get("article_id"))
+    for data in batch:
+        stored = [f for f in files.get(data.get("article_id") or 0, []) if f["number"]]
+        data["attachment_files"] = [
+            {**{k: f.get(k) for k in FILE_FIELDS}, "version": f["number"]} for f in stored
+        ]
         yield export_row(data)
 
 

@@ -264,3 +264,75 @@ search_docs = Table(
 )
 Index("ix_search_docs_article_id", search_docs.c.article_id)
 Index("ix_search_docs_current_date", search_docs.c.is_current, search_docs.c.date)
+
+# 0008 ---------------------------------------------------------------------------------
+
+# Files an article links to (pdf, doc(x), xls(x), odt) fetched by the crawl
+# (archive/attachments.py). One row per (site, URL): a file several articles link to is
+# kept once. ``note`` says why the last fetch stored nothing (too large, gone, failed).
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("site", String(100), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("first_seen", String(40), nullable=False),
+    Column("last_seen", String(40), nullable=True),  # the last 200 or 304
+    Column("last_checked", String(40), nullable=True),  # the last fetch, whatever came of it
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("note", Text, nullable=True),
+    UniqueConstraint("site", "url"),
+)
+
+# Like ``versions``: immutable, version n+1 only when the file's bytes (sha256) change. The
+# payload stays in the WARC (the pointer); the extracted text is kept here for search.
+attachment_versions = Table(
+    "attachment_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column(
+        "attachment_id",
+        Integer,
+        ForeignKey("attachments.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("number", Integer, nullable=False),
+    Column(
+        "run_id", Integer, ForeignKey("runs.id", ondelete="RESTRICT"), nullable=True, index=True
+    ),
+    Column("fetched_at", String(40), nullable=False),
+    Column("fetched_url", Text, nullable=False),
+    Column("http_status", Integer, nullable=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(200), nullable=True),  # as the server said
+    Column("filename", Text, nullable=False),
+    Column("kind", String(16), nullable=True),  # pdf | docx | xlsx | odt | doc | xls (sniffed)
+    Column("text", Text, nullable=True),  # NFC, bounded (crawler/extract/filetext.py)
+    Column("text_status", String(32), nullable=False),  # ok | truncated | empty | failed | …
+    Column("text_note", Text, nullable=True),
+    Column("warc_file", Text, nullable=True),
+    Column("warc_offset", Integer, nullable=True),
+    Column("warc_length", Integer, nullable=True),
+    Column("payload_digest", Text, nullable=True),
+    UniqueConstraint("attachment_id", "number"),
+    CheckConstraint("number >= 1", name="number_positive"),
+)
+
+# Which article links to which file (first seen when): many to many.
+article_attachments = Table(
+    "article_attachments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("article_id", Integer, ForeignKey("articles.id", ondelete="RESTRICT"), nullable=False),
+    Column(
+        "attachment_id",
+        Integer,
+        ForeignKey("attachments.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    Column("first_seen", String(40), nullable=False),
+    UniqueConstraint("article_id", "attachment_id"),
+)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from archive.attachment_text import version_file_texts
 from archive.fold import TOKEN_RE, exact_key, fold, nfc
 from archive.ids import public_id
 from archive.search_boost import split
@@ -45,6 +46,7 @@ class Hit:
     # a query typed with diacritics: True when this hit holds them exactly (ranked first),
     # False when it matched only once folded; None when no such ranking applied
     exact_match: bool | None = None
+    attachment: str | None = None  # the attached file the snippet is cut from, if any
     snippet_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
     title_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
 
@@ -192,6 +194,14 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
                  _marked(body, keyer, words, prefixes, phrases)]  # fmt: skip
         relevance, exact_match = split(float(score), boosted)
         parts = _snippet_parts(texts, SNIPPET_WORDS)
+        # attachments: an attached file's window wins when it holds more matched words
+        in_file, best = None, sum(hit for _p, hit in parts)
+        for name, content in version_file_texts(conn, version_id):
+            marked = _marked(content, keyer, words, prefixes)
+            if sum(span[2] for span in marked[1]) > best:
+                found = _snippet_parts([marked], SNIPPET_WORDS)
+                if sum(hit for _p, hit in found) > best:
+                    parts, in_file, best = found, name, sum(hit for _p, hit in found)
         out.append(
             Hit(
                 id=public_id(site, key),
@@ -209,6 +219,7 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
                 title_html=_html(title_parts),
                 article_id=art_id,
                 exact_match=exact_match,
+                attachment=in_file,
                 snippet_parts=parts,
                 title_parts=title_parts,
             )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from archive.attachment_text import indexed_body, urls_of
 from archive.fold import TOKEN_RE, exact_key, fold
 
 FTS_TABLES = ("search_folded", "search_exact")
@@ -199,9 +200,20 @@ def index_version(
     )
     # doc id = version id: unique, stable, and a rebuild gives the same ids
     r = record
+    # attachments: the body is followed by the text of the files the version links to
+    body = indexed_body(conn, site, r.body, getattr(r, "attachments", None) or ())
     row = (version_id, version_id, article_id, 1, site, r.date, r.author, r.category, r.title,
-           r.summary, r.body)  # fmt: skip
+           r.summary, body)  # fmt: skip
     (_insert_docs(conn, [row]) if _is_sqlite(conn) else _insert_docs_pg(conn, [row]))
+
+
+def _body(conn: Connection, row: Sequence[Any]) -> str:
+    """A rebuilt row's indexed body: a current version's is followed by its files' text
+    (as ``index_version`` and archive/attachment_index.py index it)."""
+    _, _, _, current, site, *_, body, files = row
+    if not current or files in (None, "", "[]"):
+        return body
+    return indexed_body(conn, site, body, urls_of(files))
 
 
 def rebuild(conn: Connection) -> int:
@@ -226,7 +238,8 @@ def rebuild(conn: Connection) -> int:
                 "SELECT v.id, v.id, v.article_id, "
                 "  CASE WHEN v.number = (SELECT max(number) FROM versions w "
                 "    WHERE w.article_id = v.article_id) THEN 1 ELSE 0 END,"
-                "  a.site, v.date, v.author, v.category, v.title, v.summary, v.body "
+                "  a.site, v.date, v.author, v.category, v.title, v.summary, v.body, "
+                "  v.attachments "
                 "FROM versions v JOIN articles a ON a.id = v.article_id "
                 "WHERE v.id > :last ORDER BY v.id LIMIT :batch"
             ),
@@ -234,7 +247,7 @@ def rebuild(conn: Connection) -> int:
         ).all()
         if not rows:
             break
-        total += insert(conn, ([*r[:3], int(r[3]), *r[4:]] for r in rows))
+        total += insert(conn, ([*r[:3], int(r[3]), *r[4:10], _body(conn, r)] for r in rows))
         last = rows[-1][0]
     if sqlite:
         for name in FTS_TABLES:

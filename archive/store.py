@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, and_, func, select, update
 
 from archive import blobs, schema
+from archive.attachments import AttachmentsMixin
 from archive.crawlstate import CrawlStateMixin
 from archive.db import (
     _WRITE,
@@ -76,7 +77,9 @@ def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-class Archive(WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMixin):
+class Archive(
+    WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMixin, AttachmentsMixin
+):
     """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
 
     def __init__(

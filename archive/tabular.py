@@ -14,6 +14,8 @@ Column types (docs/exports.md):
   the fixed offset is exact and needs no tz database in the reader), and pandas, Polars,
   DuckDB and Spark read them as time-zone-aware timestamps without parsing.
 - ``aliases``, ``attachments``: ``list<string>``; ``version``, ``version_count``: ``int64``.
+- ``attachment_files``: ``list<struct<url, filename, kind, size: int64, sha256, version:
+  int64, text_status>>``.
 - everything else: ``string`` (NFC).
 
 A value that is not a valid ISO date/timestamp fails the export with the column and the
@@ -47,7 +49,19 @@ TIMESTAMP_TYPE = pa.timestamp("us", tz="+07:00")
 DATE_TYPE = pa.date32()
 
 
+# archive/export.py's attached files: one struct per file.
+FILES_TYPE = pa.list_(
+    pa.struct(
+        [("url", pa.string()), ("filename", pa.string()), ("kind", pa.string()),
+         ("size", pa.int64()), ("sha256", pa.string()), ("version", pa.int64()),
+         ("text_status", pa.string())]
+    )
+)  # fmt: skip
+
+
 def column_type(name: str) -> pa.DataType:
+    if name == "attachment_files":
+        return FILES_TYPE
     if name in LIST_COLUMNS:
         return pa.list_(pa.string())
     if name in INT_COLUMNS:
@@ -117,6 +131,8 @@ def _timestamp(name: str, value: Any) -> dt.datetime | None:
 
 
 def _cell(name: str, value: Any) -> Any:
+    if name == "attachment_files":
+        return None if value is None else [dict(v) for v in value]
     if name in LIST_COLUMNS:
         if value is None:
             return None

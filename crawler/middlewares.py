@@ -15,10 +15,10 @@ from typing import Any
 
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.http import Request, Response
-from scrapy.utils.httpobj import urlparse_cached
 
 from archive.records import WarcRef
 from crawler.session import CrawlSession
+from crawler.urls import on_portal
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,7 @@ class ScopeMiddleware(OffsiteMiddleware):
     host is not fetched there. Filtered requests are counted (``offsite/filtered``)."""
 
     def should_follow(self, request: Request, spider: Any) -> bool:
-        hosts = {d.lower().removeprefix("www.") for d in getattr(spider, "allowed_domains", ())}
-        if not hosts:
-            return True
-        host = (urlparse_cached(request).hostname or "").lower().removeprefix("www.")
-        return host in hosts
+        return on_portal(request.url, getattr(spider, "allowed_domains", ()))
 
 
 class WarcCaptureMiddleware:
@@ -84,8 +80,9 @@ class WarcCaptureMiddleware:
         record_id, request_id = series.new_record_id(), series.new_record_id()
         digest: str | None = payload_digest(response.body)
         original = None
-        if response.status in (200, 304) and request.meta.get("article_key"):
-            original = _original(session, url, digest if response.status == 200 else None)
+        lookup = _earlier_lookup(session, request)
+        if response.status in (200, 304) and lookup is not None:
+            original = _original(session, url, digest if response.status == 200 else None, lookup)
         if response.status == 304:
             # Not an empty response: a revisit saying the server confirmed the earlier
             # capture (WARC 1.1 §6.7.3), which it names.
@@ -117,6 +114,7 @@ class WarcCaptureMiddleware:
             concurrent_to=record_id,
             record_id=request_id,
         )
+        request.meta["warc_date"] = now  # for records written later beside this capture
         request.meta["warc"] = WarcRef(
             file=session.warc_relative(pointer.file),
             offset=pointer.offset,
@@ -126,7 +124,18 @@ class WarcCaptureMiddleware:
         )
 
 
-def _original(session: CrawlSession, url: str, digest: str | None) -> Any:
+def _earlier_lookup(session: CrawlSession, request: Request) -> Any:
+    """How to find the newest earlier capture of what ``request`` fetches: an article's
+    (by its URL), an attached file's (by the link's URL, archive/attachments.py), or None."""
+    if request.meta.get("article_key"):
+        return session.archive.latest_payload
+    link = request.meta.get("attachment_url")
+    if link:
+        return lambda site, _url: session.archive.latest_attachment_payload(site, link)
+    return None
+
+
+def _original(session: CrawlSession, url: str, digest: str | None, lookup: Any) -> Any:
     """The record holding the payload of the article's newest 200 capture (its own
     response, or what its revisit names), read back from the WARC so that the revisit's
     WARC-Refers-To-* are exactly that record's; None when there is none, when its payload
@@ -134,7 +143,7 @@ def _original(session: CrawlSession, url: str, digest: str | None) -> Any:
     unreadable (the capture is then written in full)."""
     from archive.warc import WarcError, WarcPointer, original_of, read_record
 
-    earlier = session.archive.latest_payload(session.site, url)
+    earlier = lookup(session.site, url)
     if not earlier or not earlier.get("warc_file") or not earlier.get("warc_length"):
         return None
     if digest is not None and earlier["payload_digest"] != digest:

@@ -69,6 +69,8 @@ ITEM_PIPELINES = {
     "crawler.pipelines.DedupPipeline": 200,
     # Archive last: only clean, unique records reach the store.
     "crawler.pipelines.ArchivePipeline": 300,
+    # Attached files, after their article (ArchivePipeline passes them on untouched).
+    "crawler.attachment_pipeline.AttachmentPipeline": 310,
 }
 
 DOWNLOADER_MIDDLEWARES = {
@@ -92,6 +94,11 @@ LUUTRU_PROGRESS = False
 # Archive what is crawled (off for `luutru site check`); walk everything (`--full`).
 LUUTRU_ARCHIVE = True
 LUUTRU_FULL = False
+# Files an article links to (pdf, doc(x), xls(x), odt on the portal's hosts) are fetched,
+# archived and searched (crawler/spiders/attachment_fetch.py); larger ones are skipped and
+# counted (luutru/attachments_too_large). Per profile in [settings] like any setting.
+LUUTRU_ATTACHMENTS = True
+LUUTRU_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 # Roll to the next WARC file of a run's series past this size.
 LUUTRU_WARC_MAX_BYTES = 1_000_000_000
 # A crawl renews its site's lease every third of this; a crawl machine that dies loses

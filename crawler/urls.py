@@ -9,6 +9,7 @@ profile without ``url_pattern`` uses the generic identity of crawler/listing/ide
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -60,3 +61,13 @@ def canonical_url(profile: SiteProfile, url: str, declared: str | None = None) -
         ]
         query = urlencode(sorted(keep))
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path, query, ""))
+
+
+def on_portal(url: str, domains: Iterable[str]) -> bool:
+    """Whether ``url``'s host is one of the portal's ``domains`` (www. or not), exactly:
+    not every subdomain (on hanoi.gov.vn each department is a portal of its own). No
+    domains: everything is."""
+    hosts = {d.lower().removeprefix("www.") for d in domains}
+    if not hosts:
+        return True
+    return (urlsplit(url).hostname or "").lower().removeprefix("www.") in hosts

@@ -14,6 +14,7 @@ from datetime import datetime
 from html.entities import codepoint2name
 from itertools import count
 
+from . import documents
 from .content import (
     AUTHOR_BARE,
     AUTHOR_SOURCE,
@@ -176,12 +177,20 @@ def redirect(location: str, status: int = 301) -> Reply:
     return Reply(status, body, headers={"Location": location})
 
 
-def fake_file(path: str) -> Reply:
+def fake_file(path: str, epoch: int = 0) -> Reply:
+    """An attached file: a real PDF, DOCX or XLSX whose text depends on the path and the epoch
+    (demo_portal/documents.py), a Word 97 container with no text, or placeholder bytes."""
     ext = path.rsplit(".", 1)[-1].lower()
     if ext == "jpg":
         return Reply(200, TINY_JPEG, CTYPES["jpg"])
     if ext == "pdf":
-        data = b"%PDF-1.4\n% demo portal attachment\n" + path.encode() + b"\n%%EOF\n"
+        data = documents.pdf_bytes(documents.document_text(path, epoch))
+    elif ext == "docx":
+        data = documents.docx_bytes(documents.document_text(path, epoch))
+    elif ext == "xlsx":
+        data = documents.xlsx_bytes(documents.document_text(path, epoch))
+    elif ext == "doc":  # an OLE compound file header: a real .doc is read by nothing here
+        data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + path.encode()
     else:
         data = b"DEMO-ATTACHMENT " + path.encode() + b"\n"
     return Reply(200, data, CTYPES.get(ext, "application/octet-stream"))

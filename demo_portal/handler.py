@@ -28,6 +28,7 @@ class Portal(Protocol):
     families: tuple[str, ...]
     _sites: Any  # (Liferay site, ASP.NET site)
     _files: set[str]
+    epoch: int
 
     def _log(self, method: str, path: str, status: int) -> None: ...
     def _first_hit(self, a: Article) -> bool: ...
@@ -136,7 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.lower() in ("/admin/", "/admin/login.aspx"):
             return self._send(200, ADMIN)
         if path in self.portal._files:
-            return self._reply(fake_file(path))
+            return self._reply(fake_file(path, self.portal.epoch))
         if path.startswith("/lf/") and "liferay" in families:
             return self._route_lf(path, dict(query), lf_site)
         if path.lower().startswith("/asp/pages/") and "aspnet" in families:

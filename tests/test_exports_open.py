@@ -22,6 +22,7 @@ from scrapy.settings import SETTINGS_PRIORITIES, Settings
 from archive.export import EXPORT_COLUMNS, EXPORT_FIELDS, csv_chunks, write_jsonl
 from archive.records import ArticleRecord, WarcRef
 from archive.store import Archive
+from archive.tabular import FILES_TYPE
 from crawler.feeds import CSV_FIELDS, ArticleCsvItemExporter, ArticleFeeds
 from luutru.cli import main
 
@@ -100,6 +101,7 @@ def test_parquet_schema_is_typed_and_documented(data: Path, tmp_path: Path) -> N
         "version_count": pa.int64(),
         "aliases": pa.list_(pa.string()),
         "attachments": pa.list_(pa.string()),
+        "attachment_files": FILES_TYPE,
     }
     for field in schema:
         assert field.type == expected.get(field.name, pa.string()), field.name

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import unicodedata
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -267,6 +268,7 @@ def test_cli_says_when_relevance_ranked_only_the_newest(archive, tmp_path, capsy
 @pytest.mark.slow
 def test_demo_crawl_search_finds_exactly_lao_dong(tmp_path):
     from demo_portal import DemoPortal
+    from demo_portal.documents import document_text
 
     data = tmp_path / "data"
     env = {**os.environ, "PYTHONUTF8": "1"}
@@ -287,8 +289,15 @@ def test_demo_crawl_search_finds_exactly_lao_dong(tmp_path):
     assert found.returncode == 0, found.stderr
     got = {h["id"] for h in json.loads(found.stdout)["hits"]}
 
+    def files(t: dict) -> list[str]:
+        """The text of the files the article links to that have one (pdf, docx, xlsx):
+        searched with the article (archive/attachment_text.py)."""
+        paths = [urlsplit(u).path for u in t["attachments"]]
+        return [" ".join(document_text(p)) for p in paths if p.endswith((".pdf", ".docx", ".xlsx"))]
+
     def has(t: dict) -> bool:
-        text = " | ".join(fold(str(t.get(f) or "")) for f in ("title", "summary", "body"))
+        fields = [str(t.get(f) or "") for f in ("title", "summary", "body")] + files(t)
+        text = " | ".join(fold(f) for f in fields)
         words = tokens(text)
         return any(words[i : i + 2] == ["lao", "dong"] for i in range(len(words) - 1))
 

@@ -1,5 +1,5 @@
 """Old and new tone placement ("ủy"/"uỷ", "hòa"/"hoà", "khỏe"/"khoẻ") are one spelling in
-every search mode (archive/fold.py ``tone_placement``), and migration 0008 rebuilds the
+every search mode (archive/fold.py ``tone_placement``), and migration 0009 rebuilds the
 index of an archive keyed before (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
@@ -60,10 +60,10 @@ def test_exact_mode_finds_both_placements(tmp_path) -> None:
         assert hit.title_html.startswith("<mark>Ủy</mark> <mark>ban</mark>")  # original kept
 
 
-def test_migration_0008_rebuilds_an_index_keyed_the_old_way(tmp_path) -> None:
+def test_migration_0009_rebuilds_an_index_keyed_the_old_way(tmp_path) -> None:
     with Archive.open(tmp_path / "data") as a:
         a.record(rec("1", "Ủy ban nhân dân", "Thủy lợi."), None)
-        with a._write() as conn:  # the exact index as luutru before 0008 wrote it
+        with a._write() as conn:  # the exact index as luutru before 0009 wrote it
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("INSERT INTO search_exact(search_exact) VALUES('delete-all')")
                 conn.exec_driver_sql(
@@ -72,8 +72,8 @@ def test_migration_0008_rebuilds_an_index_keyed_the_old_way(tmp_path) -> None:
                 )
             else:
                 conn.execute(text("UPDATE search_docs SET title_x = 'ủy ban nhân dân'"))
-            conn.execute(text("UPDATE alembic_version SET version_num = '0007'"))
+            conn.execute(text("UPDATE alembic_version SET version_num = '0008'"))
         assert ids(search(a, "uỷ", exact=True)) == set()  # the stale index misses it
-    with Archive.open(tmp_path / "data") as a:  # migrates 0007 → head (conftest: same PG schema)
+    with Archive.open(tmp_path / "data") as a:  # migrates 0008 → head (conftest: same PG schema)
         assert ids(search(a, "uỷ", exact=True)) == {"a:1"}
         assert ids(search(a, "ủy", exact=True)) == {"a:1"}

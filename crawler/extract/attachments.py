@@ -1,4 +1,4 @@
-"""Files an article links to (decisions, plans, reports): pdf, doc(x), xls(x), ppt(x), zip."""
+"""Files an article links to (decisions, plans, reports): pdf, doc(x), xls(x), odt, ppt(x), zip."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from urllib.parse import parse_qsl, unquote, urljoin, urlsplit
 from bs4 import Tag
 from w3lib.url import safe_url_string
 
-ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar")
+ATTACHMENT_EXTENSIONS = (
+    ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".odt", ".ods", ".ppt", ".pptx", ".zip", ".rar",
+)  # fmt: skip
 
 
 def attachments(container: Tag, url: str) -> list[str]:

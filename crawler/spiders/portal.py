@@ -40,6 +40,7 @@ from crawler.revisits import Action, decide, revisit_due
 from crawler.runlease import SiteBusy
 from crawler.session import CrawlSession
 from crawler.spiders import article_page
+from crawler.spiders.attachment_fetch import AttachmentFetch
 from crawler.spiders.check import SiteCheck
 from crawler.spiders.generic_walk import GenericWalk
 from crawler.spiders.profiled_walk import ProfiledWalk, hrefs
@@ -54,7 +55,7 @@ def now_iso() -> str:
     return datetime.now(VN_TZ).isoformat(timespec="seconds")
 
 
-class PortalSpider(SiteCheck, scrapy.Spider):
+class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
     name = "portal"
 
     def __init__(
@@ -315,6 +316,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
                 warc,
                 listing_sig,
             )
+            yield from self.attachment_rechecks(key)
             return
         if response.status in (404, 410):
             self.logger.info(
@@ -346,6 +348,7 @@ class PortalSpider(SiteCheck, scrapy.Spider):
         record = self._record(response, key, extracted, fetched_at, warc, listing_sig)
         if record is not None:
             yield record
+            yield from self.attachment_requests(record)  # its files (attachment_fetch.py)
         yield from self._check_done(ok=True)
         if self.check_articles:
             return

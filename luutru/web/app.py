@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
-from luutru.web import api, feeds, memento, pages
+from luutru.web import api, attachments, feeds, memento, pages
 from luutru.web import changes as changes_views
 from luutru.web import diffs as diff_views
 from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
@@ -155,6 +155,7 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     app.include_router(diff_views.router)
     app.include_router(pages.router)
     app.include_router(pages.operator_router)
+    app.include_router(attachments.router)
     return app
 
 

@@ -37,6 +37,7 @@ from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
 from luutru.web.api import archive_of, search_params
+from luutru.web.attachments import files_of
 from luutru.web.feeds import feed_link
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
@@ -291,6 +292,7 @@ def _article_page(
         diff=diff,
         cluster=clusters[0] if clusters else [],
         article_path=service.article_path,
+        files=files_of(archive, ref),  # attached files as archived (luutru/web/attachments.py)
     )
 
 

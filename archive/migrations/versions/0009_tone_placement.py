@@ -1,7 +1,7 @@
 """Search: old and new tone placement are one spelling ("ủy"/"uỷ", "hòa"/"hoà")
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-10
 
 ``archive.fold.exact_key`` now places tones the new way before text is indexed, so the
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
