@@ -96,3 +96,13 @@ def test_empty_chart_still_has_axes() -> None:
     svg = _parse(render(_chart(categories=[], x_labels=[], series=[Series("a", "A", [])])))
     assert svg.find("./g[@class='y-axis']/line[@class='axis']") is not None
     assert svg.findall("./g[@class='bars']/g") == []
+
+
+def test_few_columns_get_narrow_centred_bars() -> None:
+    chart = _chart(categories=["1", "2"], x_labels=["a", "b"], series=[Series("d", "D", [1, 2])])
+    svg = _parse(render(chart))
+    rects = svg.findall("./g[@class='bars']/g/rect")
+    ticks = [float(t.find("line").get("x1")) for t in svg.findall("./g[@class='x-axis']/g")]
+    for rect, centre in zip(rects, ticks, strict=True):
+        x, w = float(rect.get("x")), float(rect.get("width"))
+        assert w <= 28 and x + w / 2 == pytest.approx(centre)  # under its x-axis tick

@@ -165,3 +165,16 @@ def test_next_fire_follows_the_cron_in_vietnam_time() -> None:
 
 def test_every_message_exists_in_both_languages() -> None:
     assert set(MESSAGES["vi"]) == set(MESSAGES["en"])
+
+
+@pytest.mark.parametrize("path", [f"/sites/{SITE}", "/schedules", "/runs"])
+def test_the_language_switch_covers_the_new_strings(client, path: str) -> None:
+    from luutru.web.messages_operators import MESSAGES as NEW
+
+    en = client.get(path, params={"lang": "en"}).text
+    vi = client.get(path).text
+    assert '<html lang="en">' in en
+    leftover = [text for key, text in NEW["vi"].items()
+                if "{" not in text and NEW["en"][key] != text and f">{text}<" in en]  # fmt: skip
+    assert leftover == []
+    assert "trước)" in vi and "trước)" not in en and "ago)" in en

@@ -22,6 +22,7 @@ from markupsafe import Markup
 WIDTH, HEIGHT = 720, 240  # the whole SVG; the plot sits inside the margins
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 58  # room for tick labels, axis titles and legend
 MAX_X_LABELS = 10
+MAX_BAR = 28  # pixels
 
 
 @dataclass
@@ -108,7 +109,8 @@ def render(chart: BarChart) -> Markup:
 
     band = plot_w / max(n, 1)
     groups = 1 if chart.stacked else max(len(chart.series), 1)
-    bar_w = max(band * 0.8 / groups, 1.0)
+    bar_w = min(max(band * 0.8 / groups, 1.0), MAX_BAR)  # a few runs: bars, not slabs
+    pad = (band - bar_w * groups) / 2
     bars = _sub(svg, "g", class_="bars")
     for i, category in enumerate(chart.categories):
         column = _sub(bars, "g", class_="column", data_category=category)
@@ -117,7 +119,7 @@ def render(chart: BarChart) -> Markup:
         for j, s in enumerate(chart.series):
             value = float(s.values[i] or 0)
             shown = chart.value_format.format(value)
-            x = LEFT + i * band + band * 0.1 + (0 if chart.stacked else j * bar_w)
+            x = LEFT + i * band + pad + (0 if chart.stacked else j * bar_w)
             top = y(stack + value) if chart.stacked else y(value)
             bottom = y(stack) if chart.stacked else base
             stack += value
