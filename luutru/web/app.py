@@ -1,8 +1,8 @@
 """The FastAPI application: settings, security headers, error mapping, /docs.
 
 FastAPI because it derives the OpenAPI description (/openapi.json, /docs) from the typed
-routes and response models in api.py; the pages (pages.py) are server-rendered Jinja2
-with autoescape and no JavaScript at all.
+routes and response models in api.py; the pages (pages.py, operators.py …) are
+server-rendered Jinja2 with autoescape and no JavaScript at all.
 
 Security model: archived pages carry third-party scripts. They are only ever served by
 ``/captures/…`` under a CSP with ``sandbox`` (scripts cannot run even on direct
@@ -30,7 +30,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
-from luutru.web import api, attachments, feeds, memento, pages
+from luutru.web import api, attachments, feeds, memento, operators, pages
 from luutru.web import changes as changes_views
 from luutru.web import diffs as diff_views
 from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
@@ -153,6 +153,7 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     app.include_router(changes_views.api_router)
     app.include_router(changes_views.router)
     app.include_router(diff_views.router)
+    app.include_router(operators.router)
     app.include_router(pages.router)
     app.include_router(pages.operator_router)
     app.include_router(attachments.router)

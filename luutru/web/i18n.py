@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from luutru.web.messages_operators import MESSAGES as OPERATOR_MESSAGES
 from luutru.web.messages_research import MESSAGES as RESEARCH_MESSAGES
 
 LANGUAGES = ("vi", "en")
@@ -253,8 +254,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
 }
 
-for _lang, _extra in RESEARCH_MESSAGES.items():  # changes, facets, readable diffs
-    MESSAGES[_lang].update(_extra)
+for _extra_table in (RESEARCH_MESSAGES, OPERATOR_MESSAGES):  # research views, operators' views
+    for _lang, _extra in _extra_table.items():
+        MESSAGES[_lang].update(_extra)
 
 
 def pick_language(request: Request) -> str:

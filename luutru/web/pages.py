@@ -1,6 +1,6 @@
 """Server-rendered pages (Jinja2, autoescape on, no JavaScript): search, article with
-versions and diffs, the isolated capture, runs, a run's log, schedules; and the one write
-action, "run now".
+versions and diffs, the isolated capture, runs, a run's log; and the one write action,
+"run now". The schedules and site pages are in operators.py.
 
 Archived text only ever reaches HTML escaped. The two exceptions are built here, not
 trusted: search highlights (re-escaped, only ``<mark>`` survives, :func:`safe_highlight`)
@@ -35,7 +35,7 @@ from markupsafe import Markup, escape
 from archive.export import csv_chunks
 from archive.store import Archive
 from luutru.operations import LEVELS
-from luutru.web import service
+from luutru.web import service, timefmt
 from luutru.web.api import archive_of, search_params
 from luutru.web.attachments import files_of
 from luutru.web.feeds import feed_link
@@ -116,6 +116,7 @@ def url_link(value: Any) -> Markup:
 
 
 templates.env.filters["url_link"] = url_link
+timefmt.install(templates.env)  # `when` / `when_text`: local time with "3 giờ trước"
 
 
 def _settings(request: Request) -> WebSettings:
@@ -425,20 +426,3 @@ async def run_now(request: Request) -> Response:
             status_code=202,
         )
     return RedirectResponse("/runs?" + urlencode({"site": site}), status_code=303)
-
-
-# --------------------------------------------------------------------------- schedules
-
-
-@router.get("/schedules", response_class=HTMLResponse)
-def schedules_page(request: Request) -> HTMLResponse:
-    settings = _settings(request)
-    jobs = service.scheduled_jobs(settings.data, settings.db)
-    profiles = _profiles(request)
-    return _render(
-        request,
-        "schedules.html",
-        jobs=jobs,
-        profiles=profiles,
-        store=service.job_store_name(settings.data, settings.db),
-    )
