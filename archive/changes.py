@@ -1,7 +1,8 @@
 """What changed: the new, edited and removed articles of the runs in a window of days.
 
-One query shared by ``luutru changes``, the web UI's "Thay đổi / Changes" page, each
-run's page and the Atom feed. Where each kind of change is recorded:
+One definition shared by ``luutru changes``, the web UI's "Thay đổi / Changes" page,
+each run's page (``changes``: a window of days) and the Atom feed (``latest``: the newest
+few, whatever their day). Where each kind of change is recorded:
 
 - **new**: a version numbered 1 (``versions.number = 1``);
 - **edited**: a version numbered 2 or more (a new content hash: archive/versions.py);
@@ -20,13 +21,15 @@ import, a test) counts on the day it was written. Timestamps are stored as ISO 8
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date as Date
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, or_, select, tuple_
 
 from archive.ids import public_id
 from archive.schema import articles, captures, runs, versions
@@ -112,6 +115,60 @@ def changes(
     return found
 
 
+def latest(
+    archive: Any,
+    *,
+    sites: str | Iterable[str] | None = None,
+    only: Iterable[tuple[str, str, int]] | None = None,
+    limit: int = 50,
+) -> list[Change]:
+    """The ``limit`` newest of the changes ``changes`` lists without a window (every new
+    or edited version, every article removed now): the Atom feed. Newest first: versions
+    in the order they were archived (highest version id first), each removal placed
+    among them by when it was seen. ``only``: (site, article key, version) triples (a
+    saved search's hits): those versions, and the removals whose last version is one."""
+    site_list = [sites] if isinstance(sites, str) else list(sites) if sites else None
+    pairs = None if only is None else list(only)
+    if limit <= 0 or pairs == []:
+        return []
+    query = select(*_VERSION_COLUMNS, versions.c.id).join(
+        articles, articles.c.id == versions.c.article_id
+    )
+    gone = _REMOVED.order_by(articles.c.removed_at.desc())
+    if site_list is not None:
+        query = query.where(articles.c.site.in_(site_list))
+        gone = gone.where(articles.c.site.in_(site_list))
+    if pairs is not None:
+        # row values, not an OR per pair (SQLite caps an expression's depth at 1,000)
+        query = query.where(
+            tuple_(articles.c.site, articles.c.article_key, versions.c.number).in_(pairs)
+        )
+        keys = list({(site, key) for site, key, _n in pairs})
+        gone = gone.where(tuple_(articles.c.site, articles.c.article_key).in_(keys))
+    else:
+        gone = gone.limit(limit)
+    with archive._read() as conn:
+        rows = conn.execute(query.order_by(versions.c.id.desc()).limit(limit)).all()
+        removed = _removed(conn, conn.execute(gone).all())
+        if pairs is not None:
+            wanted = set(pairs)
+            removed = [x for x in removed if (x[0].site, x[0].article_key, x[2]) in wanted]
+        run_ids = {r.run_id for r in rows} | {x[1] for x in removed}
+        started = {
+            r.id: r.started_at[:10]
+            for r in conn.execute(
+                select(runs.c.id, runs.c.started_at).where(runs.c.id.in_(run_ids - {None}))
+            )
+        }
+    edits = [_version_change(r, started.get(r.run_id) or r.fetched_at[:10]) for r in rows]
+    removals = [
+        _removal_change(r, started.get(run) or r.removed_at[:10], run, number, title)
+        for r, run, number, title in removed[:limit]
+    ]
+    merged = heapq.merge(edits, removals, key=lambda c: c.at, reverse=True)
+    return list(itertools.islice(merged, limit))
+
+
 def _versions(
     conn: Connection,
     window: dict[int, str],
@@ -131,27 +188,30 @@ def _versions(
         cond.append(and_(*loose))
     if not cond:
         return []
-    columns = (versions.c.number, versions.c.run_id, versions.c.fetched_at, versions.c.title,
-               articles.c.site, articles.c.article_key, articles.c.canonical_url)  # fmt: skip
-    query = (
-        select(*columns).join(articles, articles.c.id == versions.c.article_id).where(or_(*cond))
-    )
+    query = select(*_VERSION_COLUMNS).join(articles, articles.c.id == versions.c.article_id)
+    query = query.where(or_(*cond))
     if sites:
         query = query.where(articles.c.site.in_(sites))
     out = []
     for r in conn.execute(query):
         day = window.get(r.run_id) if r.run_id is not None else r.fetched_at[:10]
-        if day is None:
-            continue
-        out.append(
-            Change(
-                day=day, site=r.site, kind="new" if r.number == 1 else "edited",
-                id=public_id(r.site, r.article_key), title=r.title, version=r.number,
-                at=r.fetched_at, run_id=r.run_id, url=r.canonical_url,
-                previous=r.number - 1 if r.number > 1 else None,
-            )
-        )  # fmt: skip
+        if day is not None:
+            out.append(_version_change(r, day))
     return out
+
+
+_VERSION_COLUMNS = (versions.c.number, versions.c.run_id, versions.c.fetched_at, versions.c.title,
+                    articles.c.site, articles.c.article_key, articles.c.canonical_url)  # fmt: skip
+
+
+def _version_change(r: Any, day: str) -> Change:
+    """A row of _VERSION_COLUMNS as the change it made: new (version 1) or edited."""
+    return Change(
+        day=day, site=r.site, kind="new" if r.number == 1 else "edited",
+        id=public_id(r.site, r.article_key), title=r.title, version=r.number,
+        at=r.fetched_at, run_id=r.run_id, url=r.canonical_url,
+        previous=r.number - 1 if r.number > 1 else None,
+    )  # fmt: skip
 
 
 def _removals(
@@ -163,17 +223,33 @@ def _removals(
     sites: list[str] | None,
 ) -> list[Change]:
     """Articles removed now, by the run whose 'gone' capture removed them."""
-    query = select(
-        articles.c.id, articles.c.site, articles.c.article_key, articles.c.canonical_url,
-        articles.c.removed_at,
-    ).where(articles.c.status == "removed", articles.c.removed_at.is_not(None))  # fmt: skip
+    query = _REMOVED
     if since and not window and not orphans:
         return []
     if since:  # the removing capture is never older than its run's start
         query = query.where(articles.c.removed_at >= since)
     if sites:
         query = query.where(articles.c.site.in_(sites))
-    removed = conn.execute(query).all()
+    out = []
+    for r, run, number, title in _removed(conn, conn.execute(query).all()):
+        if run is not None:
+            day = window.get(run)
+        else:
+            day = r.removed_at[:10] if orphans and _in_window(r.removed_at, since, until) else None
+        if day is not None:
+            out.append(_removal_change(r, day, run, number, title))
+    return out
+
+
+_REMOVED = select(
+    articles.c.id, articles.c.site, articles.c.article_key, articles.c.canonical_url,
+    articles.c.removed_at,
+).where(articles.c.status == "removed", articles.c.removed_at.is_not(None))  # fmt: skip
+
+
+def _removed(conn: Connection, removed: list[Any]) -> list[tuple[Any, int | None, int, str]]:
+    """(article row of _REMOVED, the run of the capture that removed it, its last version
+    number and title) of each removed article with a version."""
     if not removed:
         return []
     ids = [r.id for r in removed]
@@ -192,23 +268,14 @@ def _removals(
     ):
         if v.article_id not in last or v.number > last[v.article_id][0]:
             last[v.article_id] = (v.number, v.title)
-    out = []
-    for r in removed:
-        run = by_capture.get((r.id, r.removed_at))
-        if run is not None:
-            day = window.get(run)
-        else:
-            day = r.removed_at[:10] if orphans and _in_window(r.removed_at, since, until) else None
-        if day is None or r.id not in last:
-            continue
-        number, title = last[r.id]
-        out.append(
-            Change(
-                day=day, site=r.site, kind="removed", id=public_id(r.site, r.article_key),
-                title=title, version=number, at=r.removed_at, run_id=run, url=r.canonical_url,
-            )
-        )  # fmt: skip
-    return out
+    return [(r, by_capture.get((r.id, r.removed_at)), *last[r.id]) for r in removed if r.id in last]
+
+
+def _removal_change(r: Any, day: str, run: int | None, number: int, title: str) -> Change:
+    return Change(
+        day=day, site=r.site, kind="removed", id=public_id(r.site, r.article_key),
+        title=title, version=number, at=r.removed_at, run_id=run, url=r.canonical_url,
+    )  # fmt: skip
 
 
 def by_day_and_site(found: Iterable[Change]) -> list[tuple[str, list[tuple[str, list[Change]]]]]:

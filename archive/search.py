@@ -28,6 +28,7 @@ Modules
   newest ``RANK_CAP`` matches first; see there), counting up to ``COUNT_CAP``;
 - archive/search_hits.py: the hits and their highlighted snippets;
 - archive/search_latest.py: the newest articles, for an empty query where one is allowed;
+- archive/search_filters.py: the filters as SQL conditions (typed substrings, exact values);
 - here: ``search`` (filters, the API), ``SearchMixin`` (``Archive`` methods).
 
 Bounded cost
@@ -59,7 +60,6 @@ Other databases: the index hooks are no-ops and ``search`` refuses.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -70,10 +70,10 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import DBAPIError
 
-from archive.fold import fold
 from archive.schema import sites as sites_table
 from archive.search_boost import exact_tree, pg_boost, sqlite_boost
 from archive.search_facets import count_facets
+from archive.search_filters import Filters, Values, as_list, conditions, iso_day
 from archive.search_hits import SNIPPET_WORDS, Hit, hits, render
 from archive.search_index import (
     _PG_TEXT,
@@ -156,33 +156,6 @@ class SearchResult:
     facets: dict[str, Any] | None = None
 
 
-def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _iso_day(value: str | Date | None, what: str) -> str | None:
-    """``value`` as YYYY-MM-DD, checked to be a day of the calendar (2024-02-30 is not)."""
-    if value is None or value == "":
-        return None
-    text = value.isoformat() if isinstance(value, Date) else str(value)
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text, flags=re.ASCII):
-        raise SearchFilterError(f"{what} must be a date YYYY-MM-DD, not {text[:40]!r}")
-    try:
-        Date.fromisoformat(text)
-    except ValueError:
-        raise SearchFilterError(f"{what} {text} is not a day of the calendar") from None
-    return text
-
-
-def _no_nul(value: str | None, what: str) -> str | None:
-    """PostgreSQL refuses NUL in text, and no stored value holds one: say so, once."""
-    if value is not None and "\x00" in value:
-        raise SearchFilterError(f"{what} must not contain a NUL character")
-    return value
-
-
 def _expansions(conn: Connection, fts: str, tree: Any) -> tuple[dict[str, list[str]], bool]:
     """({prefix: the words it stands for}, whether a prefix stays native), within
     MAX_EXPANSION words for the whole query, prefixes taken in query order."""
@@ -252,17 +225,6 @@ def time_bounded(conn: Connection, seconds: float) -> Iterator[None]:
     yield
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _sites_where(conn: Connection, column: str, wanted: str) -> list[str]:
-    needle = fold(wanted)
-    rows = conn.execute(select(sites_table.c.id, sites_table.c[column])).all()
-    return [site for site, value in rows if value and needle in fold(value)]
-
-
 def _normalise_sort(sort: str) -> str:
     if sort not in SORTS:
         raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
@@ -289,6 +251,10 @@ def search(
     date_to: str | Date | None = None,
     author: str | None = None,
     category: str | None = None,
+    author_is: Values = None,
+    category_is: Values = None,
+    province_is: Values = None,
+    department_is: Values = None,
     status: str | None = None,
     exact: bool = False,
     all_versions: bool = False,
@@ -301,8 +267,11 @@ def search(
     """Search the current version of every article (``all_versions``: every version).
 
     Filters: ``sites`` (ids), ``province``/``department`` (from the sites table) and
-    ``author``/``category`` are case- and diacritic-insensitive substring matches;
-    ``date_from``/``date_to`` inclusive YYYY-MM-DD; ``status`` live|removed.
+    ``author``/``category`` are case- and diacritic-insensitive substring matches (typed
+    input); ``author_is``/``category_is``/``province_is``/``department_is`` (one value
+    or several, any of them) match the folded value exactly, as the facets count it
+    (archive/search_filters.py); ``date_from``/``date_to`` inclusive YYYY-MM-DD;
+    ``status`` live|removed.
     ``sort``: relevance (BM25, title > summary > body; among the newest ``RANK_CAP``
     matches first, see archive/search_plan.py; a query typed with diacritics ranks its
     exact-diacritic matches first, archive/search_boost.py) or date (newest first).
@@ -322,52 +291,26 @@ def search(
     blank = blank_lists_latest and not query.strip()
     tree = None if blank else parse_query(query, exact=exact)
     xtree = None if tree is None else exact_tree(query, exact, tree)
-    day_from = _iso_day(date_from, "date_from")
-    day_to = _iso_day(date_to, "date_to")
-    if day_from and day_to and day_from > day_to:
-        raise SearchFilterError(f"date_from {day_from} is after date_to {day_to}: nothing matches")
-    site_ids = _as_list(sites)
-    named = [(province, "province"), (department, "department"), (author, "author"),
-             (category, "category"), *((s, "site") for s in site_ids or ())]  # fmt: skip
-    for value, what in named:
-        _no_nul(value, what)
-
-    where: list[str] = []  # conditions on d (search_docs) and a (articles), not the match
-    params: dict[str, Any] = {}
-    if not all_versions:
-        where.append("d.is_current = 1")
+    exact_values = {"author": author_is, "category": category_is,
+                    "province": province_is, "department": department_is}  # fmt: skip
+    filters = Filters(
+        sites=as_list(sites), province=province or None, department=department or None,
+        author=author or None, category=category or None,
+        exact={k: v for k, v in ((k, as_list(v)) for k, v in exact_values.items()) if v},
+        day_from=iso_day(date_from, "date_from"), day_to=iso_day(date_to, "date_to"),
+        status=status, all_versions=all_versions,
+    )  # fmt: skip
+    filters.check()
     # the time budget covers every statement of the search, the hits' rows included
     with archive._read() as conn, time_bounded(conn, SEARCH_TIMEOUT):
         postgres = _is_postgres(conn)
         if not (_is_sqlite(conn) or postgres):
             raise ValueError("search needs a SQLite (FTS5) or PostgreSQL archive")
-        allowed = site_ids
-        for column, wanted in (("province", province), ("department", department)):
-            if wanted:
-                found = _sites_where(conn, column, wanted)
-                allowed = found if allowed is None else [s for s in allowed if s in found]
-        if allowed is not None:
-            if not allowed:
-                empty = count_facets(conn, lambda *_: []) if facets else None
-                return SearchResult(0, [], facets=empty)
-            names = []
-            for i, site in enumerate(allowed):
-                params[f"site{i}"] = site
-                names.append(f":site{i}")
-            where.append(f"d.site IN ({', '.join(names)})")
-        if day_from:
-            where.append("d.date >= :day_from")
-            params["day_from"] = day_from
-        if day_to:
-            where.append("d.date <= :day_to")
-            params["day_to"] = day_to
-        for column, wanted in (("author_folded", author), ("category_folded", category)):
-            if wanted:
-                where.append(f"d.{column} LIKE :{column} ESCAPE '\\'")
-                params[column] = _like(fold(wanted))
-        if status:
-            where.append("a.status = :status")
-            params["status"] = status
+        built = conditions(conn, filters)
+        if built is None:  # no site passes the site/province/department filters
+            empty = count_facets(conn, lambda *_: []) if facets else None
+            return SearchResult(0, [], facets=empty)
+        where, params = built  # conditions on d (search_docs) and a (articles)
         if tree is None:
             ranked = latest_page(conn, where, params, bool(status), limit, offset)
             return _result(ranked, offset, hits(conn, ranked.rows, None, exact), None)

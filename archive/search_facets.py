@@ -4,9 +4,11 @@ category, author, year and month, counted over the very matches the search lists
 The matches are read once (doc id, version, site, date, folded author and category from
 ``search_docs``: no text is read), newest first, up to ``FACET_CAP``, and counted here;
 past the cap the counts cover the newest ``FACET_CAP`` matches and say so (``partial``).
-Province and department come from the ``sites`` table, as the filters read them. An
-author or category is counted by its folded form ("Tin tức" and "TIN TỨC" are one), and
-shown in the spelling of the most recent version that has it.
+Province and department come from the ``sites`` table, as the filters read them. Every
+listed value is counted by its folded form ("Tin tức" and "TIN TỨC" are one), the form
+the exact filters (``author_is`` …, archive/search_filters.py) compare, so filtering by
+a value returns exactly its count; an author or category is shown in the spelling of
+the most recent version that has it, a province or department in its commonest one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
+
+from archive.fold import fold
 
 FACET_CAP = 50_000  # matches counted (a few tens of ms on SQLite)
 TOP = 20  # values listed per facet (months: all)
@@ -69,14 +73,20 @@ def count_facets(
         r[0]: (r[1], r[2], r[3])
         for r in conn.exec_driver_sql("SELECT id, name, province, department FROM sites")
     }
+    # by folded name, as the exact filters match (province_is="tỉnh a" is "Tỉnh A"),
+    # shown in the spelling that counts most matches
     provinces: Counter = Counter()
     departments: Counter = Counter()
+    spelt: dict[str, dict[str, Counter]] = {"province": {}, "department": {}}
     for site, count in sites.items():
         _name, province, department = info.get(site, (None, None, None))
-        if province:
-            provinces[province] += count
-        if department:
-            departments[department] += count
+        for kind, counter, value in (("province", provinces, province),
+                                     ("department", departments, department)):  # fmt: skip
+            if value:
+                counter[fold(value)] += count
+                spelt[kind].setdefault(fold(value), Counter())[value] += count
+    shown = {kind: {key: _values(names, top=1)[0]["value"] for key, names in found.items()}
+             for kind, found in spelt.items()}  # fmt: skip
     shown_author = _spellings(conn, "author", authors, newest_author)
     shown_category = _spellings(conn, "category", categories, newest_category)
     site_items = _values(sites)
@@ -87,8 +97,8 @@ def count_facets(
         "partial": partial,
         "undated": undated,
         "site": site_items,
-        "province": _values(provinces),
-        "department": _values(departments),
+        "province": _values(provinces, shown["province"]),
+        "department": _values(departments, shown["department"]),
         "category": _values(categories, shown_category),
         "author": _values(authors, shown_author),
         "year": sorted(_values(years, top=len(years)), key=lambda i: i["value"]),

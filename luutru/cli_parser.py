@@ -180,6 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=["text", "json"], default="text")
     diff.add_argument("--color", action="store_true")
     diff.add_argument("--no-color", action="store_true")
+    diff.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="the two versions in two columns, as wide as the terminal (COLUMNS)",
+    )
     _common(diff)
 
     verify = sub.add_parser("verify", help="re-hash every version and WARC record")

@@ -141,6 +141,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise KeyError(
             f"{article['id']} has no version {missing} (it has {article['version_count']})"
         )
+    if args.side_by_side and args.format == "json":
+        raise ValueError("--side-by-side is a text view: not with --format json")
     diffs = diff_versions(a, b)
     if args.format == "json":
         _json({"id": article["id"], "a": args.a, "b": args.b,
@@ -150,7 +152,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
             f"{article['id']}: version {args.a} ({a['fetched_at']}) → {args.b} ({b['fetched_at']})"
         )
         print(summary_text(summary(a, b)))
-        print(render_text(diffs, color=_colour(args)))
+        if args.side_by_side:
+            from luutru.diff_columns import render
+
+            sys.stdout.flush()  # rich writes to the same stream: keep the order
+            titles = (f"version {args.a}", f"version {args.b}")
+            render(diffs, a, b, titles, sys.stdout, _colour(args))
+        else:
+            print(render_text(diffs, color=_colour(args)))
     return 0
 
 

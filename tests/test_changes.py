@@ -10,7 +10,7 @@ import json
 import pytest
 from sqlalchemy import update
 
-from archive.changes import changes, counts
+from archive.changes import changes, counts, latest
 from archive.records import ArticleRecord, Gone
 from archive.schema import runs
 from archive.store import Archive
@@ -106,6 +106,27 @@ def test_window_edges_site_filter_and_run(archive):
 def test_an_article_back_online_is_no_longer_removed(archive):
     archive.record(rec("a", "3", "Bài 3", "Nội dung 3.", "2025-01-16T06:00:00+07:00"), None)
     assert [c.kind for c in changes(archive, since="2025-01-13") if c.id == "a:3"] == []
+
+
+def test_latest_lists_what_changes_lists_newest_first(archive):
+    """The feed's list (``latest``): the changes ``changes`` lists over every day, the
+    same days and runs, bounded, newest first (versions in archive order, each removal
+    placed by when it was seen)."""
+    every = latest(archive, limit=1000)
+    key = lambda c: (c.day, c.kind, c.id, c.version, c.run_id, c.at)  # noqa: E731
+    assert sorted(map(key, every)) == sorted(map(key, changes(archive)))
+    assert [(c.kind, c.id, c.version) for c in every[:4]] == [
+        ("removed", "a:3", 1),  # seen 01-14 00:01, newer than b:9's edit (01-13 08:01)
+        ("edited", "b:9", 2),  # archived after a:2's edit, so listed before it
+        ("edited", "a:2", 2),
+        ("new", "a:4", 1),
+    ]
+    assert latest(archive, limit=3) == every[:3]
+    assert latest(archive, sites="b") == [c for c in every if c.site == "b"]
+    assert latest(archive, only=[("a", "3", 1), ("b", "9", 2)]) == [
+        c for c in every if (c.id, c.version) in (("a:3", 1), ("b:9", 2))
+    ]  # a removal whose last version is among them, and that version
+    assert latest(archive, only=[]) == [] and latest(archive, limit=0) == []
 
 
 def test_cli_text_json_csv(archive, tmp_path, capsys):

@@ -124,10 +124,12 @@ def test_search_page_facets_histogram_and_pick_lists(client):
     assert "date_from=2025-01-01&amp;date_to=2025-01-31" in html
     assert ">11/2024</text>" in html and ">02/2025</text>" in html
     # pick-lists fed by the facets
-    assert '<select name="province" id="f-province">' in html
+    assert '<select name="province_is" id="f-province">' in html
     assert '<option value="Tỉnh A">Tỉnh A (6)</option>' in html
     narrowed = client.get("/search?q=lao+dong&date_from=2025-01-01&date_to=2025-01-31").text
     assert 'data-key="2025-01"' in narrowed and 'data-key="2024-11"' not in narrowed
-    chosen = client.get("/search", params={"q": "lao dong", "province": "Tỉnh B"}).text
+    chosen = client.get("/search", params={"q": "lao dong", "province_is": "Tỉnh B"}).text
     assert '<a class="clear" href="/search?q=lao+dong">' in chosen
-    assert '<li class="chosen"><a href="/search?q=lao+dong&amp;province=T%E1%BB%89nh+B"' in chosen
+    link = '<li class="chosen"><a href="/search?q=lao+dong&amp;province_is=T%E1%BB%89nh+B"'
+    assert link in chosen
+    assert '<option value="Tỉnh B" selected>Tỉnh B (1)</option>' in chosen

@@ -1,9 +1,12 @@
-"""The Atom feed of new and changed articles (/feeds/changes.atom), read with feedparser
-and checked against RFC 4287's required elements with lxml. Both backends.
+"""The Atom feed of new, edited and removed articles (/feeds/changes.atom): what `luutru
+changes` lists (archive/changes.py), read with feedparser and checked against RFC 4287's
+required elements with lxml. Both backends.
 
 The archive (tests/archive_builders.py ``plant_memento_archive``), archived in this order:
 m1 version 1 ("… tổng kết …"), m1 version 2 ("… sơ kết …", its title changed), an
-unchanged capture of m1, m2 (demo-liferay), m3; then, for the hostile test, m4.
+unchanged capture of m1, m2 (demo-liferay), m3; then, for the hostile test, m4; then m5,
+archived on 2024-06-01 and removed from the site (404, gone from the listings) on
+2024-06-20: the newest change.
 """
 
 from __future__ import annotations
@@ -15,6 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 from lxml import etree
 
+from archive.changes import changes
+from archive.records import Gone
+from archive.store import Archive
 from luutru.web.app import create_app
 from luutru.web.settings import WebSettings
 from tests.archive_builders import plant_memento_archive, plant_versions
@@ -22,6 +28,7 @@ from tests.archive_builders import plant_memento_archive, plant_versions
 pytestmark = pytest.mark.usefixtures("backend_module")
 ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "http://testserver"
+REMOVED_AT = "2024-06-20T08:00:00+07:00"
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +42,19 @@ def world(backend_module: str | None, tmp_path_factory: pytest.TempPathFactory) 
         fetched_url="https://portal.example.vn/tin/m4",
         captures=[("2024-05-30T07:00:00+07:00", "Tin \x0bcó ký tự <điều khiển> & lạ", b"<p/>")],
     )
+    ids["m5"] = plant_versions(
+        data,
+        key="m5",
+        url="https://portal.example.vn/tin/m5",
+        fetched_url="https://portal.example.vn/tin/m5",
+        captures=[("2024-06-01T07:00:00+07:00", "Thông báo đã gỡ", b"<p>m5</p>")],
+    )
+    with Archive.open(data) as archive:
+        run = archive.start_run("demo-aspnet")
+        gone = Gone("demo-aspnet", "m5", "https://portal.example.vn/tin/m5",
+                    REMOVED_AT, 404, vanished=True)  # fmt: skip
+        assert archive.gone(gone, run) == "removed"
+        archive.finish_run(run, "ok")
     return {"data": data, **ids}
 
 
@@ -68,11 +88,15 @@ def required_elements(body: bytes) -> None:
         assert entry.find(f"{ATOM}link[@rel='alternate']") is not None
 
 
-def test_feed_lists_new_and_changed_versions_newest_first(client: TestClient, world: dict) -> None:
+def test_feed_lists_new_changed_and_removed_articles_newest_first(
+    client: TestClient, world: dict
+) -> None:
     feed = fetch(client, lang="en")
-    m1, m2, m3, m4 = (world[k] for k in ("m1", "m2", "m3", "m4"))
+    m1, m2, m3, m4, m5 = (world[k] for k in ("m1", "m2", "m3", "m4", "m5"))
     links = [e.link for e in feed.entries]
     assert links == [
+        f"{BASE}/articles/{m5}",  # removed: the newest change, linking to the article
+        f"{BASE}/articles/{m5}/versions/1",
         f"{BASE}/articles/{m4}/versions/1",
         f"{BASE}/articles/{m3}/versions/1",
         f"{BASE}/articles/{m2}/versions/1",
@@ -82,19 +106,47 @@ def test_feed_lists_new_and_changed_versions_newest_first(client: TestClient, wo
     assert feed.feed.title.startswith("luutru")
     assert feed.feed.links[0].rel == "self"
     assert feed.feed.links[0].href == f"{BASE}/feeds/changes.atom"
-    changed = feed.entries[3]
+    changed = feed.entries[5]
     assert changed.title == "Hội nghị sơ kết công tác"
     assert changed.updated_parsed[:5] == (2024, 6, 10, 2, 30)  # 09:30 +07:00
     assert "Version 2, changed: title" in changed.summary and "Tóm tắt" in changed.summary
     diff = [link.href for link in changed.links if link.rel == "related"]
     assert diff == [f"{BASE}/articles/{m1}/versions/2?a=1&b=2#diff"]
     assert changed.author == "Phòng Truyền thông"
-    first = feed.entries[4]
+    assert {t.term for t in changed.tags} == {"updated", "demo-aspnet"}
+    first = feed.entries[6]
     assert "New article" in first.summary
     assert not [link for link in first.links if link.rel == "related"]  # nothing to diff
     assert {t.term for t in first.tags} == {"new", "demo-aspnet"}
-    # the feed is as new as its newest entry
-    assert feed.feed.updated_parsed[:4] == (2024, 6, 10, 2)
+    # the feed is as new as its newest entry: the removal
+    assert feed.feed.updated_parsed[:4] == (2024, 6, 20, 1)
+
+
+def test_a_removed_article_appears_as_removed(client: TestClient, world: dict) -> None:
+    removed = fetch(client, lang="en").entries[0]
+    assert {t.term for t in removed.tags} == {"removed", "demo-aspnet"}
+    assert removed.title == "Thông báo đã gỡ"  # its last version's title
+    assert removed.summary.startswith("Removed from the site (last version: 1).")
+    assert removed.updated_parsed[:5] == (2024, 6, 20, 1, 0)
+    assert not [link for link in removed.links if link.rel == "related"]
+    assert client.get(removed.link).status_code == 200
+    vi = fetch(client).entries[0]
+    assert vi.summary.startswith("Bài đã bị gỡ") and vi.id == removed.id
+
+
+def test_feed_lists_what_changes_lists(client: TestClient, world: dict) -> None:
+    """One definition: the feed's entries are `luutru changes`'s list over every day."""
+    kinds = {"new": "new", "updated": "edited", "removed": "removed"}
+    listed = set()
+    for e in fetch(client, limit=200).entries:
+        kind = next(kinds[t.term] for t in e.tags if t.term in kinds)
+        path = e.link[len(BASE) :].split("/")
+        version = int(path[4]) if kind != "removed" else None
+        listed.add((kind, path[2].replace("%3A", ":"), version))
+    with Archive.open(world["data"]) as archive:
+        every = changes(archive)
+    assert listed == {(c.kind, c.id, None if c.kind == "removed" else c.version) for c in every}
+    assert ("removed", world["m5"], None) in listed
 
 
 def test_entry_ids_are_stable_and_distinct(client: TestClient) -> None:
@@ -105,7 +157,7 @@ def test_entry_ids_are_stable_and_distinct(client: TestClient) -> None:
 
 
 def test_the_links_lead_to_the_version_and_the_diff(client: TestClient) -> None:
-    changed = fetch(client).entries[3]
+    changed = fetch(client).entries[5]
     for link in changed.links:
         r = client.get(link.href)
         assert r.status_code == 200, link.href
@@ -132,6 +184,11 @@ def test_saved_search_lists_the_matching_versions(client: TestClient, world: dic
     assert "hoi nghi" in both.feed.title
     assert fetch(client, q="hoi nghi", site="demo-liferay").entries == []
     assert fetch(client, q="khongcotu").entries == []
+    gone = fetch(client, q="thông báo đã gỡ")  # a removed article's last version matches
+    assert [e.link for e in gone.entries] == [
+        f"{BASE}/articles/{world['m5']}",
+        f"{BASE}/articles/{world['m5']}/versions/1",
+    ]
 
 
 def test_limit_bounds_the_feed(client: TestClient) -> None:
@@ -145,7 +202,7 @@ def test_a_bad_saved_search_is_400(client: TestClient) -> None:
 
 
 def test_text_xml_cannot_carry_is_dropped_and_markup_escaped(client: TestClient) -> None:
-    entry = fetch(client).entries[0]
+    entry = fetch(client).entries[2]
     assert entry.title == "Tin có ký tự <điều khiển> & lạ"
 
 

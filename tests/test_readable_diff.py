@@ -109,3 +109,82 @@ def test_diff_page_inline_and_side_by_side(client) -> None:
     assert 'id="diff-readable"' in article and "date moved 24/01 → 26/01" in article
     api = client.get("/api/articles/a:1/diff").json()
     assert api["summary"].startswith("title changed; date moved 24/01 → 26/01")
+
+
+# --------------------------------------------------------------------------- side by side
+
+
+def _side_by_side(capsys, data, *extra: str) -> str:
+    from luutru.cli import main
+
+    assert main(["diff", "a:1", "1", "2", "--side-by-side", "--data", str(data), *extra]) == 0
+    return capsys.readouterr().out
+
+
+def _row(out: str, *words: str) -> str:
+    """The one output line holding all ``words``."""
+    found = [line for line in out.splitlines() if all(w in line for w in words)]
+    assert len(found) == 1, (words, out)
+    return found[0]
+
+
+def test_side_by_side_without_a_terminal(archive, tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("COLUMNS", "80")
+    out = _side_by_side(capsys, tmp_path / "data")
+    assert "\x1b[" not in out  # not a terminal: plain markers only
+    assert "title changed; date moved 24/01 → 26/01" in out
+    # the two versions of a paragraph on one line, each with its word marked
+    row = _row(out, "[-nghị-]", "{+thảo+}")
+    assert row.index("[-nghị-]") < row.index("{+thảo+}")
+    assert _row(out, "version 1", "version 2")
+    assert _row(out, "title", "[-tổng-]", "{+sơ+}")
+    assert "{+Đoạn bốn.+}" in out and "unchanged: datetime, author" in out
+    lines = out.splitlines()[2:]  # after the heading and the summary line: the columns
+    assert all(len(line) <= 80 and line == line.rstrip() for line in lines)
+    assert max(len(line) for line in lines) > 70  # as wide as the terminal
+    # narrower: the columns wrap to the width, nothing runs past it
+    monkeypatch.setenv("COLUMNS", "50")
+    narrow = _side_by_side(capsys, tmp_path / "data")
+    table = narrow.splitlines()[2:]
+    assert all(len(line) <= 50 for line in table)
+    assert len(table) > len(lines)
+
+
+def test_side_by_side_colour_on_a_terminal_and_no_color(
+    archive, tmp_path, capsys, monkeypatch
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    out = _side_by_side(capsys, tmp_path / "data")
+    assert "\x1b[1;31mnghị\x1b[0m" in out and "\x1b[1;32mthảo\x1b[0m" in out
+    assert "[-nghị-]" not in out  # colour alone marks the words
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = _side_by_side(capsys, tmp_path / "data")
+    assert "\x1b[" not in plain and _row(plain, "[-nghị-]", "{+thảo+}")
+    assert "\x1b[" not in _side_by_side(capsys, tmp_path / "data", "--no-color")
+
+
+def test_side_by_side_folds_long_unchanged_runs(tmp_path, backend, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "90")
+    paragraphs = [f"Đoạn số {i} không đổi." for i in range(12)]
+    changed = [*paragraphs[:6], "Đoạn sáu đã sửa.", *paragraphs[7:]]
+    with Archive.open(tmp_path / "data") as a:
+        a.record(rec(**{**OLD, "body": "\n\n".join(paragraphs)}), None)
+        a.record(rec(**{**OLD, "body": "\n\n".join(changed)}), None)
+    out = _side_by_side(capsys, tmp_path / "data")
+    # one paragraph of context each side of the change; the rest folded, counted
+    assert _row(out, "Đoạn số 5 không đổi.", "Đoạn số 5 không đổi.")
+    assert _row(out, "Đoạn số 7 không đổi.", "Đoạn số 7 không đổi.")
+    assert "Đoạn số 4 " not in out and "Đoạn số 8 " not in out
+    assert _row(out, "⋯ 5 unchanged", "⋯ 5 unchanged") and _row(out, "⋯ 4 unchanged")
+
+
+def test_side_by_side_is_a_text_view(archive, tmp_path, capsys) -> None:
+    from luutru.cli import main
+
+    argv = ["diff", "a:1", "1", "2", "--side-by-side", "--format", "json"]
+    assert main([*argv, "--data", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--side-by-side" in err and "Traceback" not in err

@@ -192,6 +192,10 @@ BAD: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut}}
 # --------------------------------------------------------------------------- routes
 
 
+# the exact filters, fed by the facets (archive/search_filters.py)
+EXACT_HELP = "exactly this value, as a facet lists it (case and diacritics folded; repeatable)"
+
+
 def search_params(
     q: Annotated[
         str, Query(description="query, as the search syntax; empty: the newest articles")
@@ -201,8 +205,12 @@ def search_params(
     department: str | None = None,
     date_from: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
-    author: str | None = None,
-    category: str | None = None,
+    author: Annotated[str | None, Query(description="author contains (typed input)")] = None,
+    category: Annotated[str | None, Query(description="category contains (typed input)")] = None,
+    author_is: Annotated[list[str] | None, Query(description=EXACT_HELP)] = None,
+    category_is: Annotated[list[str] | None, Query(description=EXACT_HELP)] = None,
+    province_is: Annotated[list[str] | None, Query(description=EXACT_HELP)] = None,
+    department_is: Annotated[list[str] | None, Query(description=EXACT_HELP)] = None,
     status: Annotated[str | None, Query(description="live | removed")] = None,
     exact: Annotated[bool, Query(description="match diacritics exactly")] = False,
     all_versions: Annotated[bool, Query(description="search old versions too")] = False,
@@ -220,6 +228,12 @@ def search_params(
         date_to=date_to,
         author=author,
         category=category,
+        exact_values={
+            "author": author_is or [],
+            "category": category_is or [],
+            "province": province_is or [],
+            "department": department_is or [],
+        },
         status=status,
         exact=exact,
         all_versions=all_versions,

@@ -15,11 +15,16 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from archive.fold import fold
 from luutru.web.pages import templates
 
 LISTED = ("site", "province", "department", "category", "author")
-PARAM = {"site": "site", "province": "province", "department": "department",
-         "category": "category", "author": "author"}  # fmt: skip
+# A facet filters by its exact value (``author_is`` …: what it counted, so the results
+# number its count), replacing the typed substring filter on the same field, if any.
+PARAM = {"site": "site", "province": "province_is", "department": "department_is",
+         "category": "category_is", "author": "author_is"}  # fmt: skip
+TYPED = {"province": "province", "department": "department", "category": "category",
+         "author": "author"}  # fmt: skip
 MAX_MONTH_BARS = 48  # beyond, one bar per year
 CHART_H, BAR_W, GAP, LEFT, BOTTOM = 80, 14, 2, 34, 18
 
@@ -84,15 +89,19 @@ def facet_view(request: Request, result: dict[str, Any] | None) -> dict[str, Any
     lists = []
     for name in LISTED:
         param = PARAM[name]
-        chosen = request.query_params.getlist(param)
+        drop = (param, TYPED[name]) if name in TYPED else (param,)
+        chosen = [c for c in request.query_params.getlist(param) if c]
+        picked = {fold(c) if name in TYPED else c for c in chosen}
+        typed = request.query_params.get(TYPED.get(name, ""), "")
         items = []
         for item in facets.get(name, []):
             value = str(item["value"])
-            items.append({**item, "label": item.get("label") or value, "chosen": value in chosen,
-                          "url": _url(request, (param,), [(param, value)])})  # fmt: skip
-        clear = _url(request, (param,), []) if any(chosen) else None
+            key = fold(value) if name in TYPED else value
+            items.append({**item, "label": item.get("label") or value, "chosen": key in picked,
+                          "url": _url(request, drop, [(param, value)])})  # fmt: skip
+        clear = _url(request, drop, []) if chosen or typed else None
         lists.append({"name": name, "param": param, "entries": items, "clear_url": clear,
-                      "chosen": [c for c in chosen if c]})  # fmt: skip
+                      "chosen": chosen, "typed": typed})  # fmt: skip
     return {"lists": lists, "histogram": histogram(request, facets),
             "counted": facets.get("counted", 0), "partial": facets.get("partial", False),
             "undated": facets.get("undated", 0)}  # fmt: skip

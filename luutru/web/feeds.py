@@ -1,7 +1,9 @@
-"""Atom feeds (RFC 4287): ``/feeds/changes.atom`` lists new and changed articles, newest
-archived first, each linking to its version page and, for a change, to the diff against
-the version before. ``?site=`` (repeatable) narrows it to sites; ``?q=`` makes it a saved
-search: the versions matching the query (every version searched), newest archived first.
+"""Atom feeds (RFC 4287): ``/feeds/changes.atom`` lists what ``luutru changes`` lists
+(new, edited and removed articles: ``archive.changes.latest``, the same definitions),
+newest first, each linking to its version page and, for an edit, to the diff against the
+version before; a removal links to the article page. ``?site=`` (repeatable) narrows it
+to sites; ``?q=`` makes it a saved search: the versions matching the query (every
+version searched), and the removals of articles whose last version matches.
 
 Built with lxml (already a dependency): the element tree escapes and encodes, and text
 an archived page smuggled in (control characters XML cannot carry) is dropped first.
@@ -21,7 +23,8 @@ from fastapi.responses import Response
 from lxml import etree
 from lxml.builder import ElementMaker
 
-from archive.recent import Change, recent_changes
+from archive.change_details import Details, details
+from archive.changes import Change, latest
 from archive.store import Archive
 from archive.times import now_iso
 from luutru.web import service
@@ -58,34 +61,47 @@ def _name(text: str) -> str:
 
 def _changes(archive: Archive, q: str, sites: list[str], limit: int) -> list[Change]:
     if not q.strip():
-        return recent_changes(archive, sites=sites or None, limit=limit)
+        return latest(archive, sites=sites or None, limit=limit)
     params = SearchParams(q=q, sites=sites, all_versions=True, sort="date", limit=SEARCH_POOL)
     hits = service.run_search(archive, params)["hits"]  # a bad query: 400 with its message
     found = [(h["site"], h["id"][len(h["site"]) + 1 :], int(h["version"])) for h in hits]
-    return recent_changes(archive, sites=sites or None, only=found, limit=limit)
+    return latest(archive, sites=sites or None, only=found, limit=limit)
 
 
-def _entry(base: str, change: Change, t) -> etree._Element:
-    version = base + service.version_path(change.id, change.number)
+def _entry(base: str, change: Change, about: Details | None, t) -> etree._Element:
+    version = base + service.version_path(change.id, change.version)
+    removed = change.kind == "removed"
+    if removed:  # a removal is its own event: the article, and when it was seen gone
+        key = f"{change.id}/removed#{change.at}"
+    else:
+        key = f"{change.id}/versions/{change.version}#{about.content_hash if about else ''}"
     entry = A.entry(
-        A.id(_name(f"{change.id}/versions/{change.number}#{change.content_hash}")),
+        A.id(_name(key)),
         A.title(_text(change.title) or change.id),
-        A.updated(change.fetched_at),
-        A.link(rel="alternate", type="text/html", href=version),
+        A.updated(change.at),
+        A.link(
+            rel="alternate",
+            type="text/html",
+            href=base + service.article_path(change.id) if removed else version,
+        ),
     )
-    if not change.is_new:
-        diff = f"{version}?{urlencode({'a': change.number - 1, 'b': change.number})}#diff"
+    if change.previous:
+        query = urlencode({"a": change.previous, "b": change.version})
+        diff = f"{version}?{query}#diff"
         entry.append(A.link(rel="related", type="text/html", title=t("feed.diff"), href=diff))
-    if change.author:
-        entry.append(A.author(A.name(_text(change.author))))
-    entry.append(A.category(term="new" if change.is_new else "updated"))
+    if about and about.author:
+        entry.append(A.author(A.name(_text(about.author))))
+    entry.append(A.category(term={"edited": "updated"}.get(change.kind, change.kind)))
     entry.append(A.category(term=change.site, label=change.site))
-    what = (
-        t("feed.new")
-        if change.is_new
-        else t("feed.updated", n=change.number, fields=", ".join(change.changed) or "-")
-    )
-    entry.append(A.summary(_text(" ".join(p for p in (what, change.summary) if p)), type="text"))
+    if removed:
+        what = t("feed.removed", n=change.version)
+    elif change.kind == "new":
+        what = t("feed.new")
+    else:
+        fields = ", ".join(about.changed) if about else ""
+        what = t("feed.updated", n=change.version, fields=fields or "-")
+    summary = about.summary if about and not removed else None
+    entry.append(A.summary(_text(" ".join(p for p in (what, summary) if p)), type="text"))
     return entry
 
 
@@ -97,9 +113,10 @@ def changes_feed(
     site: Annotated[list[str] | None, Query(description="site id (repeatable)")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = FEED_SIZE,
 ) -> Response:
-    """New and changed articles, newest archived first, as an Atom feed."""
+    """New, edited and removed articles, newest first, as an Atom feed."""
     sites = [s for s in site or [] if s]
     changes = _changes(archive, q, sites, limit)
+    about = details(archive, changes)
     lang = pick_language(request)
     t = translator(lang)
     base = str(request.base_url).rstrip("/")
@@ -112,12 +129,12 @@ def changes_feed(
     feed = A.feed(
         A.id(_name(own)),
         A.title(_text(title)),
-        A.updated(max(c.fetched_at for c in changes) if changes else now_iso()),
+        A.updated(max(c.at for c in changes) if changes else now_iso()),
         A.link(rel="self", type=ATOM_TYPE, href=base + own),
         A.link(rel="alternate", type="text/html", href=base + page),
         A.author(A.name("luutru")),
         A.generator("luutru"),
-        *(_entry(base, c, t) for c in changes),
+        *(_entry(base, c, about.get((c.id, c.version)), t) for c in changes),
     )
     feed.set("{http://www.w3.org/XML/1998/namespace}lang", lang)
     body = etree.tostring(feed, xml_declaration=True, encoding="utf-8", pretty_print=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 MESSAGES: dict[str, dict[str, str]] = {
     "vi": {
+        "feed.removed": "Bài đã bị gỡ (phiên bản cuối: {n}).",
         "nav.changes": "Thay đổi",
         "changes.title": "Thay đổi",
         "changes.since": "Từ ngày",
@@ -54,6 +55,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "summary.none": "không có thay đổi",
     },
     "en": {
+        "feed.removed": "Removed from the site (last version: {n}).",
         "nav.changes": "Changes",
         "changes.title": "Changes",
         "changes.since": "Since",

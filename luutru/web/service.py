@@ -341,6 +341,8 @@ class SearchParams:
     date_to: str | None = None
     author: str | None = None
     category: str | None = None
+    # exact values, as the facets list them: {author|category|province|department: [any of]}
+    exact_values: dict[str, list[str]] = field(default_factory=dict)
     status: str | None = None
     exact: bool = False
     all_versions: bool = False
@@ -392,6 +394,7 @@ def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             date_to=date_to,
             author=params.author or None,
             category=params.category or None,
+            **{f"{name}_is": values for name, values in params.exact_values.items() if values},
             status=params.status or None,
             exact=params.exact,
             all_versions=params.all_versions,
