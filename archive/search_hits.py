@@ -12,7 +12,8 @@ import html
 import re
 from bisect import bisect_left
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,6 +23,7 @@ from archive.ids import public_id
 from archive.search_query import positive_terms
 
 SNIPPET_WORDS = 30
+_PARTS = ("snippet_parts", "title_parts")
 _SPACES = re.compile(r"\s+")
 
 
@@ -45,28 +47,33 @@ class Hit:
     title_parts: list[tuple[str, bool]] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("snippet_parts")
-        data.pop("title_parts")
-        return data
+        # Shallow: dataclasses.asdict deep-copies the parts lists, a tenth of a search.
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _PARTS}
 
 
-def _marked(
-    text: str | None, keyer: Callable[[str], str], words: set[str], prefixes: set[str]
-) -> tuple[str, list[tuple[int, int, bool]]]:
-    """(NFC text, token spans with a hit flag): tokens found in the keyed text, whose
-    offsets are those of the NFC original (keying is length-preserving)."""
-    original = nfc(text or "")
-    keyed = keyer(original)
-    starts = tuple(prefixes)  # str.startswith takes a tuple: one C call per token
-    return original, [
-        (
-            m.start(),
-            m.end(),
-            (tok := m.group()) in words or (bool(starts) and tok.startswith(starts)),
-        )
-        for m in TOKEN_RE.finditer(keyed)
-    ]
+class _Marked:
+    """A text's tokens and which of them are hits, with the character offsets of tokens
+    worked out only where they are needed (a snippet's window): finding every token's
+    offsets was most of a search's CPU time."""
+
+    __slots__ = ("flags", "keyed", "original")
+
+    def __init__(
+        self, text: str | None, keyer: Callable[[str], str], words: set[str], prefixes: set[str]
+    ) -> None:
+        self.original = nfc(text or "")
+        self.keyed = keyer(self.original)  # same offsets as the NFC original
+        tokens = TOKEN_RE.findall(self.keyed)
+        if prefixes:
+            starts = tuple(prefixes)  # str.startswith takes a tuple: one C call per token
+            self.flags = [tok in words or tok.startswith(starts) for tok in tokens]
+        else:
+            self.flags = list(map(words.__contains__, tokens))
+
+    def spans(self, first: int, last: int) -> list[tuple[int, int, bool]]:
+        """(start, end, hit) of tokens ``first`` to ``last`` (inclusive)."""
+        found = islice(TOKEN_RE.finditer(self.keyed), first, last + 1)
+        return [(m.start(), m.end(), self.flags[i]) for i, m in enumerate(found, first)]
 
 
 def _parts(original: str, spans: list[tuple[int, int, bool]], start: int, end: int):
@@ -84,26 +91,33 @@ def _parts(original: str, spans: list[tuple[int, int, bool]], start: int, end: i
     return parts
 
 
-def _snippet_parts(texts: list[tuple[str, list]], width: int) -> list[tuple[str, bool]]:
+def _title_parts(marked: _Marked) -> list[tuple[str, bool]]:
+    spans = marked.spans(0, len(marked.flags) - 1) if any(marked.flags) else []
+    return _parts(marked.original, spans, 0, len(marked.original))
+
+
+def _snippet_parts(texts: list[_Marked], width: int) -> list[tuple[str, bool]]:
     """The window of ``width`` words with the most hits, over summary and body."""
     best: tuple[int, int, int] | None = None  # (hits, text index, first token)
-    for t, (_original, spans) in enumerate(texts):
-        hits = [i for i, s in enumerate(spans) if s[2]]
+    for t, marked in enumerate(texts):
+        hits = [i for i, hit in enumerate(marked.flags) if hit]
         for i in hits:  # a window starting a few words before hit i
             first = max(0, i - 5)
             count = bisect_left(hits, first + width) - bisect_left(hits, first)
             if best is None or count > best[0]:
                 best = (count, t, first)
     if best is None:  # no hit in summary/body (the title matched): their beginning
-        t = 0 if texts[0][1] else 1
+        t = 0 if texts[0].flags else 1
         best = (0, t, 0)
     _, t, first = best
-    original, spans = texts[t]
-    if not spans:
+    marked = texts[t]
+    original, count = marked.original, len(marked.flags)
+    if not count:
         return []
-    last = min(len(spans), first + width) - 1
-    start = spans[first][0] if first > 0 else 0
-    end = spans[last][1] if last < len(spans) - 1 else len(original.rstrip())
+    last = min(count, first + width) - 1
+    spans = marked.spans(first, last)
+    start = spans[0][0] if first > 0 else 0
+    end = spans[-1][1] if last < count - 1 else len(original.rstrip())
     parts = _parts(original, spans, start, end)
     if first > 0:
         parts.insert(0, ("…", False))
@@ -138,15 +152,15 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool) -> list[Hit]:
     for version_id, score in page:
         r = rows[version_id]
         _, art_id, number, title, day, author, category, summary, body, site, key, url, st = r
-        t_original, t_spans = _marked(title, keyer, words, prefixes)
-        title_parts = _parts(t_original, t_spans, 0, len(t_original))
-        texts = [_marked(summary, keyer, words, prefixes), _marked(body, keyer, words, prefixes)]
+        marked_title = _Marked(title, keyer, words, prefixes)
+        title_parts = _title_parts(marked_title)
+        texts = [_Marked(summary, keyer, words, prefixes), _Marked(body, keyer, words, prefixes)]
         parts = _snippet_parts(texts, SNIPPET_WORDS)
         out.append(
             Hit(
                 id=public_id(site, key),
                 site=site,
-                title=t_original,
+                title=marked_title.original,
                 date=day,
                 author=author,
                 category=category,

@@ -16,12 +16,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -31,6 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from archive.store import Archive
 from luutru.web import api, pages
+from luutru.web.cache import CachedArchive, WebCache
 from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings
@@ -79,14 +80,23 @@ def _docs_response() -> HTMLResponse:
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 
-def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI:
-    """The app over ``settings.data``; ``archive`` lets a caller share an open one."""
-    own_archive = archive is None
+def create_app(
+    settings: WebSettings, archive: Archive | None = None, *, close_archive: bool = False
+) -> FastAPI:
+    """The app over ``settings.data``; ``archive`` lets a caller share an open one (closed
+    with the app only when ``close_archive``)."""
+    own_archive = archive is None or close_archive
     store = archive if archive is not None else Archive.open(settings.data, url=settings.db)
+    cache = WebCache(store)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.threads:
+            # Route functions run in this pool; as many threads as reader connections, so
+            # a thread never waits for a connection (luutru/web/server.py).
+            to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
+        cache.close()
         if own_archive:
             store.close()
 
@@ -99,7 +109,8 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.archive = store
+    app.state.archive = CachedArchive(store, cache)
+    app.state.cache = cache
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable) -> Response:
@@ -152,18 +163,6 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
 
 def serve_command(args: Any) -> int:
     """`luutru serve`: the web UI and API with uvicorn, in the foreground."""
-    import uvicorn
+    from luutru.web.server import serve
 
-    workspace = args.workspace
-    settings = WebSettings(
-        data=str(workspace.data),
-        sites=args.sites,
-        config=workspace.config_path,
-        operator_token=workspace.config.server.operator_token,
-        db=workspace.db,
-    )
-    if not settings.operator_token:
-        print("luutru serve: read-only (no [server] operator_token configured)", file=sys.stderr)
-    app = create_app(settings, archive=workspace.archive)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
-    return 0
+    return serve(args)

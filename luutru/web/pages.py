@@ -158,9 +158,7 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 def _profiles(request: Request) -> dict:
-    from crawler.profiles import load_profiles
-
-    return load_profiles(_settings(request).sites, [])
+    return request.app.state.cache.profiles(_settings(request).sites)
 
 
 ArchiveDep = Annotated[Archive, Depends(archive_of)]
@@ -188,7 +186,7 @@ def search_page(
     result, error, unavailable = None, None, None
     if params.q.strip():  # an empty box is the start page, not a syntax error
         try:
-            result = service.run_search(archive, params)
+            result = service.run_search(archive, params, request.app.state.cache)
         except BadRequest as exc:
             error = str(exc)
         except SearchUnavailable as exc:
