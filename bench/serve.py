@@ -136,9 +136,29 @@ def _sample(path: Path) -> tuple[list[str], list[tuple[str, int]]]:
 # --------------------------------------------------------------------------- processes
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its living children, from /proc: the
+    server's own cost per request, which holds on a busy machine when wall times do not."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for one in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 @contextmanager
-def server(data: Path, log_dir: Path, workers: int | None, db: str | None) -> Iterator[str]:
-    """``luutru serve`` in its own process; yields its base URL once it answers."""
+def server(
+    data: Path, log_dir: Path, workers: int | None, db: str | None
+) -> Iterator[tuple[str, int]]:
+    """``luutru serve`` in its own process; yields (base URL, pid) once it answers."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "luutru", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -163,7 +183,7 @@ def server(data: Path, log_dir: Path, workers: int | None, db: str | None) -> It
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"luutru serve not answering at {base}") from None
                 time.sleep(0.2)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         try:
@@ -231,15 +251,26 @@ def _phases(
     db: str | None = None, single: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     out: dict[str, Any] = {}
-    with server(data, log_dir, workers, db) as base:
+    with server(data, log_dir, workers, db) as (base, pid):
+
+        def measured(clients: int) -> dict[str, Any]:
+            cpu, load = tree_cpu_seconds(pid), os.getloadavg()[0]
+            figures = drive(base, paths, clients, seconds)
+            figures["load_average_before"] = round(load, 1)
+            used = tree_cpu_seconds(pid) - cpu
+            figures["server_cpu_ms_per_request"] = round(
+                1000 * used / max(figures["requests"] + figures["errors"], 1), 2
+            )
+            return figures
+
         drive(base, paths, CLIENTS, WARMUP_S)  # warm-up: imports, caches, page cache
         if single:
-            out["single"] = drive(base, paths, 1, seconds)
-        out["concurrent"] = drive(base, paths, CLIENTS, seconds)
+            out["single"] = measured(1)
+        out["concurrent"] = measured(CLIENTS)
         before = _versions_written(data, db)
         with crawling(data, log_dir, db) as crawl:
             t0 = time.monotonic()
-            out["during_crawl"] = drive(base, paths, CLIENTS, seconds)
+            out["during_crawl"] = measured(CLIENTS)
             crawl_seconds = time.monotonic() - t0
         written = _versions_written(data, db) - before
         out["during_crawl"]["crawl"] = {
@@ -308,7 +339,7 @@ def run(
 
 def table(result: dict[str, Any]) -> str:
     lines = [f"{'backend':<11} {'phase':<22} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-             f"{'p99 ms':>7} {'errors':>6}"]  # fmt: skip
+             f"{'p99 ms':>7} {'errors':>6} {'cpu ms/req':>10}"]  # fmt: skip
     for backend in ("sqlite", "postgresql"):
         phases = result.get(backend) or {}
         if "not_run" in phases:
@@ -322,7 +353,8 @@ def table(result: dict[str, Any]) -> str:
                 continue
             lines.append(
                 f"{backend:<11} {label:<22} {f['req_per_s']:>7} {f['p50_ms']:>7} "
-                f"{f['p95_ms']:>7} {f['p99_ms']:>7} {f['errors']:>6}"
+                f"{f['p95_ms']:>7} {f['p99_ms']:>7} {f['errors']:>6} "
+                f"{f.get('server_cpu_ms_per_request', '–'):>10}"
             )
             for sample in f.get("error_samples", []):
                 lines.append(f"{'':<11}   error: {sample[:120]}")

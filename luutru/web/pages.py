@@ -16,7 +16,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
@@ -37,6 +36,7 @@ from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
 from luutru.web.api import archive_of, search_params
+from luutru.web.highlight import safe_highlight
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
 from luutru.web.settings import CAPTURE_CSP, WebSettings
@@ -57,36 +57,6 @@ EXPORT_FIELDS = ("id", "site", "title", "date", "author", "category", "status", 
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-class _Highlight(HTMLParser):
-    """Keeps text (re-escaped) and bare <mark>/</mark>; drops every other tag."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "mark":
-            self.out.append("<mark>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "mark":
-            self.out.append("</mark>")
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(str(escape(data)))
-
-
-def safe_highlight(fragment: str | None) -> Markup:
-    """Search highlights as markup we can vouch for, whatever the search module sent."""
-    parser = _Highlight()
-    parser.feed(fragment or "")
-    parser.close()
-    html = "".join(parser.out)
-    # An unclosed <mark> must not swallow the rest of the page's styling.
-    html += "</mark>" * max(html.count("<mark>") - html.count("</mark>"), 0)
-    return Markup(html)
 
 
 # What a browser reads as an http(s) URL, from the first character: it strips leading
