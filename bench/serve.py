@@ -55,21 +55,26 @@ SECOND_VERSION_EVERY = 10
 # --------------------------------------------------------------------------- the archive
 
 
-def _add_second_versions(path: Path, count: int) -> None:
+def _second_versions_sql(newline: str) -> str:
     """Version 2 of every 10th article: its body with one more paragraph."""
+    return (
+        "INSERT INTO versions (article_id, number, fetched_at, content_hash, title, "
+        "date, author, summary, body, category) "
+        "SELECT article_id, 2, '2026-01-02T08:00:00+07:00', "
+        "substr(content_hash, 1, 63) || '2', title, "
+        f"date, author, summary, body || {newline} || {newline} || "
+        "'Cập nhật: Sở đã bổ sung danh sách người có công được hỗ trợ.', category "
+        # integer division on both backends (psycopg would read a % as a placeholder)
+        f"FROM versions WHERE number = 1 AND article_id - article_id / {SECOND_VERSION_EVERY}"
+        f" * {SECOND_VERSION_EVERY} = 0"
+    )
+
+
+def _add_second_versions(path: Path) -> None:
     conn = sqlite3.connect(path)
     try:
         with conn:
-            conn.execute(
-                "INSERT INTO versions (article_id, number, fetched_at, content_hash, title, "
-                "date, author, summary, body, category) "
-                "SELECT article_id, 2, '2026-01-02T08:00:00+07:00', content_hash || '2', title, "
-                "date, author, summary, body || char(10) || char(10) || "
-                "'Cập nhật: Sở đã bổ sung danh sách người có công được hỗ trợ.', category "
-                f"FROM versions WHERE number = 1 AND article_id % {SECOND_VERSION_EVERY} = 0 "
-                "AND article_id <= ?",
-                (count,),
-            )
+            conn.execute(_second_versions_sql("char(10)"))
     finally:
         conn.close()
 
@@ -86,7 +91,7 @@ def _build(target: Path, articles: int) -> None:
         path = archive.path
         assert path is not None
         _bulk_insert(path, 0, articles, rng, pool)
-        _add_second_versions(path, articles)
+        _add_second_versions(path)
         archive.reindex_search()
 
 
@@ -301,6 +306,13 @@ def _pg(url: str, articles: int, log_dir: Path, paths: list[str], seconds: float
             pg.upsert_site("demo-liferay", "Sở LĐ-TB&XH", "Hòa An", "Lao động")
             pg.upsert_site("demo-aspnet", "Sở Y tế", "Hòa An", "Y tế")
             _pg_copy(pg, 0, articles, rng, pool)
+            with pg.engine.begin() as conn:
+                # COPY gave explicit ids: move the sequence past them first
+                conn.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('versions', 'id'), "
+                    "(SELECT max(id) FROM versions))"
+                )
+                conn.exec_driver_sql(_second_versions_sql("chr(10)"))
             pg.reindex_search()
             with pg.engine.connect() as conn:
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
