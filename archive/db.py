@@ -166,6 +166,56 @@ def read_only_engine(path: Path) -> Engine:
     return engine
 
 
+def reader_engine(path: Path, *, pool_size: int = 8) -> Engine:
+    """An engine for a long-running reader beside writers (``luutru serve`` while crawls
+    run): ``mode=ro`` connections that can never write (``query_only`` besides), in a pool
+    of ``pool_size``. Unlike ``read_only_engine`` it never reads a WAL archive as
+    ``immutable`` (that would not see the writers' commits) as long as the directory can
+    be written (SQLite then keeps the ``-shm`` index there itself); on read-only storage it
+    is ``read_only_engine``'s URI, where nobody writes. WAL mode itself is the writer's
+    business: the process that opens the archive for writing switches it (``_use_wal``)."""
+    if is_writable(path.parent, path):
+        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    else:
+        uri = read_only_uri(path)
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=30)
+
+    engine = create_engine(
+        "sqlite://", creator=connect, poolclass=QueuePool, pool_size=pool_size, max_overflow=0
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA query_only=ON")
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def server_reader_engine(url: str, *, pool_size: int = 8) -> Engine:
+    """A reader's engine on a server database (PostgreSQL): every session read-only, so a
+    bug in a reading path fails instead of writing; ``pool_size`` connections at most."""
+    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record) -> None:
+            autocommit = dbapi_conn.autocommit
+            dbapi_conn.autocommit = True
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_conn.autocommit = autocommit
+
+    return engine
+
+
 def settle(path: Path) -> bool:
     """If no other connection has ``path`` open: fold the WAL into the file and leave WAL
     mode, so the file alone is the whole archive (readable from read-only media, see the

@@ -248,16 +248,18 @@ class Archive(
             ).first()
         return (row.site, row.article_key) if row else None
 
-    def _current_query(self):
-        latest = (
-            select(
-                versions.c.article_id,
-                func.max(versions.c.number).label("current"),
-                func.count().label("version_count"),
-            )
-            .group_by(versions.c.article_id)
-            .subquery("latest")
+    def _current_query(self, only: Any = None):
+        """Articles joined to their current version. ``only``: a subquery of the article
+        ids wanted, pushed into the per-article aggregate too; SQLite would otherwise group
+        every version of the archive to answer for one article (O(archive) per page)."""
+        latest = select(
+            versions.c.article_id,
+            func.max(versions.c.number).label("current"),
+            func.count().label("version_count"),
         )
+        if only is not None:
+            latest = latest.where(versions.c.article_id.in_(only))
+        latest = latest.group_by(versions.c.article_id).subquery("latest")
         return (
             select(
                 articles.c.id.label("article_id"),
@@ -345,7 +347,10 @@ class Archive(
 
     def article(self, site: str, article_key: str) -> dict | None:
         """The article with its current version (same dict as ``articles()``), or None."""
-        query = self._current_query().where(
+        wanted = select(articles.c.id).where(
+            articles.c.site == site, articles.c.article_key == article_key
+        )
+        query = self._current_query(wanted).where(
             articles.c.site == site, articles.c.article_key == article_key
         )
         with self._read() as conn:

@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.summary import RESULTS, summary, summary_table
 
-NAMES = ["crawl", "extraction", "archive", "search", "memory"]
+NAMES = ["crawl", "extraction", "archive", "search", "memory", "serve"]
 
 
 def machine() -> dict[str, Any]:
@@ -81,6 +81,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         "dropped after (default: env LUUTRU_BENCH_PG_URL; none: not run)",
     )
     parser.add_argument(
+        "--serve-articles",
+        type=int,
+        default=int(os.environ.get("LUUTRU_BENCH_SERVE_ARTICLES") or 100_000),
+        help="serve: archive size (default: env LUUTRU_BENCH_SERVE_ARTICLES or 100000; "
+        "built once, cached under bench/data/)",
+    )
+    parser.add_argument(
+        "--serve-seconds", type=float, default=20.0, help="serve: seconds per load phase"
+    )
+    parser.add_argument(
+        "--serve-workers",
+        type=int,
+        default=None,
+        help="serve: `luutru serve --workers N` (default: the server's own default)",
+    )
+    parser.add_argument(
         "--memory-articles", type=int, default=10_000, help="memory: demo portal size"
     )
     parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
@@ -137,6 +153,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "SQLite and PostgreSQL =="
         )
         print(search.table(results["search"]))
+    if args.only in (None, "serve"):
+        from bench import serve
+
+        results["serve"] = serve.run(
+            args.serve_articles, args.serve_seconds, args.serve_workers, args.search_pg_url
+        )
+        print(
+            f"\n== serve: luutru serve, {args.serve_articles:,} articles, "
+            f"{serve.CLIENTS} keep-alive clients, {args.serve_seconds:g} s per phase =="
+        )
+        print(serve.table(results["serve"]))
 
     if args.only:
         results = merged(results, args.only)

@@ -206,6 +206,33 @@ def _search(s: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _serve(s: dict[str, Any]) -> list[Row]:
+    rows = []
+    for backend, label in (("sqlite", ""), ("postgresql", ", PostgreSQL")):
+        phases = s.get(backend) or {}
+        if "concurrent" not in phases:
+            continue
+        one, many, crawl = phases.get("single"), phases["concurrent"], phases.get("during_crawl")
+        during = (
+            f"; during a crawl {crawl['req_per_s']} req/s, p95 {crawl['p95_ms']} ms, "
+            f"{crawl['errors']} errors"
+            if crawl
+            else ""
+        )
+        rows.append(
+            _row(
+                f"luutru serve, {s['clients']} clients, {s['articles']:,} articles{label}",
+                f"{many['req_per_s']} / {many['p95_ms']}",
+                "req/s / p95 ms",
+                (f"1 client {one['req_per_s']} req/s, p95 {one['p95_ms']} ms" if one else "")
+                + during,
+                f"{many['errors']} errors, {many['server_cpu_ms_per_request']} server CPU ms/req, "
+                f"{s['seconds']:g} s per phase, load average {many['load_average_before']}",
+            )
+        )
+    return rows
+
+
 def _memory(m: dict[str, Any]) -> list[Row]:
     first, full, inc = m["first"], m["full"], m["incremental"]
     e1 = m.get("epoch1")
@@ -231,6 +258,7 @@ def summary(results: dict[str, Any]) -> list[Row]:
         ("archive", _archive),
         ("search", _search),
         ("memory", _memory),
+        ("serve", _serve),
     ):
         if name in results:
             rows.extend(fn(results[name]))

@@ -171,9 +171,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _ = args.workspace.archive  # refused here, before the server says anything, if missing
-    from luutru.web.app import serve_command
+    from luutru.web.server import serve
 
-    return serve_command(args)
+    return serve(args)
 
 
 # Commands in other modules are named, not imported: each loads only when it runs.

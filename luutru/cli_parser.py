@@ -275,12 +275,29 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="web UI and JSON API (read-only without operator token)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--workers",
+        type=workers_arg,
+        default=None,
+        help="server processes (default: [server] workers, else one per CPU)",
+    )
     _common(serve)
 
     # Dev tool: every argument goes to `python -m bench` (main() hands them over unparsed).
     sub.add_parser("bench", help="run the benchmarks (repo checkout only; luutru bench --help)")
     _debug_everywhere(parser)
     return parser
+
+
+def workers_arg(value: str) -> int:
+    """`serve --workers N`: a whole number from 1 up."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, not {value!r}")
+    return number
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

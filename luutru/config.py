@@ -22,6 +22,7 @@ smtp_to = ["ops@example.org"]
 
 [server]
 operator_token = "a long random string"  # `luutru serve`: "run now" needs it (empty: read-only)
+workers = 0                  # `luutru serve` processes; 0: one per CPU (--workers overrides)
 
 [database]
 url = "postgresql+psycopg://luutru@localhost/luutru"  # default: <data>/archive.sqlite
@@ -80,6 +81,7 @@ class NotifyConfig:
 @dataclass(frozen=True)
 class ServerConfig:
     operator_token: str = ""  # empty: the web UI refuses every write action
+    workers: int = 0  # `luutru serve` processes (0: one per CPU); --workers overrides it
 
 
 @dataclass(frozen=True)

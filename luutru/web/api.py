@@ -246,12 +246,14 @@ def search_params(
 
 @router.get("/search", response_model=SearchOut, responses={**BAD, 503: {"model": ErrorOut}})
 def api_search(
-    archive: ArchiveDep, params: Annotated[SearchParams, Depends(search_params)]
+    request: Request,
+    archive: ArchiveDep,
+    params: Annotated[SearchParams, Depends(search_params)],
 ) -> dict[str, Any]:
     """Full-text search with filters; a query syntax error is a 400 with its message.
     Without a query: the newest articles (publication date, then archive order) under
     the same filters and paging."""
-    return service.run_search(archive, params)
+    return service.run_search(archive, params, request.app.state.cache)
 
 
 @router.get("/articles", response_model=ArticleOut, responses={**NOT_FOUND, **BAD})

@@ -16,24 +16,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from archive.store import Archive
 from luutru.web import api, attachments, feeds, memento, operators, pages
 from luutru.web import changes as changes_views
 from luutru.web import diffs as diff_views
 from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
+from luutru.web.cache import CachedArchive, WebCache
 from luutru.web.pages import render_error
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings
@@ -82,14 +83,55 @@ def _docs_response() -> HTMLResponse:
     return HTMLResponse(html, headers={"Content-Security-Policy": csp})
 
 
-def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI:
-    """The app over ``settings.data``; ``archive`` lets a caller share an open one."""
-    own_archive = archive is None
+_DEFAULT_HEADERS = (
+    (b"content-security-policy", PAGE_CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"SAMEORIGIN"),
+)
+
+
+class SecurityHeaders:
+    """Our default headers on every HTTP response; routes that set their own policy
+    (captures, /docs) keep it. Plain ASGI rather than ``@app.middleware``, whose
+    BaseHTTPMiddleware costs every request a task and a stream."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in _DEFAULT_HEADERS if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(
+    settings: WebSettings, archive: Archive | None = None, *, close_archive: bool = False
+) -> FastAPI:
+    """The app over ``settings.data``; ``archive`` lets a caller share an open one (closed
+    with the app only when ``close_archive``)."""
+    own_archive = archive is None or close_archive
     store = archive if archive is not None else Archive.open(settings.data, url=settings.db)
+    cache = WebCache(store)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if settings.threads:
+            # Route functions run in this pool; as many threads as reader connections, so
+            # a thread never waits for a connection (luutru/web/server.py).
+            to_thread.current_default_thread_limiter().total_tokens = settings.threads
         yield
+        cache.close()
         if own_archive:
             store.close()
 
@@ -102,17 +144,10 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.archive = store
+    app.state.archive = CachedArchive(store, cache)
+    app.state.cache = cache
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable) -> Response:
-        response = await call_next(request)
-        # Routes that set their own policy (captures, /docs) keep it.
-        response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
@@ -158,22 +193,3 @@ def create_app(settings: WebSettings, archive: Archive | None = None) -> FastAPI
     app.include_router(pages.operator_router)
     app.include_router(attachments.router)
     return app
-
-
-def serve_command(args: Any) -> int:
-    """`luutru serve`: the web UI and API with uvicorn, in the foreground."""
-    import uvicorn
-
-    workspace = args.workspace
-    settings = WebSettings(
-        data=str(workspace.data),
-        sites=args.sites,
-        config=workspace.config_path,
-        operator_token=workspace.config.server.operator_token,
-        db=workspace.db,
-    )
-    if not settings.operator_token:
-        print("luutru serve: read-only (no [server] operator_token configured)", file=sys.stderr)
-    app = create_app(settings, archive=workspace.archive)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
-    return 0

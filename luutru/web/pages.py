@@ -16,7 +16,6 @@ import json
 import math
 import re
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlencode
@@ -39,6 +38,7 @@ from luutru.web import service, timefmt
 from luutru.web.api import archive_of, search_params
 from luutru.web.attachments import files_of
 from luutru.web.feeds import feed_link
+from luutru.web.highlight import safe_highlight
 from luutru.web.i18n import LANGUAGES, pick_language, translator
 from luutru.web.service import BadRequest, SearchParams, SearchUnavailable
 from luutru.web.settings import CAPTURE_HEADERS, WebSettings
@@ -59,36 +59,6 @@ EXPORT_FIELDS = ("id", "site", "title", "date", "author", "category", "status", 
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-class _Highlight(HTMLParser):
-    """Keeps text (re-escaped) and bare <mark>/</mark>; drops every other tag."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.out: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "mark":
-            self.out.append("<mark>")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "mark":
-            self.out.append("</mark>")
-
-    def handle_data(self, data: str) -> None:
-        self.out.append(str(escape(data)))
-
-
-def safe_highlight(fragment: str | None) -> Markup:
-    """Search highlights as markup we can vouch for, whatever the search module sent."""
-    parser = _Highlight()
-    parser.feed(fragment or "")
-    parser.close()
-    html = "".join(parser.out)
-    # An unclosed <mark> must not swallow the rest of the page's styling.
-    html += "</mark>" * max(html.count("<mark>") - html.count("</mark>"), 0)
-    return Markup(html)
 
 
 # What a browser reads as an http(s) URL, from the first character: it strips leading
@@ -161,9 +131,7 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 def _profiles(request: Request) -> dict:
-    from crawler.profiles import load_profiles
-
-    return load_profiles(_settings(request).sites, [])
+    return request.app.state.cache.profiles(_settings(request).sites)
 
 
 ArchiveDep = Annotated[Archive, Depends(archive_of)]
@@ -191,7 +159,7 @@ def search_page(
     result, error, unavailable = None, None, None
     if params.q.strip():  # an empty box is the start page, not a syntax error
         try:
-            result = service.run_search(archive, params)
+            result = service.run_search(archive, params, request.app.state.cache)
         except BadRequest as exc:
             error = str(exc)
         except SearchUnavailable as exc:

@@ -51,6 +51,7 @@ class WebSettings:
     config: str | None = None
     operator_token: str = ""
     db: str | None = None  # archive database URL (None: <data>/archive.sqlite)
+    threads: int = 0  # route threads per process (0: anyio's default, 40)
     launcher: Launcher = _popen  # tests swap it for a recorder
     children: list[Any] = field(default_factory=list)
 

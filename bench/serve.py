@@ -1,0 +1,386 @@
+"""Serving benchmark: ``luutru serve`` under 30 concurrent keep-alive readers, alone and
+while a crawl writes into the same archive, beside one client alone (same run).
+
+1. A synthetic archive (bench/search.py's corpus: demo-portal sentences, ~2 KB bodies;
+   every 10th article has a second version) of ``--articles`` articles (default 100,000),
+   built once and cached under ``bench/data/serve-N/`` (gitignored); each run works on a
+   copy, since the crawl phase writes into it.
+2. ``python -m luutru serve`` as a real subprocess on 127.0.0.1 (a free port), with its
+   default worker count unless ``--serve-workers`` says otherwise.
+3. Phases, each ``--serve-seconds`` (default 20 s) after a short warm-up: one client
+   alone (the comparison), 30 clients, and 30 clients while ``luutru crawl demo-liferay
+   demo-aspnet`` crawls a demo portal (its own process) into the same archive, restarted
+   until the phase ends. The request list (bench/serve_load.py) mixes JSON and HTML
+   searches (words with and without diacritics, phrases, filters, pages 1–3), article
+   pages, version pages and the article API.
+4. With a PostgreSQL URL (``--search-pg-url`` or env ``LUUTRU_BENCH_PG_URL``) the same
+   corpus is built in a schema of its own (dropped after) and the 30-client phase is run
+   against ``luutru serve --db URL`` too.
+
+    python -m bench --only serve [--serve-articles 5000] [--serve-seconds 20]
+    LUUTRU_BENCH_SERVE_ARTICLES=5000 python -m bench --only serve
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from bench.crawl import OVERRIDES, REPO, free_port, portal_process
+from bench.serve_load import drive, request_mix
+
+DATA = Path(__file__).resolve().parent / "data"
+BUILDER = 1  # bump when the corpus changes: cached archives of another builder are rebuilt
+CLIENTS = 30
+WARMUP_S = 2.0
+CRAWL_PORTAL_ARTICLES = 3_000  # enough that a crawl round lasts several seconds
+SECOND_VERSION_EVERY = 10
+
+
+# --------------------------------------------------------------------------- the archive
+
+
+def _second_versions_sql(newline: str) -> str:
+    """Version 2 of every 10th article: its body with one more paragraph."""
+    return (
+        "INSERT INTO versions (article_id, number, fetched_at, content_hash, title, "
+        "date, author, summary, body, category) "
+        "SELECT article_id, 2, '2026-01-02T08:00:00+07:00', "
+        "substr(content_hash, 1, 63) || '2', title, "
+        f"date, author, summary, body || {newline} || {newline} || "
+        "'Cập nhật: Sở đã bổ sung danh sách người có công được hỗ trợ.', category "
+        # integer division on both backends (psycopg would read a % as a placeholder)
+        f"FROM versions WHERE number = 1 AND article_id - article_id / {SECOND_VERSION_EVERY}"
+        f" * {SECOND_VERSION_EVERY} = 0"
+    )
+
+
+def _add_second_versions(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(_second_versions_sql("char(10)"))
+    finally:
+        conn.close()
+
+
+def _build(target: Path, articles: int) -> None:
+    from archive.store import Archive
+    from bench.search import _bulk_insert, _sentences
+
+    rng = random.Random("bench-serve")
+    pool = _sentences(rng, 5_000)
+    with Archive.open(target) as archive:
+        archive.upsert_site("demo-liferay", "Sở LĐ-TB&XH", "Hòa An", "Lao động")
+        archive.upsert_site("demo-aspnet", "Sở Y tế", "Hòa An", "Y tế")
+        path = archive.path
+        assert path is not None
+        _bulk_insert(path, 0, articles, rng, pool)
+        _add_second_versions(path)
+        archive.reindex_search()
+
+
+def cached_archive(articles: int) -> Path:
+    """The directory of a built archive of ``articles`` articles (built when missing)."""
+    from alembic.script import ScriptDirectory
+
+    from archive.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    where = DATA / f"serve-{articles}"
+    key = {"articles": articles, "schema": head, "builder": BUILDER}
+    marker = where / "built.json"
+    try:
+        if json.loads(marker.read_text("utf-8")) == key:
+            return where
+    except (OSError, ValueError):
+        pass
+    shutil.rmtree(where, ignore_errors=True)
+    building = DATA / f".serve-{articles}-{uuid.uuid4().hex[:8]}"
+    building.mkdir(parents=True)
+    t0 = time.perf_counter()
+    _build(building, articles)
+    print(f"serve: built a {articles:,}-article archive in {time.perf_counter() - t0:.0f} s",
+          file=sys.stderr)  # fmt: skip
+    (building / "built.json").write_text(json.dumps(key), "utf-8")
+    building.rename(where)
+    return where
+
+
+def _sample(path: Path) -> tuple[list[str], list[tuple[str, int]]]:
+    """Public ids of 500 articles and 500 (id, version number) pairs to request."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT site || ':' || article_key FROM articles ORDER BY random() LIMIT 500"
+        ).fetchall()
+        pairs = conn.execute(
+            "SELECT a.site || ':' || a.article_key, v.number FROM versions v "
+            "JOIN articles a ON a.id = v.article_id ORDER BY random() LIMIT 500"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows], [(r[0], int(r[1])) for r in pairs]
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its living children, from /proc: the
+    server's own cost per request, which holds on a busy machine when wall times do not."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    for one in [str(pid), *children]:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+@contextmanager
+def server(
+    data: Path, log_dir: Path, workers: int | None, db: str | None
+) -> Iterator[tuple[str, int]]:
+    """``luutru serve`` in its own process; yields (base URL, pid) once it answers."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "luutru", "serve", "--host", "127.0.0.1", "--port", str(port),
+           "--data", str(data)]  # fmt: skip
+    if workers is not None:
+        cmd += ["--workers", str(workers)]
+    if db is not None:
+        cmd += ["--db", db]
+    log = open(log_dir / f"serve-{port}.log", "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"luutru serve exited ({proc.returncode}); see {log.name}")
+            try:
+                urllib.request.urlopen(base + "/api/search?q=x&limit=1", timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answered
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"luutru serve not answering at {base}") from None
+                time.sleep(0.2)
+        yield base, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@contextmanager
+def crawling(data: Path, log_dir: Path, db: str | None) -> Iterator[dict[str, Any]]:
+    """A demo-portal crawl of both demo sites into ``data``, restarted whenever it ends,
+    until the block exits; yields counters filled in when it stops."""
+    import threading
+
+    stats: dict[str, Any] = {"crawls": 0, "failed": 0}
+    stop = threading.Event()
+    with portal_process(CRAWL_PORTAL_ARTICLES, log_dir) as portal:
+        cmd = [sys.executable, "-m", "luutru", "crawl", "demo-liferay", "demo-aspnet",
+               "--quiet", "--base-url", portal, "--data", str(data)]  # fmt: skip
+        if db is not None:
+            cmd += ["--db", db]
+        for pair in OVERRIDES:
+            cmd += ["-s", pair]
+        holder: dict[str, subprocess.Popen] = {}
+
+        def loop() -> None:
+            with open(log_dir / "crawl.log", "ab") as log:
+                while not stop.is_set():
+                    holder["p"] = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=log)
+                    code = holder["p"].wait()
+                    if not stop.is_set():
+                        stats["crawls"] += 1
+                        stats["failed"] += code != 0
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        time.sleep(3.0)  # let it start writing before the clients measure
+        try:
+            yield stats
+        finally:
+            stop.set()
+            if "p" in holder and holder["p"].poll() is None:
+                holder["p"].terminate()
+                try:
+                    holder["p"].wait(15)
+                except subprocess.TimeoutExpired:
+                    holder["p"].kill()
+            thread.join(30)
+
+
+def _versions_written(data: Path, db: str | None) -> int:
+    from archive.store import Archive
+
+    with Archive.open(data, url=db) as archive, archive.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM versions").scalar() or 0)
+
+
+# --------------------------------------------------------------------------- phases
+
+
+def _phases(
+    data: Path, log_dir: Path, paths: list[str], seconds: float, workers: int | None,
+    db: str | None = None, single: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    out: dict[str, Any] = {}
+    with server(data, log_dir, workers, db) as (base, pid):
+
+        def measured(clients: int) -> dict[str, Any]:
+            cpu, load = tree_cpu_seconds(pid), os.getloadavg()[0]
+            figures = drive(base, paths, clients, seconds)
+            figures["load_average_before"] = round(load, 1)
+            used = tree_cpu_seconds(pid) - cpu
+            figures["server_cpu_ms_per_request"] = round(
+                1000 * used / max(figures["requests"] + figures["errors"], 1), 2
+            )
+            return figures
+
+        drive(base, paths, CLIENTS, WARMUP_S)  # warm-up: imports, caches, page cache
+        if single:
+            out["single"] = measured(1)
+        out["concurrent"] = measured(CLIENTS)
+        before = _versions_written(data, db)
+        with crawling(data, log_dir, db) as crawl:
+            t0 = time.monotonic()
+            out["during_crawl"] = measured(CLIENTS)
+            crawl_seconds = time.monotonic() - t0
+        written = _versions_written(data, db) - before
+        out["during_crawl"]["crawl"] = {
+            **crawl,
+            "versions_written": written,
+            "versions_per_s": round(written / max(crawl_seconds + 3.0, 1e-9), 1),
+        }
+    return out
+
+
+def _pg(url: str, articles: int, log_dir: Path, paths: list[str], seconds: float,
+        workers: int | None) -> dict[str, Any]:  # fmt: skip
+    from sqlalchemy import create_engine
+
+    from archive.store import Archive
+    from bench.search import _pg_copy, _sentences
+
+    schema = f"luutru_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    try:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        sep = "&" if "?" in url else "?"
+        scoped = f"{url}{sep}options={quote(f'-csearch_path={schema}')}"
+        rng = random.Random("bench-serve")
+        pool = _sentences(rng, 5_000)
+        with Archive.open(url=scoped) as pg:
+            pg.upsert_site("demo-liferay", "Sở LĐ-TB&XH", "Hòa An", "Lao động")
+            pg.upsert_site("demo-aspnet", "Sở Y tế", "Hòa An", "Y tế")
+            _pg_copy(pg, 0, articles, rng, pool)
+            with pg.engine.begin() as conn:
+                # COPY gave explicit ids: move the sequence past them first
+                conn.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('versions', 'id'), "
+                    "(SELECT max(id) FROM versions))"
+                )
+                conn.exec_driver_sql(_second_versions_sql("chr(10)"))
+            pg.reindex_search()
+            with pg.engine.connect() as conn:
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                    "VACUUM ANALYZE"
+                )
+        with tempfile.TemporaryDirectory(prefix="luutru-bench-serve-pg-") as tmp:
+            return _phases(Path(tmp), log_dir, paths, seconds, workers, db=scoped, single=True)
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.dispose()
+
+
+def run(
+    articles: int = 100_000,
+    seconds: float = 20.0,
+    workers: int | None = None,
+    pg_url: str | None = None,
+) -> dict[str, Any]:
+    source = cached_archive(articles)
+    out: dict[str, Any] = {"articles": articles, "clients": CLIENTS, "seconds": seconds,
+                           "workers": workers if workers is not None else "default"}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="luutru-bench-serve-") as tmp:
+        data = Path(tmp) / "archive"
+        data.mkdir()
+        shutil.copy2(source / "archive.sqlite", data / "archive.sqlite")
+        ids, versions = _sample(data / "archive.sqlite")
+        paths = request_mix(ids, versions)
+        out["sqlite"] = _phases(data, Path(tmp), paths, seconds, workers)
+        if pg_url:
+            out["postgresql"] = _pg(pg_url, articles, Path(tmp), paths, seconds, workers)
+        else:
+            out["postgresql"] = {"not_run": "no PostgreSQL URL"}
+    return out
+
+
+def table(result: dict[str, Any]) -> str:
+    lines = [f"{'backend':<11} {'phase':<22} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+             f"{'p99 ms':>7} {'errors':>6} {'cpu ms/req':>10}"]  # fmt: skip
+    for backend in ("sqlite", "postgresql"):
+        phases = result.get(backend) or {}
+        if "not_run" in phases:
+            lines.append(f"{backend:<11} not run ({phases['not_run']}: --search-pg-url URL "
+                         "or env LUUTRU_BENCH_PG_URL)")  # fmt: skip
+            continue
+        for name, label in (("single", "1 client"), ("concurrent", f"{CLIENTS} clients"),
+                            ("during_crawl", f"{CLIENTS} clients + crawl")):  # fmt: skip
+            f = phases.get(name)
+            if not f:
+                continue
+            lines.append(
+                f"{backend:<11} {label:<22} {f['req_per_s']:>7} {f['p50_ms']:>7} "
+                f"{f['p95_ms']:>7} {f['p99_ms']:>7} {f['errors']:>6} "
+                f"{f.get('server_cpu_ms_per_request', '–'):>10}"
+            )
+            for sample in f.get("error_samples", []):
+                lines.append(f"{'':<11}   error: {sample[:120]}")
+        crawl = (phases.get("during_crawl") or {}).get("crawl")
+        if crawl:
+            lines.append(f"{'':<11}   crawl beside it: {crawl['versions_written']} versions "
+                         f"written ({crawl['versions_per_s']}/s), {crawl['crawls']} crawls "
+                         f"finished, {crawl['failed']} failed")  # fmt: skip
+    return "\n".join(lines)
+
+
+def articles_default() -> int:
+    return int(os.environ.get("LUUTRU_BENCH_SERVE_ARTICLES") or 100_000)
+
+
+if __name__ == "__main__":
+    print(table(run(articles_default(), 10.0, None, os.environ.get("LUUTRU_BENCH_PG_URL"))))

@@ -1,0 +1,194 @@
+"""`luutru serve` under many readers: worker count, read-only reader connections, caches
+that a new version invalidates, requests served side by side, the highlight fast path.
+No timings here: the figures are `python -m bench --only serve`."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy.exc import OperationalError
+
+from archive.db import ReadOnlyArchiveError
+from archive.records import ArticleRecord
+from archive.store import Archive
+from luutru.cli import main
+from luutru.cli_parser import build_parser
+from luutru.config import load_config
+from luutru.web import service
+from luutru.web.app import create_app
+from luutru.web.highlight import _parsed, safe_highlight
+from luutru.web.server import open_reader, worker_count
+from luutru.web.settings import WebSettings
+
+
+def _record(key: str, body: str, title: str = "Tin hoạt động") -> ArticleRecord:
+    url = f"http://127.0.0.1:9/tin?id={key}"
+    return ArticleRecord(
+        site="demo-aspnet",
+        article_key=key,
+        url=url,
+        fetched_url=url,
+        title=title,
+        body=body,
+        date="2024-05-01",
+        fetched_at="2024-05-02T08:00:00+07:00",
+    )
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    with Archive.open(tmp_path) as archive:
+        archive.record(_record("1", "Hội nghị về an toàn lao động tại huyện Đông Sơn."), None)
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def test_workers_option_is_parsed_and_checked(capsys: pytest.CaptureFixture) -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve", "--workers", "3"]).workers == 3
+    assert parser.parse_args(["serve"]).workers is None
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(SystemExit) as exited:
+            parser.parse_args(["serve", "--workers", bad])
+        assert exited.value.code == 2
+        assert "--workers" in capsys.readouterr().err
+
+
+def test_worker_count_option_then_configuration_then_cpus(tmp_path: Path) -> None:
+    assert worker_count(None, 0) == (os.cpu_count() or 1)
+    assert worker_count(None, 3) == 3
+    assert worker_count(2, 3) == 2
+    (tmp_path / "luutru.toml").write_text("[server]\nworkers = 4\n", "utf-8")
+    assert load_config(tmp_path).server.workers == 4
+
+
+def test_a_bad_workers_setting_is_one_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "luutru.toml").write_text('[server]\nworkers = "lots"\n', "utf-8")
+    assert main(["serve", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "workers" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def test_reader_connections_refuse_writes_and_see_new_commits(data: Path) -> None:
+    reader = open_reader(data, None)
+    try:
+        assert reader.read_only
+        with pytest.raises(OperationalError, match="readonly"), reader.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM runs")
+        with pytest.raises(ReadOnlyArchiveError):
+            reader.start_run("demo-aspnet")
+        assert reader.counts()["articles"] == 1
+        with Archive.open(data) as writer:  # a crawl beside the server
+            writer.record(_record("2", "Một bài khác."), None)
+        assert reader.counts()["articles"] == 2  # not immutable: the commit is seen
+    finally:
+        reader.close()
+    assert not list(data.glob("*.sqlite-journal"))
+
+
+# --------------------------------------------------------------------------- caches
+
+
+def test_cached_search_is_recomputed_when_a_version_is_archived(data: Path) -> None:
+    settings = WebSettings(data=str(data))
+    app = create_app(settings, archive=open_reader(data, None), close_archive=True)
+    with TestClient(app) as client:
+        cache = app.state.cache
+        first = client.get("/api/search", params={"q": "lao động"}).json()
+        assert first["total"] == 1
+        misses = cache.misses
+        again = client.get("/api/search", params={"q": "lao động"}).json()
+        assert again == first and cache.misses == misses  # answered from the cache
+        page = client.get("/articles/demo-aspnet:1").text
+        assert "Đông Sơn" in page
+        with Archive.open(data) as writer:
+            writer.record(_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+            writer.record(_record("1", "Hội nghị về an toàn lao động tại huyện Hà Trung."), None)
+        after = client.get("/api/search", params={"q": "lao động"}).json()
+        assert after["total"] == 2
+        article = client.get("/api/articles/demo-aspnet:1").json()
+        assert article["version_count"] == 2
+        assert "Hà Trung" in client.get("/articles/demo-aspnet:1").text
+
+
+def test_a_route_cannot_spoil_what_the_next_request_gets(data: Path) -> None:
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        html = client.get("/search", params={"q": "lao"}).text  # adds markup to its hits
+        assert client.get("/search", params={"q": "lao"}).text == html
+        api = client.get("/api/search", params={"q": "lao"}).json()
+        assert all("title_markup" not in hit for hit in api["hits"])
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_two_searches_are_served_at_the_same_time(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each search waits at a barrier for the other one: served one at a time, the first
+    would wait alone and break the barrier (a 500) instead of both answering."""
+    barrier = threading.Barrier(2, timeout=20)
+    real = service._search
+
+    def meeting(archive, params):
+        barrier.wait()
+        return real(archive, params)
+
+    monkeypatch.setattr(service, "_search", meeting)
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        answers = list(
+            pool.map(
+                lambda q: client.get("/api/search", params={"q": q}),
+                ["lao động", "hội nghị"],  # two queries: two cache keys, two searches
+            )
+        )
+    assert [a.status_code for a in answers] == [200, 200]
+    assert not barrier.broken
+
+
+# --------------------------------------------------------------------------- highlights
+
+_pieces = st.lists(
+    st.sampled_from(
+        [
+            "<mark>",
+            "</mark>",
+            "&amp;",
+            "&lt;",
+            "&#39;",
+            "&",
+            "<",
+            ">",
+            '"',
+            "a",
+            "động",
+            " ",
+            "<b>",
+            "<!--",
+            "<mark x=1>",
+        ]
+    ),
+    max_size=12,
+)
+
+
+@given(_pieces)
+def test_the_highlight_fast_path_says_what_the_parser_says(pieces: list[str]) -> None:
+    fragment = "".join(pieces)
+    slow = _parsed(fragment)
+    slow += "</mark>" * max(slow.count("<mark>") - slow.count("</mark>"), 0)
+    assert str(safe_highlight(fragment)) == slow
