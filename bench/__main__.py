@@ -16,7 +16,7 @@ from typing import Any
 
 from bench.summary import RESULTS, summary, summary_table
 
-NAMES = ["crawl", "extraction", "archive", "search", "memory", "serve"]
+NAMES = ["crawl", "extraction", "archive", "search", "memory", "serve", "startup", "scale"]
 
 
 def machine() -> dict[str, Any]:
@@ -104,6 +104,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--versions", type=int, default=5_000, help="archive: synthetic records per write pass"
     )
+    parser.add_argument(
+        "--scale-versions", type=int, default=1_000_000, help="scale: synthetic versions"
+    )
+    parser.add_argument(
+        "--startup-rounds", type=int, default=15, help="startup: rounds (median reported)"
+    )
     args = parser.parse_args(argv)
     if args.only == "extract":
         args.only = "extraction"
@@ -164,6 +170,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{serve.CLIENTS} keep-alive clients, {args.serve_seconds:g} s per phase =="
         )
         print(serve.table(results["serve"]))
+
+    if args.only in (None, "startup"):
+        from bench import startup
+
+        results["startup"] = startup.run(args.startup_rounds)
+        print("\n== startup: luutru commands as subprocesses, CPU and wall, median of rounds ==")
+        print(startup.table(results["startup"]))
+
+    if args.only in (None, "scale"):
+        from bench import scale
+
+        results["scale"] = scale.run(args.scale_versions, args.search_pg_url)
+        print(f"\n== scale: {args.scale_versions} synthetic versions, {scale.SITES} sites ==")
+        print(scale.table(results["scale"]))
 
     if args.only:
         results = merged(results, args.only)

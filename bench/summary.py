@@ -250,6 +250,54 @@ def _memory(m: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _startup(s: dict[str, Any]) -> list[Row]:
+    c, bars = s["commands"], s["bars"]
+    rows = []
+    for label, base, base_name in (
+        ("help", "bare", "python -c pass"),
+        ("health", "sqlalchemy", "import sqlalchemy"),
+        ("runs", "sqlalchemy", "import sqlalchemy"),
+        ("search", "sqlalchemy", "import sqlalchemy"),
+    ):
+        if label not in c:
+            continue
+        bar = bars.get(label)
+        ratio = s["ratios"][label][f"vs_{base}"]
+        verdict = f" (bar ≤ {bar['bar']}x: {'met' if bar['met'] else 'MISSED'})" if bar else ""
+        rows.append(
+            _row(
+                f"start-up CPU, luutru {label}",
+                f"{c[label]['cpu_ms']:.0f}",
+                "ms CPU",
+                f"x{ratio} of {base_name} ({c[base]['cpu_ms']:.0f} ms){verdict}",
+                f"wall {c[label]['wall_ms']:.0f} ms; median of {s['rounds']} rounds, "
+                "subprocesses, same run",
+            )
+        )
+    return rows
+
+
+def _scale(s: dict[str, Any]) -> list[Row]:
+    rows = []
+    for backend in ("sqlite", "postgresql"):
+        r = s.get(backend) or {}
+        if "build" not in r:
+            continue
+        e, m = r["extrapolated"], r["memory"]
+        rows.append(
+            _row(
+                f"scale: {r['build']['versions']:,} versions, {backend}",
+                f"{r['bytes_per_article']:,}",
+                "B / article (db + WARC)",
+                f"search p95 {r['search']['p95_ms']} ms; crawl state "
+                f"{m['crawl_state_bytes_per_key']} B/key",
+                f"province (5M versions) {e['province_db_gb']} GB db + "
+                f"{e['province_warc_gb']} GB WARC; built at {r['build']['per_s']}/s",
+            )
+        )
+    return rows
+
+
 def summary(results: dict[str, Any]) -> list[Row]:
     rows: list[Row] = []
     for name, fn in (
@@ -259,6 +307,8 @@ def summary(results: dict[str, Any]) -> list[Row]:
         ("search", _search),
         ("memory", _memory),
         ("serve", _serve),
+        ("startup", _startup),
+        ("scale", _scale),
     ):
         if name in results:
             rows.extend(fn(results[name]))

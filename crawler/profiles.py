@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from parsel import Selector
-
 from crawler import patterns
+from crawler.selectors import check_selector
 
 BUNDLED_SITES = Path(__file__).parent / "sites"
 TEMPLATES_DIR = BUNDLED_SITES / "templates"
@@ -204,18 +203,6 @@ _SELECTOR_KEYS = {
     "article": ("title", "date", "author", "body", "summary", "source", "category"),
 }
 _CRON_FIELDS = 5
-
-
-def check_selector(selector: str) -> None:
-    """Raise ValueError when a CSS or ``xpath:`` selector does not compile."""
-    probe = Selector(text="<html></html>")
-    try:
-        if selector.startswith("xpath:"):
-            probe.xpath(selector[len("xpath:") :])
-        else:
-            probe.css(selector)
-    except Exception as exc:  # parsel raises several types (cssselect, lxml)
-        raise ValueError(f"selector {selector!r} does not compile: {exc}") from exc
 
 
 def _check_types(path: Path, table: str, data: Mapping[str, Any], schema: dict) -> None:

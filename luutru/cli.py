@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from luutru.cli_parser import build_parser, parse
 from luutru.errors import debug_requested, report
-from luutru.workspace import Workspace
+
+if TYPE_CHECKING:  # imported when a command runs: `luutru --help` needs none of it
+    from luutru.workspace import Workspace
 
 __all__ = ["COMMANDS", "READING", "build_parser", "main"]
 
@@ -42,6 +43,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_sites(args: argparse.Namespace) -> int:
+    import json
+
     from crawler.profiles import load_profiles
 
     profiles = load_profiles(args.sites)
@@ -231,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         handler = _handler(args)
         if hasattr(args, "data"):
+            from luutru.workspace import Workspace
+
             workspace = Workspace.resolve(
                 args.data,
                 getattr(args, "db", None),

@@ -7,7 +7,6 @@ the interface does not mean reading the implementations.
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 from collections.abc import Sequence
@@ -37,6 +36,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def _did_you_mean(parser: argparse.ArgumentParser, message: str) -> str:
+    import difflib  # only for a mistyped command
+
     word = message.split("invalid choice: ", 1)[-1].split(" ", 1)[0].strip("'\"")
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):

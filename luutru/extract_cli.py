@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +68,8 @@ def as_json(article: Any, url: str) -> dict[str, Any]:
 
 
 def as_text(data: dict[str, Any]) -> str:
+    import textwrap  # here, not at the top: the parser imports this module for its options
+
     lines = [
         f"title      : {data['title']}",
         f"published  : {data['published'] or '-'}",

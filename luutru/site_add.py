@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import shutil
 import sys
 from datetime import date
 from pathlib import Path
@@ -208,6 +207,8 @@ def cmd_site_add(args: argparse.Namespace) -> int:
         raise ValueError(f"{target} exists: use --update {site_id} to re-infer it")
     text, fetched = infer_profile(url, site_id, name)
     if args.update:
+        import shutil  # here: it pulls in bz2 and lzma, which `luutru --help` does not need
+
         kept = folder / f"{site_id}.{date.today().isoformat()}.toml.old"
         if target.exists():
             shutil.move(target, kept)

@@ -71,6 +71,76 @@ def test_bad_xpath_selector_is_refused(tmp_path: Path) -> None:
     assert err.value.key == "listing.links"
 
 
+# Valid and invalid for parsel alike, and the cases where the two could part: parsel's
+# pseudo-elements, EXSLT prefixes, unknown functions, undefined prefixes, groups.
+SELECTORS = [
+    "h1",
+    "div.content > p",
+    "a[href*='id=']",
+    "h1::text",
+    "a::attr(href)",
+    "a::attr('href')",
+    "p:first-child",
+    "li:nth-child(2n+1) a",
+    "ul li, ol li",
+    "h1, h2::text",
+    "*",
+    "div ::text",
+    "h1[[",
+    "a::attr()",
+    "a::attr(href, x)",
+    "a::foo",
+    "h1::text p",
+    "p:hover",
+    "p:nosuch",
+    "a:contains('x')",
+    "",
+    "   ",
+    "a >",
+    ">> a",
+    "a::text::text",
+    "a:not(.x)",
+    "a:not(p a)",
+    "xpath://a[@href]",
+    "xpath://a[@href",
+    "xpath://span[@class='x']//text()",
+    "xpath://a[re:test(@href, 'id=[0-9]+')]",
+    "xpath://a[has-class('x')]",
+    "xpath://a[nofn()]",
+    "xpath://foo:bar",
+    "xpath:count(//a)",
+    "xpath:",
+    "xpath:///",
+    "xpath://a/@href",
+    "xpath://div[contains(@class, 'taglib-page-iterator')]//a[contains(@href, '_101_cur=')]",
+]
+
+
+@pytest.mark.parametrize("selector", SELECTORS)
+def test_selector_check_agrees_with_parsel(selector: str) -> None:
+    """crawler/selectors.py checks without importing parsel: its verdict must be parsel's."""
+    from parsel import Selector
+
+    from crawler.selectors import check_selector
+
+    probe = Selector(text="<html></html>")
+    try:
+        if selector.startswith("xpath:"):
+            probe.xpath(selector[len("xpath:") :])
+        else:
+            probe.css(selector)
+        parsel_ok = True
+    except Exception:
+        parsel_ok = False
+    try:
+        check_selector(selector)
+        ours_ok = True
+    except ValueError as exc:
+        assert "does not compile" in str(exc)
+        ours_ok = False
+    assert ours_ok == parsel_ok
+
+
 def test_bad_regex_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ProfileError) as err:
         load_profile_file(write(tmp_path, GOOD + '\n[article]\nurl_pattern = "(?P<id>\\\\d+"\n'))
