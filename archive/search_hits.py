@@ -196,7 +196,7 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
         # attachments: an attached file's window wins when it holds more matched words
         in_file, best = None, sum(hit for _p, hit in parts)
         for name, content in version_file_texts(conn, version_id):
-            marked = _marked(content, keyer, words, prefixes)
+            marked = _marked(content, keyer, words, prefixes, phrases)
             if sum(span[2] for span in marked[1]) > best:
                 found = _snippet_parts([marked], SNIPPET_WORDS)
                 if sum(hit for _p, hit in found) > best:
