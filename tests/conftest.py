@@ -15,6 +15,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -41,19 +42,34 @@ def _pg_schema() -> Iterator[str]:
         admin.dispose()
 
 
-@contextlib.contextmanager
-def _use_backend(name: str) -> Iterator[str | None]:
-    if name == "sqlite":
-        yield None
-        return
+def _real_open() -> Any:
+    """``Archive.open`` as archive/store.py defines it, under any PostgreSQL patch."""
     from archive.store import Archive
 
-    real_open = Archive.open.__func__  # type: ignore[attr-defined]
+    func = Archive.open.__func__  # type: ignore[attr-defined]
+    return getattr(func, "real_open", func)
+
+
+@contextlib.contextmanager
+def _use_backend(name: str) -> Iterator[str | None]:
+    from archive.store import Archive
+
+    real_open = _real_open()
+    if name == "sqlite":
+        # A SQLite test may run while a module-scoped PostgreSQL backend of the same module
+        # is still set up (its tests ran first): undo that for this test, or it would
+        # open, and its CLI subprocesses write into, that module's PostgreSQL schema.
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(Archive, "open", classmethod(real_open))
+            mp.delenv("LUUTRU_DB", raising=False)
+            yield None
+        return
     with _pg_schema() as url, pytest.MonkeyPatch.context() as mp:
 
         def open_(cls, data_dir=None, *, url=None, _test_url=url):
             return real_open(cls, data_dir, url=url or _test_url)
 
+        open_.real_open = real_open  # type: ignore[attr-defined]
         mp.setattr(Archive, "open", classmethod(open_))
         mp.setenv("LUUTRU_DB", url)
         yield url
