@@ -193,3 +193,17 @@ def test_index_is_bounded_and_forgets_the_oldest() -> None:
     assert len(index) == 3 and "0" not in index and "1" not in index
     assert index.query(signature(texts[4]))[0][0] == "4"
     assert index.query(signature(texts[0])) == []  # evicted: no longer found
+
+
+def test_signature_is_datasketch_own_minhash() -> None:
+    """The fast path in ``signature`` stores exactly what datasketch computes with its
+    default hash (signatures stored earlier stay comparable)."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from archive.neardup import NUM_PERM, SCHEME, SEED, shingles
+
+    for text in (RELEASE, RELEASE + " Tin bổ sung lúc 17 giờ.", RELEASE.upper()):
+        mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+        mh.update_batch(sorted(g.encode("utf-8") for g in shingles(text)))
+        assert signature(text) == np.asarray(mh.hashvalues, dtype="<u4").tobytes()

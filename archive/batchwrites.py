@@ -1,0 +1,440 @@
+"""Storing many captures in one write transaction (``record_many``), as ``record`` does one.
+
+Same rules as one ``record`` after another (archive/writes.py): new / updated / unchanged /
+alias, aliases and key aliases claimed first come first served, every capture logged. What
+changes is the cost: a fixed number of statements per batch, each an ``executemany`` of one
+prepared statement (SQLite runs those in a C loop), instead of about twelve statements per
+capture; one commit per batch; the MinHash signatures computed before the write lock; the
+near-duplicate links of the whole batch found after the commit, in one more transaction.
+
+How: the batch is read in three lookups (who owns each key; the current version of those
+articles; the articles whose current version has one of the new hashes), then decided in
+memory in the records' order (a later record of the batch sees what an earlier one did),
+and the rows are written table by table. Articles and versions created by the batch get
+temporary negative ids until their INSERT … RETURNING gives the real ones.
+
+A mixin of ``Archive`` (archive/store.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+
+from archive import blobs, neardup
+from archive.aliases import _CONFLICTS_LOGGED
+from archive.records import ArticleRecord
+from archive.schema import (
+    aliases,
+    articles,
+    captures,
+    key_aliases,
+    near_duplicates,
+    search_docs,
+    versions,
+)
+from archive.search_index import _insert_docs, _insert_docs_pg
+from archive.times import normalize_iso, now_iso
+from archive.versions import content_hash, decide
+
+# The name the write path's messages were always logged under.
+log = logging.getLogger("archive.store")
+_IN = 500  # keys per IN list
+
+# One UPDATE for every "the article answered" of a batch (``WritesMixin._touch`` as
+# parameters): a None validator keeps the stored one, as ``_touch`` leaves it out.
+_TOUCH = (
+    update(articles)
+    .where(articles.c.id == bindparam("b_id"))
+    .values(
+        last_seen=case(
+            (articles.c.last_seen > bindparam("b_seen"), articles.c.last_seen),
+            else_=bindparam("b_seen"),
+        ),
+        last_checked=bindparam("b_seen"),
+        status="live",
+        removed_at=None,
+        gone_count=0,
+        etag=func.coalesce(bindparam("b_etag"), articles.c.etag),
+        last_modified=func.coalesce(bindparam("b_lm"), articles.c.last_modified),
+        listing_sig=func.coalesce(bindparam("b_sig"), articles.c.listing_sig),
+        canonical_url=func.coalesce(bindparam("b_url"), articles.c.canonical_url),
+    )
+)
+_NOT_CURRENT = (
+    update(search_docs)
+    .where(search_docs.c.article_id == bindparam("b_id"), search_docs.c.is_current == 1)
+    .values(is_current=0)
+)
+
+
+@dataclass
+class _Plan:
+    """What one batch writes, in memory until its flush (ids < 0: created by the batch)."""
+
+    new_articles: list[dict[str, Any]] = field(default_factory=list)
+    key_aliases: list[dict[str, Any]] = field(default_factory=list)
+    touches: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    docs: list[list[Any]] = field(default_factory=list)
+    claims: dict[str, tuple[int, str]] = field(default_factory=dict)  # url -> (id, seen)
+    captures: list[dict[str, Any]] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)  # articles whose old docs stop being current
+
+
+def _chunks(items: Sequence[Any], size: int = _IN) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _urls(record: ArticleRecord) -> list[str]:
+    return [u for u in dict.fromkeys((record.url, record.fetched_url, *record.aliases)) if u]
+
+
+def version_values(
+    article_id: int,
+    number: int,
+    run_id: int | None,
+    fetched_at: str,
+    digest: str,
+    record: ArticleRecord,
+    signature: bytes | None,
+) -> dict[str, Any]:
+    """The ``versions`` row of a capture (shared with ``WritesMixin._insert_version``)."""
+    warc = record.warc
+    return {
+        "article_id": article_id,
+        "number": number,
+        "run_id": run_id,
+        "fetched_at": fetched_at,
+        "content_hash": digest,
+        "title": record.title,
+        "date": record.date,
+        "datetime": record.datetime,
+        "author": record.author,
+        "source": record.source,
+        "summary": record.summary,
+        "body": record.body,
+        "body_html": "",  # stored compressed (archive/blobs.py)
+        "body_html_zst": blobs.pack(record.body_html),
+        "category": record.category,
+        "attachments": json.dumps(list(record.attachments), ensure_ascii=False),
+        "http_status": record.http_status,
+        "etag": record.etag,
+        "last_modified": record.last_modified,
+        "fetched_url": record.fetched_url,
+        "warc_file": warc.file if warc else None,
+        "warc_offset": warc.offset if warc else None,
+        "warc_length": warc.length if warc else None,
+        "payload_digest": warc.payload_digest if warc else None,
+        "minhash": signature or None,
+        "extraction": (record.extraction or "")[:200] or None,
+    }
+
+
+def capture_values(
+    article_id: int,
+    run_id: int | None,
+    version_id: int | None,
+    record: Any,
+    fetched_at: str,
+    outcome: str,
+    http_status: int | None = None,
+) -> dict[str, Any]:
+    """The ``captures`` row of a fetch (shared with ``WritesMixin._log_capture``)."""
+    warc = getattr(record, "warc", None)
+    return {
+        "article_id": article_id,
+        "run_id": run_id,
+        "version_id": version_id,
+        "fetched_at": fetched_at,
+        "fetched_url": record.fetched_url,
+        "http_status": http_status or getattr(record, "http_status", None),
+        "outcome": outcome,
+        "warc_file": warc.file if warc else None,
+        "warc_offset": warc.offset if warc else None,
+        "warc_length": warc.length if warc else None,
+        "payload_digest": warc.payload_digest if warc else None,
+    }
+
+
+class _Batch:
+    """One batch, decided in order against what the archive held before it."""
+
+    def __init__(self, conn: Connection, run_id: int | None) -> None:
+        self.conn, self.run_id = conn, run_id
+        self.owner: dict[tuple[str, str], int] = {}  # (site, key) -> article id
+        self.current: dict[int, tuple[int, str]] = {}  # article id -> (number, hash)
+        self.by_hash: dict[tuple[str, str], list[int]] = {}  # (site, current hash) -> ids
+        self.plan = _Plan()
+        self._next_article = self._next_version = 0
+
+    # ------------------------------------------------------------ the three lookups
+
+    def load(self, records: Sequence[ArticleRecord], hashes: Sequence[str]) -> None:
+        conn = self.conn
+        keys: dict[str, set[str]] = {}
+        for r in records:
+            keys.setdefault(r.site, set()).update((r.article_key, *r.key_aliases))
+        for site, site_keys in keys.items():
+            for chunk in _chunks(sorted(site_keys)):
+                # Key aliases first, articles over them: as ``_article_id`` looks them up.
+                for table, column in ((key_aliases, key_aliases.c.article_id),
+                                      (articles, articles.c.id)):  # fmt: skip
+                    for key, aid in conn.execute(
+                        select(table.c.article_key, column).where(
+                            table.c.site == site, table.c.article_key.in_(chunk)
+                        )
+                    ):
+                        self.owner[(site, key)] = aid
+        # Articles whose current version may be one of the new hashes (alias candidates).
+        unknown = sorted({h for r, h in zip(records, hashes, strict=True)
+                          if (r.site, r.article_key) not in self.owner})  # fmt: skip
+        candidates: list[tuple[int, str, str]] = []
+        for chunk in _chunks(unknown):
+            candidates += conn.execute(
+                select(versions.c.article_id, articles.c.site, versions.c.content_hash)
+                .join(articles, articles.c.id == versions.c.article_id)
+                .where(versions.c.content_hash.in_(chunk))
+                .order_by(versions.c.id)
+            ).all()
+        ids = sorted(set(self.owner.values()) | {c[0] for c in candidates})
+        latest = select(versions.c.article_id, func.max(versions.c.number).label("n"))
+        for chunk in _chunks(ids):
+            sub = latest.where(versions.c.article_id.in_(chunk)).group_by(versions.c.article_id)
+            sub = sub.subquery()
+            for aid, number, digest in conn.execute(
+                select(versions.c.article_id, versions.c.number, versions.c.content_hash).join(
+                    sub,
+                    (sub.c.article_id == versions.c.article_id) & (sub.c.n == versions.c.number),
+                )
+            ):
+                self.current[aid] = (number, digest)
+        for aid, site, digest in candidates:
+            if self.current.get(aid, (0, None))[1] == digest:
+                ids_for = self.by_hash.setdefault((site, digest), [])
+                if aid not in ids_for:
+                    ids_for.append(aid)
+
+    # ------------------------------------------------------------ deciding, in order
+
+    def _same_content(self, site: str, digest: str) -> int | None:
+        for aid in self.by_hash.get((site, digest), ()):
+            if self.current.get(aid, (0, None))[1] == digest:
+                return aid
+        return None
+
+    def _set_current(self, site: str, aid: int, number: int, digest: str) -> None:
+        self.current[aid] = (number, digest)
+        self.by_hash.setdefault((site, digest), []).append(aid)
+
+    def _touch(self, aid: int, seen: str, r: ArticleRecord, sig: bool, url: bool) -> None:
+        self.plan.touches.append({
+            "b_id": aid, "b_seen": seen, "b_etag": r.etag or None,
+            "b_lm": r.last_modified or None, "b_sig": (r.listing_sig or None) if sig else None,
+            "b_url": r.url if url else None,
+        })  # fmt: skip
+
+    def _claim(self, r: ArticleRecord, aid: int, seen: str) -> None:
+        for url in _urls(r):
+            self.plan.claims.setdefault(url, (aid, seen))
+        for key in dict.fromkeys(r.key_aliases):
+            if key == r.article_key or (r.site, key) in self.owner:
+                continue
+            self.owner[(r.site, key)] = aid
+            self.plan.key_aliases.append(
+                {"site": r.site, "article_key": key, "article_id": aid, "first_seen": seen}
+            )
+
+    def decide(self, r: ArticleRecord, digest: str, seen: str, sig: bytes) -> tuple[str, int]:
+        """The outcome of one record and the version id it creates (0: none)."""
+        plan = self.plan
+        aid = self.owner.get((r.site, r.article_key))
+        if aid is None:
+            alias_of = self._same_content(r.site, digest)
+            if alias_of is not None:
+                self.owner[(r.site, r.article_key)] = alias_of
+                plan.key_aliases.append({"site": r.site, "article_key": r.article_key,
+                                         "article_id": alias_of, "first_seen": seen})  # fmt: skip
+                self._touch(alias_of, seen, r, sig=False, url=False)
+                self._claim(r, alias_of, seen)
+                plan.captures.append(capture_values(alias_of, self.run_id, None, r, seen, "alias"))
+                return "alias", 0
+            self._next_article -= 1
+            aid = self._next_article
+            self.owner[(r.site, r.article_key)] = aid
+            plan.new_articles.append({
+                "site": r.site, "article_key": r.article_key, "canonical_url": r.url,
+                "first_seen": seen, "last_seen": seen, "status": "live", "etag": r.etag,
+                "last_modified": r.last_modified, "last_checked": seen,
+                "listing_sig": r.listing_sig,
+            })  # fmt: skip
+            previous, number = None, 0
+        else:
+            number, previous = self.current.get(aid, (0, None))
+            self._touch(aid, seen, r, sig=True, url=True)
+        decision = decide(previous, digest)
+        vid = 0
+        if decision != "unchanged":
+            self._next_version -= 1
+            vid = self._next_version
+            plan.versions.append(version_values(aid, number + 1, self.run_id, seen, digest, r, sig))
+            if aid > 0 and previous is not None and aid not in plan.updated:
+                plan.updated.append(aid)
+            plan.docs.append([vid, vid, aid, 1, r.site, r.date, r.author, r.category,
+                              r.title, r.summary, r.body])  # fmt: skip
+            self._set_current(r.site, aid, number + 1, digest)
+        self._claim(r, aid, seen)
+        plan.captures.append(capture_values(aid, self.run_id, vid or None, r, seen, decision))
+        return decision, vid
+
+    # ------------------------------------------------------------ writing, table by table
+
+    def flush(self) -> dict[int, int]:
+        """Write the plan; returns {temporary version id: real id}."""
+        conn, plan = self.conn, self.plan
+        article_ids = _returning_ids(conn, articles, plan.new_articles)
+        aid_map = dict(zip(range(-1, -len(article_ids) - 1, -1), article_ids, strict=True))
+
+        def real(aid: int) -> int:
+            return aid_map[aid] if aid < 0 else aid
+
+        for row in plan.key_aliases:
+            row["article_id"] = real(row["article_id"])
+        if plan.key_aliases:
+            conn.execute(insert(key_aliases), plan.key_aliases)
+        if plan.touches:
+            conn.execute(_TOUCH, plan.touches)
+        if plan.updated and conn.dialect.name in ("sqlite", "postgresql"):
+            conn.execute(_NOT_CURRENT, [{"b_id": a} for a in plan.updated])
+        for row in plan.versions:
+            row["article_id"] = real(row["article_id"])
+        version_ids = _returning_ids(conn, versions, plan.versions)
+        vid_map = dict(zip(range(-1, -len(version_ids) - 1, -1), version_ids, strict=True))
+        # Only an article's last version of the batch is its current one in the index.
+        last: dict[int, int] = {}
+        for doc in plan.docs:
+            doc[0] = doc[1] = vid_map[doc[1]]
+            doc[2] = real(doc[2])
+            last[doc[2]] = doc[0]
+        for doc in plan.docs:
+            doc[3] = int(last[doc[2]] == doc[0])
+        if plan.docs and conn.dialect.name == "sqlite":
+            _insert_docs(conn, plan.docs)
+        elif plan.docs and conn.dialect.name == "postgresql":
+            _insert_docs_pg(conn, plan.docs)
+        _claim_urls(conn, {url: (real(a), seen) for url, (a, seen) in plan.claims.items()})
+        for row in plan.captures:
+            row["article_id"] = real(row["article_id"])
+            if row["version_id"] is not None:
+                row["version_id"] = vid_map[row["version_id"]]
+        if plan.captures:
+            conn.execute(insert(captures), plan.captures)
+        self.aid_map = aid_map
+        return vid_map
+
+
+def _claim_urls(conn: Connection, claims: dict[str, tuple[int, str]]) -> None:
+    """Each URL not known yet becomes an alias of its article (first seen when its capture
+    was); one already known stays with the article that claimed it first (logged when that
+    is another one): ``AliasesMixin._claim_urls`` with a first-seen time per URL."""
+    urls = list(claims)
+    owners: dict[str, int] = {}
+    for chunk in _chunks(urls):
+        owners.update(
+            conn.execute(
+                select(aliases.c.url, aliases.c.article_id).where(aliases.c.url.in_(chunk))
+            ).all()
+        )
+    rows, conflicts = [], 0
+    for url, (aid, seen) in claims.items():
+        owner = owners.get(url)
+        if owner is None:
+            rows.append({"article_id": aid, "url": url, "first_seen": seen})
+        elif owner != aid:
+            conflicts += 1
+            if conflicts <= _CONFLICTS_LOGGED:
+                log.warning("URL %s is already an alias of article %s, not %s", url, owner, aid)
+    if conflicts > _CONFLICTS_LOGGED:
+        log.warning(
+            "%d more URLs already were aliases of other articles", conflicts - _CONFLICTS_LOGGED
+        )
+    if rows:  # looked up under the write lock, which serialises writers: none is taken
+        conn.execute(insert(aliases), rows)
+
+
+def _returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows``; their new ids, in the rows' order (one executemany on SQLite ≥ 3.35
+    and PostgreSQL: SQLAlchemy's "insertmanyvalues")."""
+    if not rows:
+        return []
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in conn.execute(statement, rows).scalars()]
+
+
+class BatchWritesMixin:
+    """``record_many``; needs ``Archive``'s ``_write``, ``_claim_urls``, near-dup index."""
+
+    def record_many(self, records: Sequence[ArticleRecord], run_id: int | None) -> list[str]:
+        """Store captures in one write transaction; one outcome per record, in order:
+        "new" | "updated" | "unchanged" | "alias", exactly as ``record`` one by one would.
+        Nothing is stored if the transaction fails."""
+        if not records:
+            return []
+        hashes = [content_hash(r.content()) for r in records]
+        seen = [normalize_iso(r.fetched_at) for r in records]
+        sigs = [neardup.signature(r.body) for r in records]  # outside the write lock
+        new_versions: list[tuple[int, int, bytes]] = []
+        with self._write() as conn:  # type: ignore[attr-defined]
+            batch = _Batch(conn, run_id)
+            batch.load(records, hashes)
+            decided = [
+                batch.decide(*args) for args in zip(records, hashes, seen, sigs, strict=True)
+            ]
+            vid_map = batch.flush()
+            for (_outcome, vid), sig in zip(decided, sigs, strict=True):
+                if vid:
+                    row = batch.plan.versions[-vid - 1]
+                    new_versions.append((vid_map[vid], row["article_id"], sig))
+        # After the commit: a near-duplicate link is a finding about committed versions.
+        self.link_near_duplicates_many(new_versions)  # type: ignore[attr-defined]
+        return [outcome for outcome, _vid in decided]
+
+    def link_near_duplicates_many(self, new_versions: Sequence[tuple[int, int, bytes]]) -> int:
+        """``link_near_duplicates`` for the (version id, article id, signature) of a batch,
+        in one write transaction. A version is linked to EARLIER versions only (lower ids:
+        what it was compared with had it been written alone), so a pair inside the batch is
+        linked once, from its newer version."""
+        signed = [(v, a, s) for v, a, s in new_versions if s]
+        if not signed:
+            return 0
+        index = self._neardups()  # type: ignore[attr-defined]  # includes the batch
+        found = [(v, a, [(int(k), score) for k, score in index.query(s, exclude=str(v))])
+                 for v, a, s in signed]  # fmt: skip
+        found = [(v, a, [(o, sc) for o, sc in m if o < v]) for v, a, m in found]
+        others = sorted({o for _v, _a, m in found for o, _sc in m})
+        if not others:
+            return 0
+        rows = []
+        with self._write() as conn:  # type: ignore[attr-defined]
+            owners: dict[int, int] = {}
+            for chunk in _chunks(others):
+                owners.update(
+                    conn.execute(
+                        select(versions.c.id, versions.c.article_id).where(versions.c.id.in_(chunk))
+                    ).all()
+                )
+            when = now_iso()
+            for version_id, article_id, matches in found:
+                for other, score in matches:
+                    if owners.get(other) in (None, article_id):
+                        continue  # an earlier version of the same article is history
+                    rows.append({"version_id": version_id, "other_version_id": other,
+                                 "similarity": round(score, 4), "found_at": when})  # fmt: skip
+            if rows:
+                conn.execute(insert(near_duplicates), rows)
+        return len(rows)
