@@ -49,8 +49,12 @@ def batches() -> list[list[ArticleRecord]]:
             a,
             rec("b", "Bài B.", 2),
             # the same content under a new key: an alias of a (written earlier in the batch)
-            dataclasses.replace(a, article_key="c", url="https://tinh-a.gov.vn/tin/c",
-                                fetched_at="2025-01-15T09:03:00+07:00"),  # fmt: skip
+            dataclasses.replace(
+                a,
+                article_key="c",
+                url="https://tinh-a.gov.vn/tin/c",
+                fetched_at="2025-01-15T09:03:00+07:00",
+            ),
             rec("a", "Bài A, sửa.", 4),  # a twice in one batch: version 2
             rec("d", "Bài D.", 5, key_aliases=["x", "a"]),  # x a new key of d; a taken
             rec("e", "Bài E.", 6, aliases=["https://tinh-a.gov.vn/tin/a"]),  # a's URL
@@ -82,8 +86,14 @@ def dump(archive: Archive) -> dict:
                 for r in conn.execute(select(articles))
             ),
             "versions": sorted(
-                (key[r.article_id], r.number, r.content_hash, r.fetched_at, r.warc_offset,
-                 r.minhash is not None)  # fmt: skip
+                (
+                    key[r.article_id],
+                    r.number,
+                    r.content_hash,
+                    r.fetched_at,
+                    r.warc_offset,
+                    r.minhash is not None,
+                )
                 for r in conn.execute(select(versions))
             ),
             "aliases": sorted(
