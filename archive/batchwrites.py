@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,9 @@ from archive.versions import content_hash, decide
 # The name the write path's messages were always logged under.
 log = logging.getLogger("archive.store")
 _IN = 500  # keys per IN list
+# The near-duplicate index is topped up and queried by each crawl's writer thread
+# (crawler/archivewriter.py); two sites crawled by one command share the archive.
+_NEARDUP_LOCK = threading.RLock()
 
 # One UPDATE for every "the article answered" of a batch (``WritesMixin._touch`` as
 # parameters): a None validator keeps the stored one, as ``_touch`` leaves it out.
@@ -401,7 +405,13 @@ class BatchWritesMixin:
                     row = batch.plan.versions[-vid - 1]
                     new_versions.append((vid_map[vid], row["article_id"], sig))
         # After the commit: a near-duplicate link is a finding about committed versions.
-        self.link_near_duplicates_many(new_versions)  # type: ignore[attr-defined]
+        # The records are stored whatever happens here: a failure is logged, not raised
+        # (raising would make a caller write the committed batch again).
+        try:
+            with _NEARDUP_LOCK:  # one index per archive, shared by the crawls of a command
+                self.link_near_duplicates_many(new_versions)
+        except Exception:
+            log.exception("near-duplicate links of %d new versions not written", len(new_versions))  # type: ignore[attr-defined]
         return [outcome for outcome, _vid in decided]
 
     def link_near_duplicates_many(self, new_versions: Sequence[tuple[int, int, bytes]]) -> int:
