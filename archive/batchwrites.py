@@ -391,7 +391,7 @@ class BatchWritesMixin:
             return []
         hashes = [content_hash(r.content()) for r in records]
         seen = [normalize_iso(r.fetched_at) for r in records]
-        sigs = [neardup.signature(r.body) for r in records]  # outside the write lock
+        sigs = neardup.signatures([r.body for r in records])  # outside the write lock
         new_versions: list[tuple[int, int, bytes]] = []
         with self._write() as conn:  # type: ignore[attr-defined]
             batch = _Batch(conn, run_id)

@@ -155,3 +155,25 @@ def test_failed_batch_stores_nothing(tmp_path: Path, monkeypatch) -> None:
         assert archive.counts()["articles"] == 0
         assert archive.captures(1) == []
         assert archive.record_many(batches()[0][:2], run) == ["new", "new"]
+
+
+def test_signatures_of_an_older_scheme_are_computed_again(tmp_path: Path) -> None:
+    """A v1 signature (SHA-1 shingles, untagged) is not comparable with the current ones:
+    loading the near-duplicate index signs its version again and stores the result."""
+    from archive import neardup
+
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+        archive.record(rec("h", LONG + " hôm nay", 1), run)
+        old = b"\x01" * 512  # a v1 signature: 512 bytes, no tag
+        with archive.engine.begin() as conn:
+            conn.execute(versions.update().values(minhash=old))
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+        archive.record(rec("i", LONG + " hôm qua", 2), run)  # loads the index
+        with archive.engine.connect() as conn:
+            stored = dict(conn.execute(select(versions.c.article_id, versions.c.minhash)).all())
+            links = conn.execute(select(near_duplicates)).all()
+    assert all(neardup.is_current(sig) for sig in stored.values())
+    assert stored[1] == neardup.signature(LONG + " hôm nay")
+    assert len(links) == 1  # found against the re-signed version
