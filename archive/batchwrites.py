@@ -18,17 +18,24 @@ A mixin of ``Archive`` (archive/store.py).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select
 
-from archive import blobs, neardup
+from archive import neardup
 from archive.aliases import _CONFLICTS_LOGGED
+from archive.batchrows import (
+    NOT_CURRENT,
+    TOUCH,
+    Plan,
+    capture_values,
+    chunks,
+    claimed_urls,
+    version_values,
+)
 from archive.records import ArticleRecord
 from archive.schema import (
     aliases,
@@ -36,7 +43,6 @@ from archive.schema import (
     captures,
     key_aliases,
     near_duplicates,
-    search_docs,
     versions,
 )
 from archive.search_index import _insert_docs, _insert_docs_pg
@@ -45,125 +51,9 @@ from archive.versions import content_hash, decide
 
 # The name the write path's messages were always logged under.
 log = logging.getLogger("archive.store")
-_IN = 500  # keys per IN list
 # The near-duplicate index is topped up and queried by each crawl's writer thread
 # (crawler/archivewriter.py); two sites crawled by one command share the archive.
 _NEARDUP_LOCK = threading.RLock()
-
-# One UPDATE for every "the article answered" of a batch (``WritesMixin._touch`` as
-# parameters): a None validator keeps the stored one, as ``_touch`` leaves it out.
-_TOUCH = (
-    update(articles)
-    .where(articles.c.id == bindparam("b_id"))
-    .values(
-        last_seen=case(
-            (articles.c.last_seen > bindparam("b_seen"), articles.c.last_seen),
-            else_=bindparam("b_seen"),
-        ),
-        last_checked=bindparam("b_seen"),
-        status="live",
-        removed_at=None,
-        gone_count=0,
-        etag=func.coalesce(bindparam("b_etag"), articles.c.etag),
-        last_modified=func.coalesce(bindparam("b_lm"), articles.c.last_modified),
-        listing_sig=func.coalesce(bindparam("b_sig"), articles.c.listing_sig),
-        canonical_url=func.coalesce(bindparam("b_url"), articles.c.canonical_url),
-    )
-)
-_NOT_CURRENT = (
-    update(search_docs)
-    .where(search_docs.c.article_id == bindparam("b_id"), search_docs.c.is_current == 1)
-    .values(is_current=0)
-)
-
-
-@dataclass
-class _Plan:
-    """What one batch writes, in memory until its flush (ids < 0: created by the batch)."""
-
-    new_articles: list[dict[str, Any]] = field(default_factory=list)
-    key_aliases: list[dict[str, Any]] = field(default_factory=list)
-    touches: list[dict[str, Any]] = field(default_factory=list)
-    versions: list[dict[str, Any]] = field(default_factory=list)
-    docs: list[list[Any]] = field(default_factory=list)
-    claims: dict[str, tuple[int, str]] = field(default_factory=dict)  # url -> (id, seen)
-    captures: list[dict[str, Any]] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)  # articles whose old docs stop being current
-
-
-def _chunks(items: Sequence[Any], size: int = _IN) -> list[Sequence[Any]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def _urls(record: ArticleRecord) -> list[str]:
-    return [u for u in dict.fromkeys((record.url, record.fetched_url, *record.aliases)) if u]
-
-
-def version_values(
-    article_id: int,
-    number: int,
-    run_id: int | None,
-    fetched_at: str,
-    digest: str,
-    record: ArticleRecord,
-    signature: bytes | None,
-) -> dict[str, Any]:
-    """The ``versions`` row of a capture (shared with ``WritesMixin._insert_version``)."""
-    warc = record.warc
-    return {
-        "article_id": article_id,
-        "number": number,
-        "run_id": run_id,
-        "fetched_at": fetched_at,
-        "content_hash": digest,
-        "title": record.title,
-        "date": record.date,
-        "datetime": record.datetime,
-        "author": record.author,
-        "source": record.source,
-        "summary": record.summary,
-        "body": record.body,
-        "body_html": "",  # stored compressed (archive/blobs.py)
-        "body_html_zst": blobs.pack(record.body_html),
-        "category": record.category,
-        "attachments": json.dumps(list(record.attachments), ensure_ascii=False),
-        "http_status": record.http_status,
-        "etag": record.etag,
-        "last_modified": record.last_modified,
-        "fetched_url": record.fetched_url,
-        "warc_file": warc.file if warc else None,
-        "warc_offset": warc.offset if warc else None,
-        "warc_length": warc.length if warc else None,
-        "payload_digest": warc.payload_digest if warc else None,
-        "minhash": signature or None,
-        "extraction": (record.extraction or "")[:200] or None,
-    }
-
-
-def capture_values(
-    article_id: int,
-    run_id: int | None,
-    version_id: int | None,
-    record: Any,
-    fetched_at: str,
-    outcome: str,
-    http_status: int | None = None,
-) -> dict[str, Any]:
-    """The ``captures`` row of a fetch (shared with ``WritesMixin._log_capture``)."""
-    warc = getattr(record, "warc", None)
-    return {
-        "article_id": article_id,
-        "run_id": run_id,
-        "version_id": version_id,
-        "fetched_at": fetched_at,
-        "fetched_url": record.fetched_url,
-        "http_status": http_status or getattr(record, "http_status", None),
-        "outcome": outcome,
-        "warc_file": warc.file if warc else None,
-        "warc_offset": warc.offset if warc else None,
-        "warc_length": warc.length if warc else None,
-        "payload_digest": warc.payload_digest if warc else None,
-    }
 
 
 class _Batch:
@@ -174,7 +64,7 @@ class _Batch:
         self.owner: dict[tuple[str, str], int] = {}  # (site, key) -> article id
         self.current: dict[int, tuple[int, str]] = {}  # article id -> (number, hash)
         self.by_hash: dict[tuple[str, str], list[int]] = {}  # (site, current hash) -> ids
-        self.plan = _Plan()
+        self.plan = Plan()
         self._next_article = self._next_version = 0
 
     # ------------------------------------------------------------ the three lookups
@@ -185,7 +75,7 @@ class _Batch:
         for r in records:
             keys.setdefault(r.site, set()).update((r.article_key, *r.key_aliases))
         for site, site_keys in keys.items():
-            for chunk in _chunks(sorted(site_keys)):
+            for chunk in chunks(sorted(site_keys)):
                 # Key aliases first, articles over them: as ``_article_id`` looks them up.
                 for table, column in ((key_aliases, key_aliases.c.article_id),
                                       (articles, articles.c.id)):  # fmt: skip
@@ -199,7 +89,7 @@ class _Batch:
         unknown = sorted({h for r, h in zip(records, hashes, strict=True)
                           if (r.site, r.article_key) not in self.owner})  # fmt: skip
         candidates: list[tuple[int, str, str]] = []
-        for chunk in _chunks(unknown):
+        for chunk in chunks(unknown):
             candidates += conn.execute(
                 select(versions.c.article_id, articles.c.site, versions.c.content_hash)
                 .join(articles, articles.c.id == versions.c.article_id)
@@ -208,7 +98,7 @@ class _Batch:
             ).all()
         ids = sorted(set(self.owner.values()) | {c[0] for c in candidates})
         latest = select(versions.c.article_id, func.max(versions.c.number).label("n"))
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             sub = latest.where(versions.c.article_id.in_(chunk)).group_by(versions.c.article_id)
             sub = sub.subquery()
             for aid, number, digest in conn.execute(
@@ -244,7 +134,7 @@ class _Batch:
         })  # fmt: skip
 
     def _claim(self, r: ArticleRecord, aid: int, seen: str) -> None:
-        for url in _urls(r):
+        for url in claimed_urls(r):
             self.plan.claims.setdefault(url, (aid, seen))
         for key in dict.fromkeys(r.key_aliases):
             if key == r.article_key or (r.site, key) in self.owner:
@@ -312,9 +202,9 @@ class _Batch:
         if plan.key_aliases:
             conn.execute(insert(key_aliases), plan.key_aliases)
         if plan.touches:
-            conn.execute(_TOUCH, plan.touches)
+            conn.execute(TOUCH, plan.touches)
         if plan.updated and conn.dialect.name in ("sqlite", "postgresql"):
-            conn.execute(_NOT_CURRENT, [{"b_id": a} for a in plan.updated])
+            conn.execute(NOT_CURRENT, [{"b_id": a} for a in plan.updated])
         for row in plan.versions:
             row["article_id"] = real(row["article_id"])
         version_ids = _returning_ids(conn, versions, plan.versions)
@@ -348,7 +238,7 @@ def _claim_urls(conn: Connection, claims: dict[str, tuple[int, str]]) -> None:
     is another one): ``AliasesMixin._claim_urls`` with a first-seen time per URL."""
     urls = list(claims)
     owners: dict[str, int] = {}
-    for chunk in _chunks(urls):
+    for chunk in chunks(urls):
         owners.update(
             conn.execute(
                 select(aliases.c.url, aliases.c.article_id).where(aliases.c.url.in_(chunk))
@@ -432,7 +322,7 @@ class BatchWritesMixin:
         rows = []
         with self._write() as conn:  # type: ignore[attr-defined]
             owners: dict[int, int] = {}
-            for chunk in _chunks(others):
+            for chunk in chunks(others):
                 owners.update(
                     conn.execute(
                         select(versions.c.id, versions.c.article_id).where(versions.c.id.in_(chunk))

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, case, update
 
 from archive.aliases import AliasesMixin
-from archive.batchwrites import BatchWritesMixin, capture_values, version_values
+from archive.batchrows import capture_values, version_values
+from archive.batchwrites import BatchWritesMixin
 from archive.records import ArticleRecord
 from archive.schema import articles, captures, versions
 from archive.versions import Decision
