@@ -41,7 +41,9 @@ TOUCH = (
 )
 NOT_CURRENT = (
     update(search_docs)
-    .where(search_docs.c.article_id == bindparam("b_id"), search_docs.c.is_current == 1)
+    # "+ 0": found by the article's index. On "is_current = 1" SQLite picked the
+    # (is_current, date) index and read every current document for each update.
+    .where(search_docs.c.article_id == bindparam("b_id"), search_docs.c.is_current + 0 == 1)
     .values(is_current=0)
 )
 

@@ -199,7 +199,9 @@ def index_version(
     if not (_is_sqlite(conn) or _is_postgres(conn)):
         return
     conn.execute(
-        text("UPDATE search_docs SET is_current = 0 WHERE article_id = :a AND is_current = 1"),
+        text(  # "+ 0": by the article's index, not every current document (batchrows.py)
+            "UPDATE search_docs SET is_current = 0 WHERE article_id = :a AND is_current + 0 = 1"
+        ),
         {"a": article_id},
     )
     # doc id = version id: unique, stable, and a rebuild gives the same ids
