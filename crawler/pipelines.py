@@ -127,11 +127,14 @@ class ArchivePipeline:
         with the capture's WARC-Date and naming it in WARC-Concurrent-To."""
         from archive.warc import WarcError, WarcPointer, read_record
 
-        try:
-            pointer = WarcPointer(warc.file, warc.offset, warc.length)
-            capture = read_record(session.data_dir / "warc", pointer)
-        except WarcError:
-            capture = None  # checked by `luutru verify`; the metadata record still goes in
+        # As the middleware wrote it (crawler/middlewares.py); read back only if it is gone.
+        capture = session.take(warc.record_id)
+        if capture is None:
+            try:
+                pointer = WarcPointer(warc.file, warc.offset, warc.length)
+                capture = read_record(session.data_dir / "warc", pointer)
+            except WarcError:
+                capture = None  # checked by `luutru verify`; the metadata record still goes in
         fields = {"site": item.site, "article-key": item.article_key, "outcome": outcome}
         if isinstance(item, ArticleRecord):
             from archive.versions import content_hash
