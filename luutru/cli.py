@@ -235,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 getattr(args, "db", None),
                 args.config,
                 must_exist=args.command in READING,
+                only_read=args.command in READING - {"serve"},
             )
             args.workspace = workspace
             own_sites = workspace.data / "sites"  # where `luutru site add` writes

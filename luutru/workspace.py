@@ -90,26 +90,35 @@ def _schema_revision(conn: Any) -> str | None:
     return ",".join(sorted(rows)) or None
 
 
-def open_existing(data: Path, db: str | None = None) -> Archive:
+def open_existing(data: Path, db: str | None = None, *, only_read: bool = False) -> Archive:
     """The archive at ``data`` (or ``db``) as it is: nothing created, nothing migrated.
 
-    UsageError when there is none there or its schema is not this luutru's; a database
-    that cannot be reached raises the driver's error (the command line names it)."""
-    from archive.db import make_engine
+    ``only_read`` (commands that never write): a settled SQLite file (rollback-journal
+    mode, as every closed archive is) is opened ``mode=ro``, since switching it to WAL
+    would itself be a write; a file that cannot be written is opened read-only whatever
+    the command. UsageError when there is none there or its schema is not this
+    luutru's; a database that cannot be reached raises the driver's error (the command
+    line names it)."""
+    from archive.db import is_writable, make_engine, read_only_engine
     from archive.store import Archive
 
     path: Path | None = None
+    read_only = False
     if db is None:
         check_data_dir(data)
         path = data / DB_FILENAME
         if not path.is_file():
             raise UsageError(f"no archive at {data} ({CREATE_HINT})")
-        _check_sqlite_file(path, data)
-        from sqlalchemy.engine import URL
+        in_wal = _check_sqlite_file(path, data)
+        read_only = not is_writable(path.parent, path) or (only_read and not in_wal)
+        if read_only:
+            engine = _read_only(read_only_engine, path)
+        else:
+            from sqlalchemy.engine import URL
 
-        # make_engine gives a SQLite file the archive's own setup (WAL, busy timeout); a
-        # URL object, not a string, so that no character of the path is read as syntax.
-        engine = make_engine(URL.create("sqlite", database=str(path)))  # type: ignore[arg-type]
+            # make_engine gives a SQLite file the archive's own setup (WAL, busy timeout);
+            # a URL object, not a string, so no character of the path is read as syntax.
+            engine = make_engine(URL.create("sqlite", database=str(path)))  # type: ignore[arg-type]
     else:
         engine = make_engine(db)
     where = _where(data, db)
@@ -138,10 +147,20 @@ def open_existing(data: Path, db: str | None = None) -> Archive:
     except BaseException:
         engine.dispose()
         raise
-    return Archive(engine, path=path)
+    return Archive(engine, path=path, read_only=read_only)
 
 
-def _check_sqlite_file(path: Path, data: Path) -> None:
+def _read_only(factory: Any, path: Path) -> Any:
+    """``read_only_engine(path)``, its refusal (a WAL log without its index) as one line."""
+    from archive.db import ReadOnlyArchiveError
+
+    try:
+        return factory(path)
+    except ReadOnlyArchiveError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _check_sqlite_file(path: Path, data: Path) -> bool:
     """Look at ``path`` without writing to it: opening it as the archive would switch a
     file that is not one to WAL (a write), so anything but a luutru archive is refused
     from its header, or from a read-only look at its tables."""
@@ -153,8 +172,8 @@ def _check_sqlite_file(path: Path, data: Path) -> None:
         raise UsageError(f"no archive at {data}: {NO_SCHEMA} ({CREATE_HINT})")
     if not header.startswith(b"SQLite format 3\x00"):
         raise UsageError(f"{path} is not a luutru archive (not an SQLite database)")
-    if header[18:20] == b"\x02\x02":  # WAL, as every archive luutru creates
-        return
+    if header[18:20] == b"\x02\x02":  # WAL: an archive luutru has open (or left open)
+        return True
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
         rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
@@ -162,6 +181,7 @@ def _check_sqlite_file(path: Path, data: Path) -> None:
         conn.close()
     if not {"alembic_version", "runs"} <= {name for (name,) in rows}:
         raise UsageError(f"no archive at {data}: {NO_SCHEMA} ({CREATE_HINT})")
+    return False
 
 
 def _not_a_database(exc: BaseException, path: Path | None) -> None:
@@ -189,6 +209,7 @@ class Workspace:
     db: str | None = None  # None: the SQLite file under ``data``
     config_path: str | None = None  # --config; None: <data>/luutru.toml or LUUTRU_CONFIG
     must_exist: bool = False  # reading commands: never create or migrate the archive
+    only_read: bool = False  # and never write it (not `serve`, whose operators act)
     _config: Config | None = field(default=None, repr=False)
     _archive: Archive | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -201,9 +222,10 @@ class Workspace:
         config_path: str | None = None,
         *,
         must_exist: bool = False,
+        only_read: bool = False,
     ) -> Workspace:
         """``db`` from the argument, else env ``LUUTRU_DB``, else ``[database] url``."""
-        space = cls(Path(data), None, config_path, must_exist)
+        space = cls(Path(data), None, config_path, must_exist, only_read)
         check_data_dir(space.data)
         space.db = db or os.environ.get("LUUTRU_DB") or space.config.database.url or None
         return space
@@ -220,8 +242,10 @@ class Workspace:
         ``must_exist``, as it is (see ``open_existing``)."""
         with self._lock:  # the scheduler's job threads share one workspace
             if self._archive is None:
-                opener = open_existing if self.must_exist else open_or_create
-                self._archive = opener(self.data, self.db)
+                if self.must_exist:
+                    self._archive = open_existing(self.data, self.db, only_read=self.only_read)
+                else:
+                    self._archive = open_or_create(self.data, self.db)
             return self._archive
 
     @property
