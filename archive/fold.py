@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
 # Letters with no canonical decomposition that Vietnamese readers still type without
 # their "diacritic" (đ is the one that matters; the others are cheap to add).
@@ -103,12 +105,55 @@ def tone_placement(text: str) -> str:
     return _OLD_PAIR.sub(_new_placement, text)
 
 
+@lru_cache(maxsize=1)
+def _arrays() -> tuple[Any, Any]:
+    """The two tables as numpy lookup arrays over all code points (identity beyond the
+    BMP, as the tables): for long texts."""
+    import numpy as np
+
+    out = []
+    for table in _tables():
+        lut = np.arange(0x110000, dtype=np.uint32)
+        lut[list(table)] = [ord(ch) for ch in table.values()]
+        out.append(lut)
+    return out[0], out[1]
+
+
+# Below this length str.translate (a dict lookup per character) is quicker than the trip
+# through numpy; above it a lookup array maps every character at once (~10x faster).
+_NUMPY_FROM = 2_000
+
+
+def _translate(text: str, which: int) -> str:
+    """``text.translate(_tables()[which])``, by numpy for long texts."""
+    if len(text) >= _NUMPY_FROM:
+        import numpy as np
+
+        try:
+            codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        except UnicodeEncodeError:  # a lone surrogate: the dict path keeps it as it is
+            pass
+        else:
+            return _arrays()[which][codes].tobytes().decode("utf-32-le")
+    return text.translate(_tables()[which])
+
+
+def _translate_many(texts: Sequence[str | None], which: int) -> list[str]:
+    """``_translate`` of each NFC text, all in one pass (NUL maps to itself and separates
+    them; texts holding a NUL are done one by one)."""
+    parts = [nfc(t) if t else "" for t in texts]
+    joined = "\x00".join(parts)
+    if joined.count("\x00") != max(len(parts) - 1, 0):
+        return [_translate(t, which) for t in parts]
+    return _translate(joined, which).split("\x00") if parts else []
+
+
 def fold(text: str | None) -> str:
     """NFC, then per character: strip the marks, đ/Đ → d, lowercase. Same length as
     ``nfc(text)``. Characters outside the BMP (emoji, rare CJK) are kept as they are."""
     if not text:
         return ""
-    return nfc(text).translate(_tables()[0])
+    return _translate(nfc(text), 0)
 
 
 def exact_key(text: str | None) -> str:
@@ -116,7 +161,17 @@ def exact_key(text: str | None) -> str:
     "hoà"). Same length as ``nfc(text)``."""
     if not text:
         return ""
-    return tone_placement(nfc(text).translate(_tables()[1]))
+    return tone_placement(_translate(nfc(text), 1))
+
+
+def fold_many(texts: Sequence[str | None]) -> list[str]:
+    """``[fold(t) for t in texts]``, in one pass (what indexing a batch of versions does)."""
+    return _translate_many(texts, 0)
+
+
+def exact_keys(texts: Sequence[str | None]) -> list[str]:
+    """``[exact_key(t) for t in texts]``, in one pass."""
+    return [tone_placement(key) for key in _translate_many(texts, 1)]
 
 
 def tokens(text: str) -> list[str]:

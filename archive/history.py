@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from archive import blobs, neardup
 from archive.schema import aliases, articles, captures, near_duplicates, versions
@@ -100,10 +100,35 @@ class HistoryMixin:
                 .where(versions.c.id > self._neardup_loaded, versions.c.minhash.is_not(None))
                 .order_by(versions.c.id)
             ).all()
+        stale = [version_id for version_id, sig in rows if not neardup.is_current(sig)]
+        fresh = self._resign(stale) if stale else {}
         for version_id, sig in rows:
-            self._neardup_index.add(str(version_id), sig)
+            self._neardup_index.add(str(version_id), fresh.get(version_id, sig))
             self._neardup_loaded = max(self._neardup_loaded, version_id)
         return self._neardup_index
+
+    def _resign(self, version_ids: list[int]) -> dict[int, bytes]:
+        """Signatures of an older scheme (neardup.SIGNATURE_FORMAT) computed again from the
+        versions' bodies and stored: they are not comparable with the current ones."""
+        out: dict[int, bytes] = {}
+        for lo in range(0, len(version_ids), 500):
+            chunk = version_ids[lo : lo + 500]
+            with self._read() as conn:
+                rows = conn.execute(
+                    select(versions.c.id, versions.c.body).where(versions.c.id.in_(chunk))
+                ).all()
+            sigs = neardup.signatures([body or "" for _id, body in rows])
+            out.update(
+                (version_id, sig) for (version_id, _body), sig in zip(rows, sigs, strict=True)
+            )
+        with self._write() as conn:
+            conn.execute(
+                versions.update()
+                .where(versions.c.id == bindparam("b_id"))
+                .values(minhash=bindparam("b_sig")),
+                [{"b_id": v, "b_sig": sig or None} for v, sig in out.items()],
+            )
+        return out
 
     def link_near_duplicates(self, version_id: int, article_id: int, sig: bytes) -> int:
         """Link a new version to near-duplicate versions of OTHER articles; returns links."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -55,10 +55,16 @@ SEED = 1
 # "affine32" (datasketch >= 2.0 default) is collision-free in the permutation step;
 # pinned explicitly so a future default change cannot silently alter stored signatures.
 SCHEME = "affine32"
-# Little-endian 32-bit words on disk whatever the host byte order: NUM_PERM * 4 = 512 bytes.
+# On disk: a 4-byte scheme tag, then little-endian 32-bit words whatever the host byte
+# order: 4 + NUM_PERM * 4 = 516 bytes. v1 (untagged, 512 bytes) hashed each shingle with
+# SHA-1 (datasketch's default): ~1 µs per shingle, most of a write's CPU. v2 hashes words
+# and shingles of a whole batch in numpy (archive/minhash.py). Signatures of
+# the two schemes are not comparable: archive/history.py re-signs v1 ones when it loads
+# them into the index.
 _DTYPE = "<u4"
-SIGNATURE_BYTES = NUM_PERM * 4
-SIGNATURE_FORMAT = f"minhash-{SCHEME}-p{NUM_PERM}-s{SEED}-w{SHINGLE_SIZE}-v1"
+_MAGIC = b"mh2\x00"
+SIGNATURE_BYTES = len(_MAGIC) + NUM_PERM * 4
+SIGNATURE_FORMAT = f"minhash-{SCHEME}-p{NUM_PERM}-s{SEED}-w{SHINGLE_SIZE}-v2"
 
 # LSH banding is itself probabilistic: a pair at J = THRESHOLD collides in no band with
 # noticeable probability. Banding for a lower threshold costs a few extra candidates (all
@@ -78,9 +84,7 @@ def _permutations() -> Any:
 
 def tokens(text: str) -> list[str]:
     """Word tokens (Vietnamese syllables, numbers) of NFC, casefolded ``text``."""
-    # casefold after NFC can produce decomposed sequences for a few letters; NFC again.
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
-    return _WORD.findall(folded)
+    return _WORD.findall(_prepared(text))
 
 
 def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
@@ -91,32 +95,50 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
+def _prepared(text: str) -> str:
+    """What is tokenised: NFC, casefolded (NUL separates texts in a batch: a space here)."""
+    # casefold after NFC can produce decomposed sequences for a few letters; NFC again.
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
+    return folded.replace("\x00", " ")
+
+
+def shingle_hashes(text: str) -> Any:
+    """The 32-bit hashes of the word 3-shingles of ``text``, in order (repeats kept)."""
+    from archive import minhash
+
+    return minhash.words_and_shingles([_prepared(text)])[1]
+
+
+def signatures(texts: Sequence[str]) -> list[bytes]:
+    """:func:`signature` of each text, computed together (archive/minhash.py)."""
+    from archive import minhash
+
+    values = minhash.signatures([_prepared(t) for t in texts], _permutations(), MIN_TOKENS)
+    return [b"" if v is None else _MAGIC + v.astype(_DTYPE).tobytes() for v in values]
+
+
 def signature(text: str) -> bytes:
     """MinHash signature of ``text`` as ``SIGNATURE_BYTES`` bytes; ``b""`` for short texts."""
-    grams = shingles(text)
-    if not grams:
-        return b""
-    import numpy as np
-    from datasketch import MinHash
+    return signatures([text])[0]
 
-    mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
-    # Sorted so the byte stream fed to the hash is reproducible (set order is not).
-    mh.update_batch(g.encode("utf-8") for g in sorted(grams))
-    return np.asarray(mh.hashvalues, dtype=_DTYPE).tobytes()
+
+def is_current(sig: bytes | None) -> bool:
+    """Whether a stored signature was computed by this scheme (else: compute it again)."""
+    return not sig or (len(sig) == SIGNATURE_BYTES and sig.startswith(_MAGIC))
 
 
 def _lean(sig: bytes) -> LeanMinHash | None:
     """A datasketch sketch for a stored signature; None for the empty (short-text) one."""
     if not sig:
         return None
-    if len(sig) != SIGNATURE_BYTES:
+    if not is_current(sig):
         raise ValueError(
             f"signature must be {SIGNATURE_BYTES} bytes ({SIGNATURE_FORMAT}), got {len(sig)}"
         )
     import numpy as np
     from datasketch import LeanMinHash
 
-    values = np.frombuffer(sig, dtype=_DTYPE).astype(np.uint32)
+    values = np.frombuffer(sig, dtype=_DTYPE, offset=len(_MAGIC)).astype(np.uint32)
     return LeanMinHash(seed=SEED, hashvalues=values, scheme=SCHEME)
 
 
@@ -141,7 +163,7 @@ class NearDupIndex:
         from datasketch import MinHashLSH
 
         self._lsh = MinHashLSH(threshold=max(threshold - _LSH_MARGIN, 0.05), num_perm=NUM_PERM)
-        self._sigs: dict[str, bytes] = {}
+        self._sigs: dict[str, LeanMinHash] = {}
 
     def add(self, key: str, sig: bytes) -> None:
         """Index ``sig`` under ``key``. Empty signatures are ignored (never matched);
@@ -153,7 +175,7 @@ class NearDupIndex:
         if lean is None:
             return
         self._lsh.insert(key, lean)
-        self._sigs[key] = sig
+        self._sigs[key] = lean  # kept as a sketch: re-scoring a candidate is one comparison
         if self.max_size is not None:
             while len(self._sigs) > self.max_size:
                 oldest = next(iter(self._sigs))  # dicts keep insertion order
@@ -169,7 +191,7 @@ class NearDupIndex:
         for key in self._lsh.query(lean):
             if key == exclude:
                 continue
-            score = similarity(sig, self._sigs[key])
+            score = float(lean.jaccard(self._sigs[key]))  # what ``similarity`` computes
             if score >= self.threshold:
                 hits.append((key, score))
         hits.sort(key=lambda kv: (-kv[1], kv[0]))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from archive.attachment_text import indexed_body, urls_of
-from archive.fold import TOKEN_RE, exact_key, fold
+from archive.fold import TOKEN_RE, exact_keys, fold_many
 
 FTS_TABLES = ("search_folded", "search_exact")
 _BATCH = 2000  # versions per chunk when rebuilding
@@ -92,17 +92,18 @@ def _words(text: str) -> str:
 
 
 def _insert_docs_pg(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    docs, folded, exact = _doc_rows(rows)
     payload = []
-    for doc_id, vid, aid, cur, site, day, author, category, title, summary, body in rows:
+    for (doc_id, vid, aid, cur, site, day, author_f, category_f), f, x in zip(
+        docs, folded, exact, strict=True
+    ):
         payload.append(
             {
                 "id": doc_id, "version_id": vid, "article_id": aid, "is_current": int(cur),
-                "site": site, "date": day,
-                "author_folded": fold(author) or None, "category_folded": fold(category) or None,
-                "title_f": _words(fold(title)), "summary_f": _words(fold(summary)),
-                "body_f": _words(fold(body)),
-                "title_x": _words(exact_key(title)), "summary_x": _words(exact_key(summary)),
-                "body_x": _words(exact_key(body)),
+                "site": site, "date": day, "author_folded": author_f,
+                "category_folded": category_f, "title_f": _words(f[1]),
+                "summary_f": _words(f[2]), "body_f": _words(f[3]), "title_x": _words(x[1]),
+                "summary_x": _words(x[2]), "body_x": _words(x[3]),
             }
         )  # fmt: skip
     if not payload:
@@ -151,12 +152,16 @@ def _doc_rows(rows: Iterable[Sequence[Any]]) -> tuple[list, list, list]:
     """(search_docs rows, folded rows, exact rows) from
     (doc_id, version_id, article_id, is_current, site, date, author, category, title,
     summary, body) tuples."""
+    rows = list(rows)
+    # Every text of the batch folded and keyed in one pass each (archive/fold.py).
+    texts = [t for r in rows for t in (r[6], r[7], r[8], r[9], r[10])]
+    f, x = fold_many(texts), exact_keys(texts)
     docs, folded, exact = [], [], []
-    for doc_id, vid, aid, cur, site, day, author, category, title, summary, body in rows:
-        docs.append((doc_id, vid, aid, cur, site, day, fold(author) or None,
-                     fold(category) or None))  # fmt: skip
-        folded.append((doc_id, fold(title), fold(summary), fold(body)))
-        exact.append((doc_id, exact_key(title), exact_key(summary), exact_key(body)))
+    for i, (doc_id, vid, aid, cur, site, day, *_texts) in enumerate(rows):
+        j = 5 * i
+        docs.append((doc_id, vid, aid, cur, site, day, f[j] or None, f[j + 1] or None))
+        folded.append((doc_id, f[j + 2], f[j + 3], f[j + 4]))
+        exact.append((doc_id, x[j + 2], x[j + 3], x[j + 4]))
     return docs, folded, exact
 
 
@@ -195,7 +200,9 @@ def index_version(
     if not (_is_sqlite(conn) or _is_postgres(conn)):
         return
     conn.execute(
-        text("UPDATE search_docs SET is_current = 0 WHERE article_id = :a AND is_current = 1"),
+        text(  # "+ 0": by the article's index, not every current document (batchrows.py)
+            "UPDATE search_docs SET is_current = 0 WHERE article_id = :a AND is_current + 0 = 1"
+        ),
         {"a": article_id},
     )
     # doc id = version id: unique, stable, and a rebuild gives the same ids

@@ -72,6 +72,7 @@ from archive.warcbase import (
 from archive.warcexport import alias_revisit, copy_records
 from archive.warcread import (
     ReadRecord,
+    as_read_record,
     check_file,
     index_file,
     iter_pointers,
@@ -149,6 +150,7 @@ class WarcSeries:
         self._seq = self._first_free_seq()
         self.files: list[str] = []  # file names written by this series, in order
         self.last_record_id: str | None = None
+        self._last_record: ArcWarcRecord | None = None
         self.closed = False
 
     # ---------------------------------------------------------------- files
@@ -203,6 +205,7 @@ class WarcSeries:
         self._buf.truncate()
         self._writer.write_record(record)
         self.last_record_id = record.rec_headers.get_header("WARC-Record-ID")
+        self._last_record = record
         return self._buf.getvalue()
 
     def _append(self, data: bytes) -> WarcPointer:
@@ -234,10 +237,15 @@ class WarcSeries:
         # Roll before a record that would push the file past max_bytes (unless the file holds
         # only its warcinfo: an oversized record must still go somewhere).
         if self._size + len(data) > self.max_bytes and self._records_in_file > 1:
-            rid = self.last_record_id
+            rid, last = self.last_record_id, self._last_record
             self._open_next()
-            self.last_record_id = rid
+            self.last_record_id, self._last_record = rid, last
         return self._append(data)
+
+    def last_written(self) -> ReadRecord | None:
+        """The record just written, as :func:`read_record` would read it back (without its
+        payload): its headers are the ones serialised, digests included."""
+        return as_read_record(self._last_record) if self._last_record is not None else None
 
     def new_record_id(self) -> str:
         """A record id for a record about to be written: a capture event's records are

@@ -243,6 +243,12 @@ def parse_record(data: bytes, where: str = "record") -> ReadRecord:
         raise WarcError(f"{where}: unreadable WARC record ({_short(e)})") from e
     if problems:
         raise WarcError(f"{where}: " + "; ".join(problems))
+    return as_read_record(record, payload)
+
+
+def as_read_record(record: ArcWarcRecord, payload: bytes = b"") -> ReadRecord:
+    """``record``'s fields as :func:`parse_record` gives them (also for a record just
+    written: what the crawl hands on instead of reading it back from the file)."""
     http = record.http_headers
     status = None
     if http is not None and record.rec_type in ("response", "revisit"):

@@ -102,6 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--reps", type=int, default=5, help="extraction repetitions")
     parser.add_argument("--rounds", type=int, default=5, help="crawl rounds (median reported)")
     parser.add_argument(
+        "--crawl-articles",
+        type=int,
+        default=None,
+        help="crawl: demo portal size (default: --articles, at least 1000)",
+    )
+    parser.add_argument(
         "--versions", type=int, default=5_000, help="archive: synthetic records per write pass"
     )
     parser.add_argument(
@@ -123,8 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.only in (None, "crawl"):
         from bench import crawl
 
-        results["crawl"] = crawl.run(args.articles, rounds=args.rounds)
-        print(f"\n== crawl: demo portal, {args.articles} articles, both sites ==")
+        size = args.crawl_articles or max(args.articles, crawl.MIN_ARTICLES)
+        results["crawl"] = crawl.run(size, rounds=args.rounds)
+        print(f"\n== crawl: demo portal, {size} articles, both sites ==")
         print(crawl.table(results["crawl"]))
     if args.only in (None, "extraction"):
         from bench import extraction

@@ -1,35 +1,33 @@
 """Archive benchmark: write throughput, bytes per re-crawl, ``luutru verify`` cost.
 
 1. Write throughput: N synthetic Vietnamese ``ArticleRecord``s (sentences of the demo
-   portal's generator, bodies 3-5 KB) recorded into a fresh archive, one ``record()`` per
-   item as ArchivePipeline does, in three passes: "new" (every key first seen), "updated"
-   (every body changed: a version 2 each), "unchanged" (identical again: no version).
+   portal's generator, bodies 3-5 KB) recorded into a fresh archive by ``record_many``
+   batches (as the crawl's writer thread does), in three passes: "new" (every key first
+   seen), "updated" (every body changed: a version 2 each), "unchanged" (identical again:
+   no version); beside it, in the same run, one ``record()`` per item into another archive
+   (bench/archive_writes.py).
 2. Bytes per re-crawl: the demo portal in its own process, ``luutru crawl demo-liferay
    demo-aspnet`` into a fresh data dir, then an immediate ``--full`` re-crawl (conditional
    GETs, 304s) and an incremental one; the data dir (archive.sqlite, -wal, warc/) is
    measured after each, with the WAL checkpointed first.
-3. ``verify()`` time and bytes read, on the crawled archive of (2) (database + WARC) and
-   on the synthetic archive of (1) (database only), scaled per 10k versions.
+3. ``verify()`` time and bytes read (also as a multiple of the data directory's size), on
+   the crawled archive of (2) (database + WARC) and on the synthetic archive of (1)
+   (database only), scaled per 10k versions.
 """
 
 from __future__ import annotations
 
-import html
-import random
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from bench.archive_writes import data_bytes, write_throughput
 from bench.crawl import REPO, SITES, _tail, portal_process
 
-VN_TZ = timezone(timedelta(hours=7))
 # Politeness off, for benchmarks only (as bench.crawl); ROBOTSTXT_OBEY stays True.
 OVERRIDES = (
     "AUTOTHROTTLE_ENABLED=False",
@@ -38,169 +36,6 @@ OVERRIDES = (
     "LOG_LEVEL=INFO",
 )
 PER = 10_000  # verify figures are scaled per this many versions
-
-
-# --------------------------------------------------------------------------- records
-
-
-def _body(rng: random.Random, year: int, target: int) -> list[str]:
-    """Paragraphs of demo-portal sentences (filled with random figures and districts)
-    until the text reaches ``target`` UTF-8 bytes."""
-    from demo_portal.content import fill
-    from demo_portal.vocab import SENTENCES
-
-    paras: list[str] = []
-    size = 0
-    while size < target:
-        text = " ".join(fill(s, rng, year) for s in rng.sample(SENTENCES, rng.randint(2, 4)))
-        paras.append(text)
-        size += len(text.encode("utf-8")) + 2
-    return paras
-
-
-def synthetic_records(n: int, seed: int = 1) -> list[ArticleRecordT]:
-    """``n`` distinct articles, alternating between the two demo sites."""
-    from archive.records import ArticleRecord
-    from demo_portal.content import ascii_slug
-    from demo_portal.vocab import ACTORS, DISTRICTS, GIVENS, SOURCES, SURNAMES, TOPICS, VERBS
-
-    rng = random.Random(f"bench-archive:{seed}")
-    fetched = datetime(2025, 3, 1, 8, 0, tzinfo=VN_TZ)
-    out = []
-    for i in range(n):
-        site = SITES[i % 2]
-        published = datetime(2020, 1, 2, tzinfo=VN_TZ) + timedelta(minutes=rng.randrange(2_300_000))
-        title = (
-            f"{rng.choice(ACTORS[site])} {rng.choice(VERBS)} "
-            f"{rng.choice(TOPICS[site])} tại huyện {rng.choice(DISTRICTS)} "
-            f"năm {published.year} (số {i + 1})"
-        )
-        title = title[0].upper() + title[1:]
-        paras = _body(rng, published.year, rng.randint(3_000, 5_000))
-        key = str(1_000_000 + i)
-        if site == "demo-liferay":
-            url = f"http://127.0.0.1:8765/lf/web/so-tttt/-/asset_publisher/x/content/{key}"
-        else:
-            url = f"http://127.0.0.1:8765/asp/Pages/tin-tuc-{key}.aspx"
-        url += f"?{ascii_slug(title, 40)}" if i % 5 == 0 else ""
-        author = f"{rng.choice(SURNAMES)} {rng.choice(GIVENS)}" if i % 4 else None
-        out.append(
-            ArticleRecord(
-                site=site,
-                article_key=key,
-                url=url,
-                fetched_url=url,
-                title=title,
-                body="\n\n".join(paras),
-                body_html="".join(f"<p>{html.escape(p)}</p>" for p in paras),
-                date=published.date().isoformat(),
-                datetime=published.isoformat() if i % 3 else None,
-                author=author,
-                source=None if author else rng.choice(SOURCES),
-                summary=paras[0][:200],
-                category="Tin hoạt động" if i % 2 else "Công nghệ thông tin",
-                fetched_at=(fetched + timedelta(seconds=i)).isoformat(),
-                etag=f'"{seed}-{i}-1"',
-                last_modified="Sat, 01 Mar 2025 01:00:00 GMT",
-            )
-        )
-    return out
-
-
-ArticleRecordT = Any  # archive.records.ArticleRecord, imported lazily
-
-
-def updated_records(records: list[ArticleRecordT], seed: int = 1) -> list[ArticleRecordT]:
-    """Every body edited as portals do: one sentence appended, one figure changed."""
-    from demo_portal.content import fill
-    from demo_portal.vocab import EDIT_SENTENCES
-
-    rng = random.Random(f"bench-archive-edit:{seed}")
-    out = []
-    for i, r in enumerate(records):
-        extra = fill(rng.choice(EDIT_SENTENCES), rng, 2025)
-        body = r.body.replace(" năm ", " trong năm ", 1) + "\n\n" + extra
-        out.append(
-            replace(
-                r,
-                body=body,
-                body_html=r.body_html + f"<p>{html.escape(extra)}</p>",
-                fetched_at=(
-                    datetime(2025, 3, 2, 8, 0, tzinfo=VN_TZ) + timedelta(seconds=i)
-                ).isoformat(),
-                etag=f'"{seed}-{i}-2"',
-            )
-        )
-    return out
-
-
-def write_throughput(data: Path, n: int) -> dict[str, Any]:
-    from archive.store import Archive
-
-    first = synthetic_records(n)
-    second = updated_records(first)
-    third = [
-        replace(
-            r, fetched_at=(datetime.fromisoformat(r.fetched_at) + timedelta(days=1)).isoformat()
-        )
-        for r in second
-    ]
-    body_bytes = [len(r.body.encode("utf-8")) for r in first]
-    result: dict[str, Any] = {
-        "records": n,
-        "body_bytes_mean": round(sum(body_bytes) / n),
-        "body_bytes_min": min(body_bytes),
-        "body_bytes_max": max(body_bytes),
-        "passes": {},
-    }
-    with Archive.open(data) as archive:
-        for name, records in (("new", first), ("updated", second), ("unchanged", third)):
-            run_id = archive.start_run(f"bench-{name}")
-            outcomes: dict[str, int] = {}
-            started = time.perf_counter()
-            for record in records:
-                outcome = archive.record(record, run_id)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-            seconds = time.perf_counter() - started
-            archive.finish_run(run_id, "finished", {})
-            result["passes"][name] = {
-                "seconds": round(seconds, 3),
-                "per_s": round(n / seconds, 1),
-                "outcomes": outcomes,
-            }
-        result["counts"] = archive.counts()
-    result["bytes"] = data_bytes(data)
-    return result
-
-
-# --------------------------------------------------------------------------- sizes
-
-
-def checkpoint(data: Path) -> None:
-    """Fold the WAL into archive.sqlite so sizes compare across runs."""
-    conn = sqlite3.connect(data / "archive.sqlite")
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    finally:
-        conn.close()
-
-
-def data_bytes(data: Path) -> dict[str, int]:
-    checkpoint(data)
-
-    def size(p: Path) -> int:
-        return p.stat().st_size if p.exists() else 0
-
-    warc = data / "warc"
-    parts = {
-        "sqlite": size(data / "archive.sqlite"),
-        "wal": size(data / "archive.sqlite-wal"),
-        "warc": sum(p.stat().st_size for p in warc.rglob("*") if p.is_file())
-        if warc.is_dir()
-        else 0,
-    }
-    parts["total"] = sum(parts.values())
-    return parts
 
 
 # --------------------------------------------------------------------------- re-crawls
@@ -354,9 +189,17 @@ def _rows(result: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
         f"(mean {w['body_bytes_mean']})"
     )
     for name in ("new", "updated", "unchanged"):
-        p = w["passes"][name]
+        p, one = w["passes"][name], w["single"][name]
         outcomes = ", ".join(f"{k} {v}" for k, v in sorted(p["outcomes"].items()))
-        yield (f"write {name}", f"{p['per_s']:.0f} versions/s", f"{p['seconds']:.1f} s; {outcomes}")
+        yield (
+            f"write {name}, record_many by {w['batch']}",
+            f"{p['per_s']:.0f} versions/s",
+            (
+                f"{p['per_s'] / one['per_s']:.1f}x one record() each ({one['per_s']:.0f}/s "
+                f"on {one['records']}, same run); CPU {p['per_cpu_s']:.0f} vs "
+                f"{one['per_cpu_s']:.0f} rec per CPU-s; {p['seconds']:.1f} s; {outcomes}"
+            ),
+        )
     yield (
         "write: archive size",
         _fmt_bytes(w["bytes"]["total"]),
@@ -415,8 +258,12 @@ def _rows(result: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
             f"{label}: read",
             f"{_fmt_bytes(read)} / 10k versions" if read is not None else "n/a",
             (
-                f"{_fmt_bytes(v['bytes_read'])} read() in total; data dir "
-                f"{_fmt_bytes(v['data_bytes']['total'])}; problems {v['problem_count']}"
+                f"{_fmt_bytes(v['bytes_read'])} read() in total = "
+                f"{v['bytes_read'] / max(v['data_bytes']['total'], 1):.2f}x the data dir "
+                f"({_fmt_bytes(v['data_bytes']['total'])}: WARC "
+                f"{_fmt_bytes(v['data_bytes']['warc'])}, database "
+                f"{_fmt_bytes(v['data_bytes']['sqlite'] + v['data_bytes']['wal'])}); "
+                f"problems {v['problem_count']}"
                 if v["bytes_read"] is not None
                 else "/proc/self/io unavailable"
             ),

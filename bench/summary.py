@@ -153,13 +153,17 @@ def _archive(a: dict[str, Any]) -> list[Row]:
         )
     )
     w = a["write"]["passes"]
+    single = a["write"].get("single")  # results saved before the batched writes: none
     rows.append(
         _row(
             "archive write",
             f"{w['new']['per_s']:.0f}",
             "versions/s",
-            f"updated {w['updated']['per_s']:.0f}/s, unchanged {w['unchanged']['per_s']:.0f} rec/s",
-            f"{a['write']['records']} synthetic 3-5 KB records, one record() each",
+            f"one record() each {single['new']['per_s']:.0f}/s (same run)" if single else "",
+            f"{a['write']['records']} synthetic 3-5 KB records, "
+            + (f"record_many by {a['write']['batch']}; " if single else "one record() each; ")
+            + f"updated {w['updated']['per_s']:.0f}/s, unchanged "
+            f"{w['unchanged']['per_s']:.0f} rec/s",
         )
     )
     for name, label in (("synthetic", "db only"), ("crawled", "db + WARC")):
@@ -172,7 +176,12 @@ def _archive(a: dict[str, Any]) -> list[Row]:
                 f"luutru verify ({label})",
                 f"{v['seconds_per_10k_versions']:.2f}",
                 "s / 10k versions",
-                f"{read / 2**20:.1f} MiB read / 10k versions" if read is not None else "",
+                (
+                    f"{read / 2**20:.1f} MiB read / 10k versions = "
+                    f"{v['bytes_read'] / max(v['data_bytes']['total'], 1):.2f}x the archive's size"
+                )
+                if read is not None and "data_bytes" in v
+                else "",
                 f"measured on {v['versions']} versions, {v['warc_files']} WARC files",
             )
         )

@@ -105,6 +105,8 @@ class WarcCaptureMiddleware:
                 url, response.status, "", headers, response.body, now,
                 concurrent_to=request_id, record_id=record_id,
             )  # fmt: skip
+        if request.meta.get("article_key"):  # the pipeline writes records beside it
+            session.hand_over(record_id, series.last_written())
         series.write_request(
             request.url,
             request.method,

@@ -12,8 +12,10 @@ from datetime import date
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
+from crawler.archivewriter import ArchiveWriter
 from crawler.extract.vietnamese.text import normalize_multiline, normalize_text
 from crawler.session import CrawlSession
 
@@ -73,47 +75,49 @@ class ArchivePipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.session = CrawlSession.of(crawler)
+        self.writer: ArchiveWriter | None = None  # started by the first item
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArchivePipeline:
         return cls(crawler)
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         session = self.session
         if session is None or not session.is_open:
             return item
         if session.stopping:
             raise DropItem("not archived: the crawl is stopping (disk full)")
-        try:
-            return self._archive(session, item)
-        except Exception as exc:
-            if session.stop_for(exc):
-                raise DropItem(f"not archived: {exc}") from exc
-            raise
-
-    def _archive(self, session: CrawlSession, item: Any) -> Any:
-        archive = session.archive
+        if not isinstance(item, (ArticleRecord, NotModified, Gone, DeadLink)):
+            return item
         if isinstance(item, ArticleRecord):
             # Field coverage per run: the health check compares it with recent runs.
             self.stats.inc_value("luutru/records")
             for name in ("title", "date", "author", "body"):
                 if getattr(item, name):
                     self.stats.inc_value(f"luutru/field/{name}")
-            outcome = archive.record(item, session.run_id)
-        elif isinstance(item, NotModified):
-            outcome = archive.not_modified(item, session.run_id)
-        elif isinstance(item, Gone):
-            outcome = archive.gone(item, session.run_id)
-        elif isinstance(item, DeadLink):
-            archive.dead_link(item)
-            outcome = "dead_link"
-        else:
-            return item
+        try:
+            # Stored by the writer thread (crawler/archivewriter.py); the reactor serves
+            # other responses until this item's batch is committed.
+            outcome = await maybe_deferred_to_future(self._writer(session).submit(item))
+            self._stored(session, item, outcome)
+        except Exception as exc:
+            if session.stop_for(exc):
+                raise DropItem(f"not archived: {exc}") from exc
+            raise
+        return item
+
+    def _writer(self, session: CrawlSession) -> ArchiveWriter:
+        if self.writer is None:
+            from twisted.internet import reactor
+
+            self.writer = ArchiveWriter(session.archive, session.run_id, reactor.callFromThread)
+        return self.writer
+
+    def _stored(self, session: CrawlSession, item: Any, outcome: str) -> None:
         self.stats.inc_value(f"luutru/articles_{outcome}")
         warc = getattr(item, "warc", None)
         if warc is not None:
             self._warc_records(session, item, warc, outcome)
-        return item
 
     @staticmethod
     def _warc_records(session: CrawlSession, item: Any, warc: Any, outcome: str) -> None:
@@ -123,11 +127,14 @@ class ArchivePipeline:
         with the capture's WARC-Date and naming it in WARC-Concurrent-To."""
         from archive.warc import WarcError, WarcPointer, read_record
 
-        try:
-            pointer = WarcPointer(warc.file, warc.offset, warc.length)
-            capture = read_record(session.data_dir / "warc", pointer)
-        except WarcError:
-            capture = None  # checked by `luutru verify`; the metadata record still goes in
+        # As the middleware wrote it (crawler/middlewares.py); read back only if it is gone.
+        capture = session.take(warc.record_id)
+        if capture is None:
+            try:
+                pointer = WarcPointer(warc.file, warc.offset, warc.length)
+                capture = read_record(session.data_dir / "warc", pointer)
+            except WarcError:
+                capture = None  # checked by `luutru verify`; the metadata record still goes in
         fields = {"site": item.site, "article-key": item.article_key, "outcome": outcome}
         if isinstance(item, ArticleRecord):
             from archive.versions import content_hash
@@ -143,6 +150,11 @@ class ArchivePipeline:
         )
 
     def close_spider(self, spider: Any = None) -> None:
+        writer = getattr(self, "writer", None)
+        if writer is not None:  # every item was answered: Scrapy awaited each one
+            self.crawler.stats.set_value("luutru/archive_batches", writer.batches)
+            writer.close()
+            self.writer = None
         session = self.session
         spider = self.crawler.spider
         if session is None or not session.is_open or session.stopping:

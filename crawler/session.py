@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from crawler.runbook import RunBook
 
 log = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+_WRITTEN_KEPT = 5_000  # captures awaiting their item (items follow within seconds)
 
 
 class CrawlSession:
@@ -37,6 +39,10 @@ class CrawlSession:
         self.mode = "full"
         self.state: dict[str, Any] = {}
         self.warc: Any = None
+        # article captures just written (WARC-Record-ID -> archive.warc.ReadRecord), for the
+        # pipeline's records beside them: no reading back from the file (bounded: a
+        # capture whose item never comes is forgotten)
+        self.written: OrderedDict[str, Any] = OrderedDict()
         self.site = ""
         self.canary_due = False
         self.stopping = False
@@ -60,6 +66,16 @@ class CrawlSession:
             setattr(crawler, cls.ATTRIBUTE, session)
             crawler.signals.connect(session.spider_closed, signal=signals.spider_closed)
         return session
+
+    def hand_over(self, record_id: str, record: Any) -> None:
+        """Keep a capture just written for the pipeline (``take``)."""
+        self.written[record_id] = record
+        while len(self.written) > _WRITTEN_KEPT:
+            self.written.popitem(last=False)
+
+    def take(self, record_id: str | None) -> Any:
+        """The capture ``hand_over`` kept under ``record_id``, once; None if there is none."""
+        return self.written.pop(record_id, None) if record_id else None
 
     @property
     def is_open(self) -> bool:

@@ -174,6 +174,41 @@ def test_verify_is_clean(epochs: dict) -> None:
     assert "archive is consistent" in result.stdout
 
 
+def test_verify_reads_each_warc_file_once(epochs: dict) -> None:
+    """Bytes passed through read() by verify's pass over the WARC files: about their size,
+    not a record per pointer on top of every file (archive/warcscan.py)."""
+    from archive.verify import verify
+    from archive.warcscan import scan_file
+
+    def rchar() -> int:
+        line = next(x for x in Path("/proc/self/io").read_text().splitlines() if "rchar" in x)
+        return int(line.split()[1])
+
+    if not Path("/proc/self/io").exists():
+        pytest.skip("needs /proc/self/io")
+    data = epochs["data"]
+    files = sorted((data / "warc").rglob("*.warc.gz"))
+    before = rchar()
+    scans = [scan_file(p) for p in files]
+    read = rchar() - before
+    assert read <= 1.2 * sum(p.stat().st_size for p in files)
+    assert all(s is not None and not s.problems for s in scans)
+    with Archive.open(data) as archive:
+        report = verify(archive, data)
+    assert report.ok and report.pointers > 0, report.problems
+    assert sum(len(s.records) for s in scans if s) >= report.pointers
+
+
+def test_verify_names_a_pointer_to_no_record(epochs: dict, tmp_path: Path) -> None:
+    data = tmp_path / "copy"
+    shutil.copytree(epochs["data"], data)
+    with sqlite3.connect(data / "archive.sqlite") as db:
+        db.execute("UPDATE versions SET warc_offset = warc_offset + 1 WHERE id = 3")
+    result = luutru("verify", "--data", str(data))
+    assert result.returncode == 1
+    assert "version id 3" in result.stdout and "no record starts at offset" in result.stdout
+
+
 def test_verify_catches_a_flipped_byte_in_a_warc(epochs: dict, tmp_path: Path) -> None:
     data = tmp_path / "copy"
     shutil.copytree(epochs["data"], data)

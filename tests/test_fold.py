@@ -49,3 +49,20 @@ def test_exact_key_keeps_diacritics() -> None:
 
 def test_tokens_like_fts5() -> None:
     assert tokens(fold("covid-19, a_b (Đà Nẵng)")) == ["covid", "19", "a", "b", "da", "nang"]
+
+
+def test_long_texts_and_batches_fold_as_short_ones() -> None:
+    """Long texts go through a numpy lookup array, batches through one joined string:
+    both give what the per-character tables give, for every BMP character and beyond."""
+    from archive.fold import _tables, exact_keys, fold_many
+
+    every = "".join(chr(c) for c in range(1, 0x10000) if not 0xD800 <= c <= 0xDFFF)
+    text = nfc(every + "😀𝔘 Đảng ủy" * 300)
+    assert len(text) > 2_000
+    assert fold(text) == text.translate(_tables()[0])
+    assert exact_key(text) == text.translate(_tables()[1])
+    texts = [*SAMPLES, None, "", text, "a\x00b"]
+    assert fold_many(texts) == [fold(t) for t in texts]
+    assert exact_keys(texts) == [exact_key(t) for t in texts]
+    lone = "x\ud800" * 1_500  # a lone surrogate (surrogateescape input) is kept
+    assert fold(lone) == lone and exact_key(lone.upper()) == lone

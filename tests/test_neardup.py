@@ -193,3 +193,50 @@ def test_index_is_bounded_and_forgets_the_oldest() -> None:
     assert len(index) == 3 and "0" not in index and "1" not in index
     assert index.query(signature(texts[4]))[0][0] == "4"
     assert index.query(signature(texts[0])) == []  # evicted: no longer found
+
+
+def test_signature_is_datasketch_own_minhash() -> None:
+    """The batched numpy path stores exactly what datasketch's MinHash computes from the
+    same shingle hashes (its permutations, its pre-mix, its minimums)."""
+    import numpy as np
+    from datasketch import MinHash
+
+    from archive.neardup import NUM_PERM, SCHEME, SEED, shingle_hashes
+
+    for text in (RELEASE, RELEASE + " Tin bổ sung lúc 17 giờ.", RELEASE.upper()):
+        mh = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, hashfunc=int)
+        mh.update_batch(shingle_hashes(text).tolist())
+        expected = np.asarray(mh.hashvalues, dtype="<u4").tobytes()
+        assert signature(text)[-len(expected) :] == expected
+        assert len(signature(text)) == SIGNATURE_BYTES
+
+
+TRICKY = (
+    "Ủy ban_nhân dân: 24/11/2026, 7,8% — «trích yếu» STRASSE straße ﬁnal 😀 x😀y "
+    "Ủy ban_nhân dân: 24/11/2026 q\u0301 İstanbul ΣΊΣΥΦΟΣ " * 3
+)
+
+
+@pytest.mark.parametrize("text", [RELEASE, TRICKY, unicodedata.normalize("NFD", TRICKY)])
+def test_shingle_hashes_follow_the_word_tokens(text: str) -> None:
+    """One hash per 3-shingle of ``tokens(text)``, in order: equal shingles, equal hashes;
+    different shingles, different hashes (no collision in a text this small)."""
+    from archive.neardup import shingle_hashes
+
+    words = tokens(text)
+    grams = [" ".join(words[i : i + 3]) for i in range(len(words) - 2)]
+    hashes = shingle_hashes(text).tolist()
+    assert len(hashes) == len(grams)
+    by_gram = dict(zip(grams, hashes, strict=True))
+    assert [by_gram[g] for g in grams] == hashes
+    assert len(set(hashes)) == len(by_gram)
+
+
+def test_batch_signatures_equal_one_by_one() -> None:
+    """Texts signed together never share a shingle across their boundary."""
+    from archive.neardup import signatures
+
+    texts = [RELEASE, "ngắn", "", UNRELATED, REPUBLISHED, "nul\x00 inside " + RELEASE]
+    assert signatures(texts) == [signature(t) for t in texts]
+    assert signatures(texts)[1:3] == [b"", b""]
+    assert signatures([]) == []

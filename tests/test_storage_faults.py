@@ -63,8 +63,9 @@ def crawl(
 FAULTS = [
     ("archive.warc.WarcSeries", "write_response", "EIO", "5"),
     ("archive.warc.WarcSeries", "write_response", "ENOSPC", "30"),
-    ("archive.store.Archive", "record", "sqlite_io", "12"),
-    ("archive.store.Archive", "record", "EROFS", "3"),
+    # Per record, inside the write transaction of its batch (archive/batchwrites.py).
+    ("archive.batchwrites._Batch", "decide", "sqlite_io", "12"),
+    ("archive.batchwrites._Batch", "decide", "EROFS", "3"),
 ]
 
 

@@ -3,6 +3,7 @@ corrupt / malformed files, rollover, determinism and export copies."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import itertools
 import json
@@ -428,3 +429,27 @@ def test_copy_records_refuses_bad_pointer(tmp_path: Path) -> None:
     with pytest.raises(WarcError):
         copy_records([(tmp_path, bad)], out)
     assert not out.exists() and not (tmp_path / "export.warc.gz.part").exists()
+
+
+def test_last_written_is_what_reading_back_gives(tmp_path: Path) -> None:
+    """The crawl hands the record it just wrote to the pipeline instead of reading it back
+    (crawler/middlewares.py): every field but the payload must be the same."""
+    from archive.warc import PROFILE_NOT_MODIFIED
+
+    odd = [*HEADERS, ("X-Title", "Hội nghị"), ("Set-Cookie", "a=1; Path=/"), ("X-Empty", "")]
+    body = os.urandom(3000)
+    written = []
+    with WarcSeries(tmp_path, PREFIX, max_bytes=5000, clock=clock) as s:
+        p, rid, digest = s.write_response(URL, 200, "OK", odd, body)
+        written.append((p, s.last_written()))
+        p = s.write_revisit(URL, None, URL, None, digest, 200, odd, refers_to=rid)
+        written.append((p, s.last_written()))
+        # the next one rolls over to a new file (a warcinfo is written after it)
+        p, _, _ = s.write_response(URL + "&p=2", 404, "", odd, body)
+        written.append((p, s.last_written()))
+        p = s.write_revisit(URL, None, URL, None, None, 304, odd, profile=PROFILE_NOT_MODIFIED)
+        written.append((p, s.last_written()))
+    assert len({p.file for p, _ in written}) == 2
+    for pointer, record in written:
+        back = read_record(tmp_path, pointer)
+        assert record == dataclasses.replace(back, payload=b"")

@@ -8,6 +8,8 @@ on it says why in ``no_article``.
 
 from __future__ import annotations
 
+import parsel
+
 from crawler.extract.body import extract_body
 from crawler.extract.generic import GenericExtractor, no_article_reason
 from crawler.extract.generic.dates import DateFinder
@@ -26,12 +28,15 @@ def extract_article(
     url: str,
     rules: ArticleRules | None = None,
     encoding: str | None = None,
+    selector: parsel.Selector | None = None,
 ) -> ExtractedArticle:
     """All fields of one article page; never raises (problems become ``warnings``).
-    Without ``rules`` (or with a profile that has no selectors) every field is generic."""
+    Without ``rules`` (or with a profile that has no selectors) every field is generic.
+    ``selector``: the page already parsed by ``make_selector(html, encoding)`` (the
+    spider reads the canonical link from the same parse)."""
     rules = rules or ArticleRules()
     article = ExtractedArticle()
-    sel = make_selector(html, encoding)
+    sel = selector if selector is not None else make_selector(html, encoding)
     marker = soft_404_marker(sel, rules)
     if marker:
         article.no_article = f"the page says {marker!r} (a soft 404)"

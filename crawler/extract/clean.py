@@ -36,18 +36,24 @@ def clean_fragment(html: str) -> Tag:
     Returns the container whose children are the fragment (BeautifulSoup's ``<body>``).
     """
     soup = BeautifulSoup(html or "", "lxml")
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in soup.find_all(_REMOVE_TAGS):
-        tag.decompose()
-    for tag in soup.find_all(style=_HIDDEN_STYLE):
-        tag.decompose()
-    for tag in soup.find_all(True):
-        for attr in [a for a in tag.attrs if a.lower().startswith("on")]:
-            del tag[attr]
-        href = tag.get("href")
+    # One walk over the tree (it was four find_all passes). A node inside a removed one
+    # is still visited, detached: whatever is done to it no longer shows.
+    remove = frozenset(_REMOVE_TAGS)
+    for node in list(soup.descendants):
+        if isinstance(node, Comment):
+            node.extract()
+            continue
+        if not isinstance(node, Tag):
+            continue
+        style = node.get("style")
+        if node.name in remove or (isinstance(style, str) and _HIDDEN_STYLE.search(style)):
+            node.decompose()
+            continue
+        for attr in [a for a in node.attrs if a.lower().startswith("on")]:
+            del node[attr]
+        href = node.get("href")
         if isinstance(href, str) and href.strip().lower().startswith("javascript:"):
-            del tag["href"]
+            del node["href"]
     return soup.body or soup
 
 

@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
 from crawler import patterns
 from crawler.extract import extract_article
+from crawler.extract.page import make_selector
 from crawler.listing.identity import declared_canonical, url_key
 from crawler.profiles import SiteProfile, get_profile
 from crawler.revisits import Action, decide, revisit_due
@@ -339,13 +340,16 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             yield from self._check_done(ok=False)
             return
         rules = self.profile.article
-        extracted = extract_article(response.body, response.url, rules, _encoding(response))
+        # One parse of the page for the extraction and the canonical link (_record).
+        encoding = _encoding(response)
+        page = make_selector(response.body, encoding)
+        extracted = extract_article(response.body, response.url, rules, encoding, page)
         reason = article_page.not_an_article(extracted)
         if reason:
             yield from self._not_an_article(response, key, reason, state, fetched_at, warc)
             return
         article_page.count(stats, self.profile, extracted)
-        record = self._record(response, key, extracted, fetched_at, warc, listing_sig)
+        record = self._record(response, page, key, extracted, fetched_at, warc, listing_sig)
         if record is not None:
             yield record
             yield from self.attachment_requests(record)  # its files (attachment_fetch.py)
@@ -374,6 +378,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
     def _record(
         self,
         response: TextResponse,
+        page: Any,
         key: str,
         extracted: Any,
         fetched_at: str,
@@ -382,12 +387,12 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
     ) -> ArticleRecord | None:
         """The article record; without an id pattern, keyed by the page's own canonical
         URL, the key it was requested under remembered as another key of it."""
-        declared = response.css('link[rel="canonical"]::attr(href)').get()
+        declared = page.css('link[rel="canonical"]::attr(href)').get()
         canonical = canonical_url(self.profile, response.url, declared)
         key_aliases: list[str] = []
         redirects = [str(u) for u in response.meta.get("redirect_urls", [])]
         if not self.profile.article.url_pattern:
-            og_url = response.css('meta[property="og:url"]::attr(content)').get()
+            og_url = page.css('meta[property="og:url"]::attr(content)').get()
             trusted = declared_canonical(response.url, declared, og_url)
             final_key = url_key(trusted or response.url)
             if final_key != key:

@@ -1,0 +1,146 @@
+"""The archive's writer thread: the crawl's items are stored off the reactor, in batches.
+
+Why: each item written on the reactor thread stopped every download, parse and WARC write
+for the length of its transaction (SQL, commit, near-duplicate lookup). Here the pipeline
+hands each item to one writer thread and awaits its outcome; the reactor goes on with other
+responses meanwhile. The writer takes everything queued when it is free — one item when the
+crawl is slow, up to ``max_batch`` when it is fast — and stores the consecutive article
+records of it with one ``record_many`` (one transaction, one commit); 304s, gone and dead
+links are written one by one, in their place in the order.
+
+Fault safety: an item counts as stored (its await returns, Scrapy counts it scraped, the
+run's stats count its outcome) only after its batch committed. A killed process loses only
+items that were never acknowledged; a resumed run walks fully and finds them again. When a
+batch fails, its records are written again one by one, so one bad record fails alone (as
+it did before batching) and a storage error reaches each item (the pipeline then stops the
+crawl: crawler/session.py ``stop_for``). The queue is bounded: when the writer falls behind,
+``submit`` waits for room, and the crawl slows down instead of holding items in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from twisted.internet import defer
+from twisted.python.failure import Failure
+
+from archive.records import ArticleRecord, DeadLink, Gone, NotModified
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+Entry = tuple[Any, defer.Deferred]
+
+
+class ArchiveWriter:
+    """One thread writing ``archive`` for one run; ``submit`` from the reactor thread."""
+
+    def __init__(
+        self,
+        archive: Any,
+        run_id: int | None,
+        call_in_reactor: Callable[..., Any],
+        max_batch: int = 200,
+        max_queue: int = 2_000,
+    ) -> None:
+        self.archive, self.run_id = archive, run_id
+        self._call = call_in_reactor  # reactor.callFromThread
+        self.max_batch = max_batch
+        self._queue: queue.Queue[Any] = queue.Queue(max_queue)
+        self.batches = 0  # committed record_many calls (for the run's stats)
+        self._thread = threading.Thread(target=self._run, name="luutru-archive-writer")
+        self._thread.daemon = True  # a killed crawl must not hang on it
+        self._thread.start()
+
+    def submit(self, item: Any) -> defer.Deferred:
+        """A Deferred that fires (on the reactor thread) with the item's outcome once it is
+        committed, or fails with the error that kept it out of the archive."""
+        d: defer.Deferred = defer.Deferred()
+        self._queue.put((item, d))
+        return d
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread (waits for it)."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    # ---------------------------------------------------------------- the thread
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            batch: list[Entry] = [first]
+            stop = False
+            while len(batch) < self.max_batch:
+                try:
+                    entry = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if entry is _STOP:
+                    stop = True
+                    break
+                batch.append(entry)
+            try:
+                self._write(batch)
+            except BaseException as exc:  # never leave an item unanswered
+                for _item, d in batch:
+                    self._fail(d, exc)
+            if stop:
+                return
+
+    def _write(self, batch: list[Entry]) -> None:
+        records: list[Entry] = []
+        for entry in batch:
+            if isinstance(entry[0], ArticleRecord):
+                records.append(entry)
+                continue
+            self._records(records)
+            records = []
+            self._one(entry)
+        self._records(records)
+
+    def _records(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        try:
+            outcomes = self.archive.record_many([item for item, _d in entries], self.run_id)
+        except Exception as exc:
+            if len(entries) == 1:
+                self._fail(entries[0][1], exc)
+                return
+            log.warning("a batch of %d records failed (%s): writing them one by one",
+                        len(entries), exc)  # fmt: skip
+            for entry in entries:
+                self._records([entry])
+            return
+        self.batches += 1
+        for (_item, d), outcome in zip(entries, outcomes, strict=True):
+            self._call(d.callback, outcome)
+
+    def _one(self, entry: Entry) -> None:
+        item, d = entry
+        archive, run_id = self.archive, self.run_id
+        try:
+            if isinstance(item, NotModified):
+                outcome = archive.not_modified(item, run_id)
+            elif isinstance(item, Gone):
+                outcome = archive.gone(item, run_id)
+            elif isinstance(item, DeadLink):
+                archive.dead_link(item)
+                outcome = "dead_link"
+            else:
+                raise TypeError(f"not an archive item: {type(item).__name__}")
+        except Exception as exc:
+            self._fail(d, exc)
+            return
+        self._call(d.callback, outcome)
+
+    def _fail(self, d: defer.Deferred, exc: BaseException) -> None:
+        self._call(d.errback, Failure(exc, type(exc), exc.__traceback__))

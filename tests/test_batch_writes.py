@@ -1,0 +1,179 @@
+"""``record_many`` (archive/batchwrites.py) stores a batch exactly as ``record`` one record
+after another would: same outcomes, same rows, same near-duplicate links."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from archive.records import ArticleRecord, WarcRef
+from archive.schema import aliases, articles, captures, key_aliases, near_duplicates, versions
+from archive.store import Archive
+
+pytestmark = pytest.mark.usefixtures("backend")  # SQLite, and PostgreSQL when configured
+
+SITE = "tinh-a"
+LONG = (
+    "Ủy ban nhân dân tỉnh tổ chức hội nghị tổng kết công tác chuyển đổi số năm 2024 và triển "
+    "khai nhiệm vụ năm 2025 với sự tham dự của lãnh đạo các sở ngành huyện thị xã thành phố "
+    "cùng đại diện doanh nghiệp viễn thông trên địa bàn tỉnh"
+)
+
+
+def rec(key: str, body: str, at: int, **extra) -> ArticleRecord:
+    url = f"https://tinh-a.gov.vn/tin/{key}"
+    fields = dict(
+        site=SITE,
+        article_key=key,
+        url=url,
+        fetched_url=url + "?p=1",
+        title=f"Tin {body[:20]}",
+        body=body,
+        body_html=f"<p>{body}</p>",
+        date="2025-01-15",
+        fetched_at=f"2025-01-15T09:{at:02d}:00+07:00",
+        etag=f'"{key}-{at}"',
+        warc=WarcRef(f"{SITE}/x.warc.gz", at * 100, 90, f"sha1:{key}{at}"),
+    )
+    fields.update(extra)
+    return ArticleRecord(**fields)
+
+
+def batches() -> list[list[ArticleRecord]]:
+    a = rec("a", "Bài A.", 1)
+    return [
+        [
+            a,
+            rec("b", "Bài B.", 2),
+            # the same content under a new key: an alias of a (written earlier in the batch)
+            dataclasses.replace(
+                a,
+                article_key="c",
+                url="https://tinh-a.gov.vn/tin/c",
+                fetched_at="2025-01-15T09:03:00+07:00",
+            ),
+            rec("a", "Bài A, sửa.", 4),  # a twice in one batch: version 2
+            rec("d", "Bài D.", 5, key_aliases=["x", "a"]),  # x a new key of d; a taken
+            rec("e", "Bài E.", 6, aliases=["https://tinh-a.gov.vn/tin/a"]),  # a's URL
+            rec("h", LONG + " hôm nay", 7),
+            rec("i", LONG + " hôm qua", 8),  # a near-duplicate of h
+        ],
+        [
+            rec("a", "Bài A, sửa.", 10),  # unchanged
+            rec("b", "Bài B, sửa.", 11),  # updated
+            rec("f", "Bài B, sửa.", 12),  # b's new current content: alias of b
+            rec("g", "Bài B.", 13),  # b's old content, no longer current: new
+            rec("x", "Bài D, sửa.", 14),  # the key alias of d: d's version 2
+            rec("j", LONG + " ngày mai", 15),  # a near-duplicate of h and i
+        ],
+    ]
+
+
+def dump(archive: Archive) -> dict:
+    """Every row, keyed by what it means rather than by ids."""
+    with archive.engine.connect() as conn:
+        key = dict(conn.execute(select(articles.c.id, articles.c.article_key)).all())
+        vers = {
+            r.id: (key[r.article_id], r.number)
+            for r in conn.execute(select(versions.c.id, versions.c.article_id, versions.c.number))
+        }
+        return {
+            "articles": sorted(
+                (r.article_key, r.canonical_url, r.first_seen, r.last_seen, r.etag, r.status)
+                for r in conn.execute(select(articles))
+            ),
+            "versions": sorted(
+                (
+                    key[r.article_id],
+                    r.number,
+                    r.content_hash,
+                    r.fetched_at,
+                    r.warc_offset,
+                    r.minhash is not None,
+                )
+                for r in conn.execute(select(versions))
+            ),
+            "aliases": sorted(
+                (r.url, key[r.article_id], r.first_seen) for r in conn.execute(select(aliases))
+            ),
+            "key_aliases": sorted(
+                (r.article_key, key[r.article_id], r.first_seen)
+                for r in conn.execute(select(key_aliases))
+            ),
+            "captures": [
+                (key[r.article_id], vers.get(r.version_id), r.outcome, r.fetched_at, r.warc_offset)
+                for r in conn.execute(select(captures).order_by(captures.c.id))
+            ],
+            "near_duplicates": sorted(
+                (vers[r.version_id], vers[r.other_version_id])
+                for r in conn.execute(select(near_duplicates))
+            ),
+        }
+
+
+def test_record_many_matches_record_one_by_one(tmp_path: Path) -> None:
+    # The reference: one record() after another, in a SQLite archive of its own.
+    with Archive.open(url=f"sqlite:///{tmp_path / 'one.sqlite'}") as one:
+        run = one.start_run(SITE)
+        one_outcomes = [[one.record(r, run) for r in batch] for batch in batches()]
+        expected = dump(one)
+    with Archive.open(tmp_path / "many") as many:
+        run = many.start_run(SITE)
+        outcomes = [many.record_many(batch, run) for batch in batches()]
+        got = dump(many)
+    assert outcomes == one_outcomes
+    assert outcomes == [
+        ["new", "new", "alias", "updated", "new", "new", "new", "new"],
+        ["unchanged", "updated", "alias", "new", "updated", "new"],
+    ]
+    assert got == expected
+    # what the scenario is about, stated once more on the rows themselves
+    assert ("x", "d", "2025-01-15T09:05:00+07:00") in got["key_aliases"]
+    assert not any(k == "a" and owner == "d" for k, owner, _ in got["key_aliases"])
+    assert ("https://tinh-a.gov.vn/tin/a", "a", "2025-01-15T09:01:00+07:00") in got["aliases"]
+    pairs = set(got["near_duplicates"])
+    assert {(("i", 1), ("h", 1)), (("j", 1), ("h", 1)), (("j", 1), ("i", 1))} <= pairs
+    assert all(v > o for v, o in pairs)  # each pair once, from its newer version
+
+
+def test_failed_batch_stores_nothing(tmp_path: Path, monkeypatch) -> None:
+    from archive import batchwrites
+
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+
+        def boom(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(batchwrites, "_claim_urls", boom)
+        with pytest.raises(OSError):
+            archive.record_many(batches()[0], run)
+        monkeypatch.undo()
+        assert archive.counts()["articles"] == 0
+        assert archive.captures(1) == []
+        assert archive.record_many(batches()[0][:2], run) == ["new", "new"]
+
+
+def test_signatures_of_an_older_scheme_are_computed_again(tmp_path: Path) -> None:
+    """A v1 signature (SHA-1 shingles, untagged) is not comparable with the current ones:
+    loading the near-duplicate index signs its version again and stores the result."""
+    from archive import neardup
+
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+        archive.record(rec("h", LONG + " hôm nay", 1), run)
+        old = b"\x01" * 512  # a v1 signature: 512 bytes, no tag
+        with archive.engine.begin() as conn:
+            conn.execute(versions.update().values(minhash=old))
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+        archive.record(rec("i", LONG + " hôm qua", 2), run)  # loads the index
+        with archive.engine.connect() as conn:
+            stored = dict(conn.execute(select(versions.c.article_id, versions.c.minhash)).all())
+            links = conn.execute(select(near_duplicates)).all()
+    assert all(neardup.is_current(sig) for sig in stored.values())
+    assert stored[1] == neardup.signature(LONG + " hôm nay")
+    assert len(links) == 1  # found against the re-signed version
