@@ -43,7 +43,7 @@ LOG_LINE = {
     "binary": r"soft 404|not an HTML page|decod",
     "redirect_loop": r"max redirections reached",
 }
-TIMEOUT = 120
+TIMEOUT = 300  # a guard against a hung crawl, not a speed target (crawls share 2 CPUs)
 
 
 def crawl_cmd(base_url: str, data: Path, *extra: str) -> list[str]:
