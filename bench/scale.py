@@ -40,7 +40,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.archive import _body, checkpoint
+from bench.archive_writes import _body, checkpoint
 from bench.search import QUERY_MIX
 
 VN_TZ = timezone(timedelta(hours=7))

@@ -6,7 +6,7 @@ hands each item to one writer thread and awaits its outcome; the reactor goes on
 responses meanwhile. The writer takes everything queued when it is free — one item when the
 crawl is slow, up to ``max_batch`` when it is fast — and stores the consecutive article
 records of it with one ``record_many`` (one transaction, one commit); 304s, gone and dead
-links are written one by one, in their place in the order.
+links and attached files are written one by one, in their place in the order.
 
 Fault safety: an item counts as stored (its await returns, Scrapy counts it scraped, the
 run's stats count its outcome) only after its batch committed. A killed process loses only
@@ -28,6 +28,7 @@ from typing import Any
 from twisted.internet import defer
 from twisted.python.failure import Failure
 
+from archive.attachments import AttachmentCapture
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ class ArchiveWriter:
             elif isinstance(item, DeadLink):
                 archive.dead_link(item)
                 outcome = "dead_link"
+            elif isinstance(item, AttachmentCapture):  # after its article, in queue order
+                outcome = archive.record_attachment(item, run_id)
             else:
                 raise TypeError(f"not an archive item: {type(item).__name__}")
         except Exception as exc:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 
 from archive.attachments import AttachmentCapture
 from crawler.session import CrawlSession
@@ -26,7 +27,7 @@ class AttachmentPipeline:
     def from_crawler(cls, crawler: Any) -> AttachmentPipeline:
         return cls(crawler)
 
-    def process_item(self, item: Any, spider: Any = None) -> Any:
+    async def process_item(self, item: Any, spider: Any = None) -> Any:
         if not isinstance(item, AttachmentCapture):
             return item
         session = self.session
@@ -35,7 +36,13 @@ class AttachmentPipeline:
         if session.stopping:
             raise DropItem("not archived: the crawl is stopping (disk full)")
         try:
-            outcome = session.archive.record_attachment(item, session.run_id)
+            writer = getattr(session, "archive_writer", None)
+            if writer is not None:
+                # Through the article pipeline's writer thread (crawler/archivewriter.py):
+                # queued after the article that links the file, so the link finds it.
+                outcome = await maybe_deferred_to_future(writer.submit(item))
+            else:
+                outcome = session.archive.record_attachment(item, session.run_id)
         except Exception as exc:
             if session.stop_for(exc):
                 raise DropItem(f"not archived: {exc}") from exc

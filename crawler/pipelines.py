@@ -111,6 +111,8 @@ class ArchivePipeline:
             from twisted.internet import reactor
 
             self.writer = ArchiveWriter(session.archive, session.run_id, reactor.callFromThread)
+            # the attachment stage writes through it too: a file after its article
+            session.archive_writer = self.writer
         return self.writer
 
     def _stored(self, session: CrawlSession, item: Any, outcome: str) -> None:
@@ -155,6 +157,8 @@ class ArchivePipeline:
             self.crawler.stats.set_value("luutru/archive_batches", writer.batches)
             writer.close()
             self.writer = None
+            if self.session is not None:
+                self.session.archive_writer = None
         session = self.session
         spider = self.crawler.spider
         if session is None or not session.is_open or session.stopping:

@@ -45,6 +45,7 @@ class CrawlSession:
         self.written: OrderedDict[str, Any] = OrderedDict()
         self.site = ""
         self.canary_due = False
+        self.archive_writer: Any = None  # the article pipeline's writer thread, while it runs
         self.stopping = False
         self.lease: Any = None  # crawler.runlease.RunLease while the run is open
         self.book: RunBook | None = None  # the run's row, log, stats and health
