@@ -24,6 +24,7 @@ from archive.records import ArticleRecord, WarcRef
 from archive.store import Archive
 from archive.warc import WarcSeries
 from demo_portal import DemoPortal
+from demo_portal.documents import document_text
 from tests.archive_builders import crawl_demo
 from tests.browser_harness import CHROMIUM, CHROMIUM_ARGS, require_browser, serve, watch
 
@@ -155,6 +156,38 @@ def test_search_facets_counts_and_histogram_bars_filter(page: Page, server: str)
     dates = page.locator("#results time").evaluate_all("els => els.map(e => e.dateTime)")
     assert dates and all(d.startswith(key) for d in dates), (key, dates)
     _shot(page, "02-histogram-filtered")
+    _clean(page)
+
+
+def _a_file_with_text(data: Path) -> tuple[str, str, str]:
+    """(article id, file name, a sentence only that file holds) of a PDF or DOCX the crawl
+    stored with its text (a 24-article demo links a DOCX, not always a PDF)."""
+    with Archive.open(data) as archive:
+        ids = {a["article_id"]: a["id"] for a in archive.articles()}
+        linked = archive.attachments_of(ids)
+    found = [(f["url"], ids[aid], f["filename"]) for aid, files in linked.items() for f in files
+             if f["url"].endswith((".pdf", ".docx")) and f["text_status"] == "ok"]  # fmt: skip
+    assert found, "the demo crawl stored no PDF or DOCX with text"
+    url, article, filename = min(found, key=lambda f: not f[0].endswith(".pdf"))
+    return article, filename, document_text(urlparse(url).path)[2]  # "Quyết định số …"
+
+
+def test_a_sentence_inside_an_attached_file_finds_its_article(
+    page: Page, server: str, world: dict[str, Any]
+) -> None:
+    article, filename, sentence = _a_file_with_text(world["data"])
+    page.goto(f"{server}/search?q={quote(chr(34) + sentence + chr(34))}&lang=vi")
+    hit = page.locator(f"#results li.hit[data-id='{article}']")
+    assert hit.count() == 1, page.locator("#results").inner_text()
+    in_file = hit.locator(".in-file")
+    assert in_file.is_visible() and filename in in_file.inner_text()
+    assert hit.locator(".snippet mark").count() >= 3  # the sentence's words, highlighted
+    _shot(page, "03-attachment-hit")
+    with page.expect_navigation():
+        hit.locator("a").first.click()
+    files = page.locator("#attachment-files")
+    assert filename in files.inner_text()
+    assert files.locator(f"a[download]:has-text('{filename}')").count() == 1
     _clean(page)
 
 
