@@ -110,7 +110,10 @@ class ArchivePipeline:
         if self.writer is None:
             from twisted.internet import reactor
 
-            self.writer = ArchiveWriter(session.archive, session.run_id, reactor.callFromThread)
+            linger = self.crawler.settings.getfloat("LUUTRU_WRITE_LINGER")
+            self.writer = ArchiveWriter(
+                session.archive, session.run_id, reactor.callFromThread, linger=linger
+            )
             # the attachment stage writes through it too: a file after its article
             session.archive_writer = self.writer
         return self.writer

@@ -99,6 +99,12 @@ LUUTRU_FULL = False
 # counted (luutru/attachments_too_large). Per profile in [settings] like any setting.
 LUUTRU_ATTACHMENTS = True
 LUUTRU_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
+# Processes working out article pages off the reactor (crawler/offload.py): -1 = one per
+# core besides the reactor's, at most 4; 0 = in the crawl's own process.
+LUUTRU_EXTRACT_WORKERS = -1
+# Seconds the archive writer waits for more items to join a batch (crawler/archivewriter.py):
+# one transaction per batch instead of one per article when the crawl is fast.
+LUUTRU_WRITE_LINGER = 0.2
 # Roll to the next WARC file of a run's series past this size.
 LUUTRU_WARC_MAX_BYTES = 1_000_000_000
 # A crawl renews its site's lease every third of this; a crawl machine that dies loses

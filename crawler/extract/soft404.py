@@ -20,11 +20,19 @@ def soft_404_marker(sel: parsel.Selector, rules: ArticleRules) -> str | None:
     """The profile's "not found" text that this page shows (in its text or <title>)."""
     if not rules.soft_404:
         return None
-    page = visible_text(sel).casefold()
+    needles = [(m, normalize_text(m).casefold()) for m in rules.soft_404]
+    needles = [(m, n) for m, n in needles if n]
     title_text = normalize_text(sel.xpath("//title").xpath("string()").get() or "").casefold()
-    for marker in rules.soft_404:
-        needle = normalize_text(marker).casefold()
-        if needle and (needle in page or needle in title_text):
+    # Most pages are articles: rule them out from the page's text in one piece first (one
+    # C-level string() instead of a list of filtered text nodes, the costliest step here).
+    # Every word of a marker shown on the page is in that string, whatever the markup.
+    whole = normalize_text(sel.xpath("string(//body)").get() or "").casefold()
+    needles = [(m, n) for m, n in needles if n in title_text or all(w in whole for w in n.split())]
+    if not needles:
+        return None
+    page = visible_text(sel).casefold()
+    for marker, needle in needles:
+        if needle in page or needle in title_text:
             return marker
     return None
 

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scrapy.http import Request, TextResponse
 
-from crawler.listing import PagerLink, find_items, find_pager
+from crawler.listing import ListingItem, PagerLink, find_items, find_pager
 
 BARREN_PAGES = 2  # listing pages in a row without a new article before a chain is left
 # URLs of this shape must have proved to be articles this many times before a link of
@@ -138,8 +138,9 @@ class GenericWalk:
         )
         return numbered[:1]
 
-    def other_news(self, response: TextResponse) -> Iterator[Request]:
-        """Article links on an article page whose URL shape is a proven article shape."""
-        for item in find_items(response.selector, response.url, self.same_site):
+    def other_news(self, items: list[ListingItem]) -> Iterator[Request]:
+        """Of the article links on an article page (recognised in crawler/spiders/
+        page_facts.py), those whose URL shape is a proven article shape."""
+        for item in items:
             if self.shapes[url_shape(item.url)] >= SHAPE_EVIDENCE:
                 yield from self.spider.follow_article(item.url, via="other_news")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,9 +33,8 @@ from twisted.python.failure import Failure
 
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
 from crawler import patterns
-from crawler.extract import extract_article
-from crawler.extract.page import make_selector
 from crawler.listing.identity import declared_canonical, url_key
+from crawler.offload import worker_count
 from crawler.profiles import SiteProfile, get_profile
 from crawler.revisits import Action, decide, revisit_due
 from crawler.runlease import SiteBusy
@@ -43,8 +42,9 @@ from crawler.session import CrawlSession
 from crawler.spiders import article_page
 from crawler.spiders.attachment_fetch import AttachmentFetch
 from crawler.spiders.check import SiteCheck
+from crawler.spiders.extraction_step import article_facts
 from crawler.spiders.generic_walk import GenericWalk
-from crawler.spiders.profiled_walk import ProfiledWalk, hrefs
+from crawler.spiders.profiled_walk import ProfiledWalk
 from crawler.spiders.sitemaps import SitemapCheck
 from crawler.urls import article_key, canonical_url, is_denied
 
@@ -102,6 +102,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
         self.recorded: set[str] = set()  # keys captured in this run
         self.requested: set[str] = set()  # keys fetched (not only seen) in this run
         self.rekeyed: dict[str, str] = {}  # a URL's key → the canonical key it proved to be
+        self.extract_workers = 0  # from LUUTRU_EXTRACT_WORKERS (from_crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> PortalSpider:
@@ -121,6 +122,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             if spider.session is not None:
                 spider.session.given_archive = spider.given_archive
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        spider.extract_workers = worker_count(settings.getint("LUUTRU_EXTRACT_WORKERS"))
         return spider
 
     @property
@@ -299,7 +301,16 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             priority=1,  # finish articles before walking deeper into listings: bounded queue
         )
 
-    def parse_article(self, response: Response, key: str) -> Iterator[Any]:
+    async def parse_article(self, response: Response, key: str) -> AsyncIterator[Any]:
+        self.seen_keys.add(key)  # before the await: other callbacks run meanwhile
+        facts = None
+        if response.status not in (304, 404, 410) and isinstance(response, TextResponse):
+            # Awaited: in a worker process, while the reactor goes on.
+            facts = await article_facts(response, _encoding(response), self, self.extract_workers)
+        for item in self._article_items(response, key, facts):
+            yield item
+
+    def _article_items(self, response: Response, key: str, facts: Any) -> Iterator[Any]:
         stats = self.crawler.stats
         self.seen_keys.add(key)  # also when the request came from a resumed JOBDIR queue
         fetched_at = now_iso()
@@ -339,17 +350,13 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             self.logger.warning("article %s is not an HTML page: %s", key, response.url)
             yield from self._check_done(ok=False)
             return
-        rules = self.profile.article
-        # One parse of the page for the extraction and the canonical link (_record).
-        encoding = _encoding(response)
-        page = make_selector(response.body, encoding)
-        extracted = extract_article(response.body, response.url, rules, encoding, page)
+        extracted = facts.extracted
         reason = article_page.not_an_article(extracted)
         if reason:
             yield from self._not_an_article(response, key, reason, state, fetched_at, warc)
             return
         article_page.count(stats, self.profile, extracted)
-        record = self._record(response, page, key, extracted, fetched_at, warc, listing_sig)
+        record = self._record(response, facts, key, fetched_at, warc, listing_sig)
         if record is not None:
             yield record
             yield from self.attachment_requests(record)  # its files (attachment_fetch.py)
@@ -358,9 +365,9 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             return
         if self.walk is not None:
             self.walk.learn(response.url)
-            yield from self.walk.other_news(response)
-        elif self.profile.listing.other_news:
-            for href in hrefs(response, self.profile.listing.other_news):
+            yield from self.walk.other_news(facts.items)
+        else:
+            for href in facts.other_news:
                 yield from self.follow_article(response.urljoin(href), via="other_news")
 
     def _not_an_article(
@@ -378,22 +385,20 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
     def _record(
         self,
         response: TextResponse,
-        page: Any,
+        facts: Any,
         key: str,
-        extracted: Any,
         fetched_at: str,
         warc: Any,
         listing_sig: str | None,
     ) -> ArticleRecord | None:
         """The article record; without an id pattern, keyed by the page's own canonical
         URL, the key it was requested under remembered as another key of it."""
-        declared = page.css('link[rel="canonical"]::attr(href)').get()
+        declared = facts.canonical
         canonical = canonical_url(self.profile, response.url, declared)
         key_aliases: list[str] = []
         redirects = [str(u) for u in response.meta.get("redirect_urls", [])]
         if not self.profile.article.url_pattern:
-            og_url = page.css('meta[property="og:url"]::attr(content)').get()
-            trusted = declared_canonical(response.url, declared, og_url)
+            trusted = declared_canonical(response.url, declared, facts.og_url)
             final_key = url_key(trusted or response.url)
             if final_key != key:
                 self.aliases[final_key] |= self.aliases.pop(key, set()) | {response.url}
@@ -407,7 +412,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
                 self.seen_keys.add(key)
         self.recorded.add(key)
         return article_page.record(
-            self.site_id, key, canonical, response, extracted, fetched_at,
+            self.site_id, key, canonical, response, facts.extracted, fetched_at,
             warc=warc, listing_sig=listing_sig, key_aliases=key_aliases,
             redirect_urls=redirects,
         )  # fmt: skip

@@ -81,8 +81,13 @@ class ProfiledWalk:
 
 def hrefs(response: TextResponse, selector: str) -> list[str]:
     """Link targets under ``selector``: the matched ``a`` elements or links inside them."""
+    return selected_hrefs(response.selector, selector)
+
+
+def selected_hrefs(sel: Any, selector: str) -> list[str]:
+    """``hrefs`` of a page already parsed (``sel``: a parsel selector)."""
     found: list[str] = []
-    for node in select(response.selector, selector):
+    for node in select(sel, selector):
         own = node.attrib.get("href")
         values = [own] if own else node.css("a::attr(href)").getall()
         found.extend(v.strip() for v in values if v and v.strip())

@@ -1,0 +1,109 @@
+"""CPU-heavy page work in worker processes, off the crawl's reactor.
+
+Why: an article page's extraction (an lxml parse, cleaning, the generic heuristics, its
+links) is the largest CPU cost of a crawl. On the reactor thread it held the GIL while it
+ran, so downloads, WARC writing and the archive writer thread waited, and a crawl used one
+core however many the machine had. Here the page's bytes go to a process pool and the
+reactor goes on with other responses; the result comes back as plain data.
+
+Workers are spawned, not forked: a fork of a process running a reactor and a writer thread
+would copy their locks in whatever state they were in. One pool per process, shared by its
+crawls, started at the first page and kept for the next crawl (spawning costs the imports,
+~0.5 s, once).
+
+Faults never lose a page: when the pool cannot start or take the job, or a worker dies
+(``BrokenProcessPool``), the job runs here, in-process, as it would without workers; a
+broken pool is replaced for the jobs after it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_AUTO_WORKERS = 4  # past this the reactor thread itself is the limit
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+
+
+def worker_count(setting: int, cpus: int | None = None) -> int:
+    """``LUUTRU_EXTRACT_WORKERS``: -1 = one per core besides the reactor's, at most
+    ``MAX_AUTO_WORKERS`` (none on a one-core machine, where a pool only adds copying);
+    0 = in-process; N = N."""
+    if setting >= 0:
+        return setting
+    return max(0, min(MAX_AUTO_WORKERS, (cpus or os.cpu_count() or 1) - 1))
+
+
+def _pool_of(size: int) -> ProcessPoolExecutor:
+    global _pool, _pool_size
+    with _lock:
+        if _pool is None or _pool_size != size:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            context = multiprocessing.get_context("spawn")
+            _pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+            _pool_size = size
+        return _pool
+
+
+def _discard(pool: ProcessPoolExecutor) -> None:
+    """Forget a broken pool (the next job starts a new one)."""
+    global _pool
+    with _lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the workers (at exit)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown)
+
+
+def submit(fn: Callable[..., T], args: tuple, workers: int) -> Future[T] | None:
+    """``fn(*args)`` running in a worker, or None when it must run in-process (no
+    workers configured, or the pool could not take it)."""
+    if workers <= 0:
+        return None
+    try:
+        pool = _pool_of(workers)
+        return pool.submit(fn, *args)
+    except (OSError, RuntimeError) as exc:  # no processes left; a broken or closed pool
+        log.warning("worker processes unavailable (%s): working in-process", exc)
+        if _pool is not None:
+            _discard(_pool)
+        return None
+
+
+def result_or_local(future: Future[T], fn: Callable[..., T], args: tuple) -> T:
+    """The worker's result; when the worker died or the job could not travel to it and
+    back, ``fn(*args)`` run here instead."""
+    try:
+        return future.result()
+    except Exception as exc:
+        log.warning("worker process failed (%s: %s): working in-process",
+                    type(exc).__name__, exc)  # fmt: skip
+        pool = _pool
+        if isinstance(exc, BrokenProcessPool) and pool is not None:
+            _discard(pool)
+        return fn(*args)

@@ -1,0 +1,52 @@
+"""Everything the spider reads from an article page, from one parse of it.
+
+A pure function of the page's bytes (and the profile's rules), returning plain data, so
+that it can run in a worker process (crawler/offload.py) and the reactor never parses an
+article page: the article's fields, its declared canonical and og:url, and its links to
+other articles ("Các tin khác") by the profile's selector or, without one, as the
+listing recogniser finds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from crawler.extract import ExtractedArticle, extract_article
+from crawler.extract.page import make_selector
+from crawler.listing import ListingItem, find_items
+from crawler.profiles import ArticleRules
+from crawler.spiders.generic_walk import same_site_check
+from crawler.spiders.profiled_walk import selected_hrefs
+
+
+@dataclass
+class PageFacts:
+    extracted: ExtractedArticle
+    canonical: str | None = None  # <link rel="canonical" href>
+    og_url: str | None = None  # <meta property="og:url" content>
+    other_news: list[str] = field(default_factory=list)  # hrefs under the profile's selector
+    items: list[ListingItem] = field(default_factory=list)  # article links, recognised
+
+
+def page_facts(
+    html: bytes,
+    url: str,
+    rules: ArticleRules,
+    encoding: str | None,
+    other_news: str = "",
+    recognise_on: tuple[str, ...] = (),
+) -> PageFacts:
+    """``other_news``: the profile's selector for links to other articles; else, when
+    ``recognise_on`` names the portal's hosts, the article links the listing recogniser
+    finds on the page (the walk decides which of them to follow)."""
+    page = make_selector(html, encoding)
+    facts = PageFacts(extract_article(html, url, rules, encoding, page))
+    if facts.extracted.no_article:
+        return facts
+    facts.canonical = page.css('link[rel="canonical"]::attr(href)').get()
+    facts.og_url = page.css('meta[property="og:url"]::attr(content)').get()
+    if other_news:
+        facts.other_news = selected_hrefs(page, other_news)
+    elif recognise_on:
+        facts.items = find_items(page, url, same_site_check(list(recognise_on)))
+    return facts

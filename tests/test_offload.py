@@ -1,0 +1,129 @@
+"""Article pages worked out in worker processes (crawler/offload.py, spiders/page_facts.py):
+the same facts as in-process, a dead worker loses nothing, and a crawl with workers
+archives exactly what a crawl without them archives."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from archive.store import Archive
+from crawler import offload
+from crawler.profiles import ArticleRules, get_profile
+from crawler.spiders.page_facts import page_facts
+from demo_portal import DemoPortal
+
+PAGES = Path(__file__).parent / "pages"
+REAL = sorted((PAGES / "real").glob("*.html"))
+
+
+def _page(path: Path) -> tuple[bytes, str]:
+    url = path.with_suffix(".url").read_text("utf-8").strip()
+    return path.read_bytes(), url
+
+
+def test_worker_count_auto_leaves_a_core_for_the_reactor() -> None:
+    assert offload.worker_count(-1, cpus=1) == 0  # one core: no pool, only copying
+    assert offload.worker_count(-1, cpus=2) == 1
+    assert offload.worker_count(-1, cpus=64) == offload.MAX_AUTO_WORKERS
+
+
+def test_worker_count_explicit_is_kept() -> None:
+    assert offload.worker_count(0, cpus=8) == 0
+    assert offload.worker_count(3, cpus=2) == 3
+
+
+def test_no_workers_means_in_process() -> None:
+    assert offload.submit(page_facts, (b"<html></html>", "http://x/", ArticleRules()), 0) is None
+
+
+@pytest.mark.parametrize("path", REAL[:3], ids=lambda p: p.stem)
+def test_facts_from_a_worker_equal_facts_worked_out_here(path: Path) -> None:
+    html, url = _page(path)
+    args = (html, url, ArticleRules(), None, "", ("sotttt.hanoi.gov.vn", "vnexpress.net"))
+    future = offload.submit(page_facts, args, 1)
+    assert future is not None
+    assert offload.result_or_local(future, page_facts, args) == page_facts(*args)
+
+
+SENTENCES = (
+    "Sở Lao động - Thương binh và Xã hội tỉnh tổ chức hội nghị tổng kết công tác năm {n}.",
+    "Hội nghị đánh giá kết quả thực hiện các chỉ tiêu về lao động, việc làm và an sinh xã hội.",
+    "Đại biểu đã thảo luận nhiều giải pháp nâng cao chất lượng đào tạo nghề cho người lao động.",
+)
+
+
+def test_facts_carry_canonical_og_url_and_other_news() -> None:
+    body = "".join(f"<p>{s.format(n=n)}</p>" for n in range(2015, 2022) for s in SENTENCES)
+    html = (
+        '<html><head><link rel="canonical" href="/tin/1-ba.html">'
+        '<meta property="og:url" content="http://a.vn/tin/1-ba.html"></head><body>'
+        f"<h1>Hội nghị tổng kết công tác lao động</h1><article>{body}</article>"
+        '<div class="other"><a href="/tin/2-hai.html">Hai</a><a href="/tin/3.html">Ba</a></div>'
+        "</body></html>"
+    ).encode()
+    facts = page_facts(html, "http://a.vn/tin/1-ba.html", ArticleRules(), "utf-8", "div.other")
+    assert facts.extracted.no_article is None
+    assert facts.canonical == "/tin/1-ba.html"
+    assert facts.og_url == "http://a.vn/tin/1-ba.html"
+    assert facts.other_news == ["/tin/2-hai.html", "/tin/3.html"]
+    assert facts.items == []  # the profile's selector says which links: no recognising
+
+
+def _dies_in_a_worker(text: str) -> str:
+    if multiprocessing.parent_process() is not None:
+        os._exit(3)  # a worker killed mid-page (OOM killer, segfault in a C library)
+    return text.upper()
+
+
+def test_a_dead_worker_loses_nothing_and_the_pool_comes_back() -> None:
+    future = offload.submit(_dies_in_a_worker, ("bài",), 1)
+    assert future is not None
+    assert offload.result_or_local(future, _dies_in_a_worker, ("bài",)) == "BÀI"
+    html, url = _page(REAL[0])
+    args = (html, url, ArticleRules(), None)
+    again = offload.submit(page_facts, args, 1)  # a new pool, not the broken one
+    assert again is not None
+    assert again.result(timeout=60).extracted.title == page_facts(*args).extracted.title
+
+
+# ---------------------------------------------------------------- a crawl, both ways
+
+
+def _crawl(base_url: str, data: Path, workers: int) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "luutru", "crawl", "demo-liferay", "demo-aspnet",
+         "--base-url", base_url, "--data", str(data), "--quiet",
+         "-s", f"LUUTRU_EXTRACT_WORKERS={workers}"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUTF8": "1"},
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_crawl_with_workers_archives_what_one_without_them_does(tmp_path: Path) -> None:
+    archived = {}
+    with DemoPortal(articles=40, epoch=0, port=0) as portal:
+        for workers in (0, 1):
+            data = tmp_path / f"w{workers}"
+            done = _crawl(portal.base_url, data, workers)
+            assert done.returncode == 0, done.stderr[-2000:]
+            with Archive.open(data) as archive:
+                archived[workers] = sorted(
+                    (r["site"], r["url"], r["title"], r["date"], r["author"], r["body"])
+                    for r in archive.articles()
+                )
+    assert len(archived[0]) >= 40
+    assert archived[1] == archived[0]
+
+
+def test_profiles_give_the_step_what_it_sends() -> None:
+    """The arguments of a page's job are plain data (they travel to a worker)."""
+    import pickle
+
+    profile = get_profile("demo-liferay")
+    pickle.loads(pickle.dumps((profile.article, profile.listing.other_news)))
