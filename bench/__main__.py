@@ -131,8 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         size = args.crawl_articles or max(args.articles, crawl.MIN_ARTICLES)
         results["crawl"] = crawl.run(size, rounds=args.rounds)
-        print(f"\n== crawl: demo portal, {size} articles, both sites ==")
+        print(f"\n== crawl: demo portal, {size} articles, both sites, loopback (CPU-bound) ==")
         print(crawl.table(results["crawl"]))
+        slow = crawl.run(size, rounds=max(1, args.rounds // 2), delay=crawl.LATENCY_S)
+        results["crawl"]["with_latency"] = slow
+        print(f"\n== crawl: the same, each response after {crawl.LATENCY_S} s (a remote portal) ==")
+        print(crawl.table(slow))
     if args.only in (None, "extraction"):
         from bench import extraction
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -51,8 +52,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def portal_process(articles: int, log_dir: Path, epoch: int = 0) -> Iterator[str]:
-    """A demo portal in its own process; yields its base URL once it answers."""
+def portal_process(
+    articles: int, log_dir: Path, epoch: int = 0, delay: float = 0.0
+) -> Iterator[str]:
+    """A demo portal in its own process; yields its base URL once it answers. ``delay``:
+    seconds each response waits (the portal's threads sleep, as a remote portal would)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(log_dir / f"portal-{port}.log", "wb")  # noqa: SIM115 (closed below)
@@ -67,6 +71,8 @@ def portal_process(articles: int, log_dir: Path, epoch: int = 0) -> Iterator[str
         str(port),
         "--epoch",
         str(epoch),
+        "--delay",
+        str(delay),
     ]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -92,6 +98,18 @@ def portal_process(articles: int, log_dir: Path, epoch: int = 0) -> Iterator[str
             proc.kill()
             proc.wait()
         log.close()
+
+
+def timed(cmd: list[str], log: Any) -> tuple[subprocess.CompletedProcess[bytes], float, float]:
+    """Run ``cmd``; its wall time and the CPU seconds (user + system) it and every process
+    it waited for used (the crawl's extraction workers included)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, check=False)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return done, wall, cpu
 
 
 def _tail(path: Path, chars: int = 3000) -> str:
@@ -125,7 +143,7 @@ def with_logged_elapsed(stats: list[dict[str, Any]], log_text: str) -> list[dict
     return [{**s, "elapsed_time_seconds": e} for s, e in zip(stats, logged, strict=True)]
 
 
-def side(stats: list[dict[str, Any]], pages: int, wall: float) -> dict[str, Any]:
+def side(stats: list[dict[str, Any]], pages: int, wall: float, cpu: float) -> dict[str, Any]:
     seconds, how = crawl_phase_seconds(stats, wall)
     return {
         "pages": pages,
@@ -136,6 +154,9 @@ def side(stats: list[dict[str, Any]], pages: int, wall: float) -> dict[str, Any]
         "seconds_from": how,
         "process_wall_seconds": round(wall, 3),
         "pages_per_s": round(pages / seconds, 1) if seconds else None,
+        # CPU of the whole process (start-up included) per page fetched: what bounds a
+        # crawl when the portal answers fast.
+        "cpu_ms_per_page": round(1000 * cpu / pages, 2) if pages else None,
         "finish_reasons": sorted({str(s.get("finish_reason")) for s in stats}),
     }
 
@@ -149,9 +170,7 @@ def run_luutru(base: str, work: Path) -> tuple[dict[str, Any], list[tuple[int, s
         cmd += ["-s", pair]
     log_path = work / "luutru-crawl.log"
     with open(log_path, "wb") as log:
-        started = time.monotonic()
-        done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, check=False)
-        wall = time.monotonic() - started
+        done, wall, cpu = timed(cmd, log)
     # The crawl logs each run into its own file under <data>/logs/<site>/ (crawler/runlog.py);
     # its stderr has only the progress lines and what went wrong before a run opened.
     log_text = log_path.read_text(encoding="utf-8", errors="replace") + "".join(
@@ -168,7 +187,7 @@ def run_luutru(base: str, work: Path) -> tuple[dict[str, Any], list[tuple[int, s
         raise RuntimeError(f"luutru crawl exited {done.returncode}:\n{_tail(log_path)}")
     stored = all("elapsed_time_seconds" in st for st in stats)
     stats = with_logged_elapsed(stats, log_text)
-    result = side(stats, len(pages), wall)
+    result = side(stats, len(pages), wall, cpu)
     if not stored and result["seconds_from"].startswith("max"):
         result["seconds_from"] += " (Scrapy's stats dump in the log; the stored runs lack it)"
     result["archive"] = counts
@@ -195,25 +214,23 @@ def run_bare(urls: list[str], work: Path) -> dict[str, Any]:
         cmd += ["-s", pair]
     log_path = work / "bare-crawl.log"
     with open(log_path, "wb") as log:
-        started = time.monotonic()
-        done = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=log, check=False)
-        wall = time.monotonic() - started
+        done, wall, cpu = timed(cmd, log)
     if done.returncode != 0:
         raise RuntimeError(f"bare spider exited {done.returncode}:\n{_tail(log_path)}")
     out = json.loads(done.stdout.decode("utf-8").strip().splitlines()[-1])
     pages = fetched_pages(log_path.read_text(encoding="utf-8", errors="replace"))
-    return side(list(out["crawlers"].values()), len(pages), wall)
+    return side(list(out["crawlers"].values()), len(pages), wall, cpu)
 
 
-def one_round(articles: int) -> dict[str, Any]:
+def one_round(articles: int, delay: float = 0.0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="luutru-bench-") as tmp:
         work = Path(tmp)
-        with portal_process(articles, work) as base:
+        with portal_process(articles, work, delay=delay) as base:
             luutru, pages = run_luutru(base, work)
         robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
         posts = [u for _, m, u in pages if m == "POST"]
         gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]
-        with portal_process(articles, work) as base2:  # fresh portal: same first-hit 503s
+        with portal_process(articles, work, delay=delay) as base2:  # fresh: same first 503s
             urls = [base2 + u[len(base) :] if u.startswith(base) else u for u in gets]
             bare = run_bare(urls, work)
     ratio = luutru["pages_per_s"] / bare["pages_per_s"] if bare["pages_per_s"] else 0.0
@@ -228,19 +245,37 @@ def one_round(articles: int) -> dict[str, Any]:
 MIN_ARTICLES = 1_000  # below this a round lasts a blink and start-up costs dominate
 
 
-def run(articles: int = MIN_ARTICLES, rounds: int = 5) -> dict[str, Any]:
+# A remote portal's response time, for the second measure: on loopback with no delay the
+# crawl is bound by CPU alone (the worst case for luutru, whose per-page work is extraction
+# and archiving); a provincial portal over the network answers in hundreds of ms.
+LATENCY_S = 0.25
+
+
+def run(articles: int = MIN_ARTICLES, rounds: int = 5, delay: float = 0.0) -> dict[str, Any]:
     """``rounds`` independent rounds (fresh portals, fresh archive), each running luutru
     then the bare spider (so the two alternate); medians reported."""
-    done = [one_round(articles) for _ in range(rounds)]
+    done = [one_round(articles, delay) for _ in range(rounds)]
 
     def median(name: str, key: str) -> float:
         return round(statistics.median(float(r[name][key]) for r in done), 3)
 
-    summary: dict[str, Any] = {"articles": articles, "rounds": rounds, "overrides": list(OVERRIDES)}
+    summary: dict[str, Any] = {
+        "articles": articles,
+        "rounds": rounds,
+        "portal_delay_s": delay,
+        "overrides": list(OVERRIDES),
+    }
     for name in ("luutru", "bare"):
         summary[name] = {
             key: median(name, key)
-            for key in ("pages", "responses", "seconds", "pages_per_s", "process_wall_seconds")
+            for key in (
+                "pages",
+                "responses",
+                "seconds",
+                "pages_per_s",
+                "process_wall_seconds",
+                "cpu_ms_per_page",
+            )
         }
         summary[name]["pages_per_s_rounds"] = [r[name]["pages_per_s"] for r in done]
     summary["ratio_luutru_over_bare"] = round(
@@ -251,7 +286,8 @@ def run(articles: int = MIN_ARTICLES, rounds: int = 5) -> dict[str, Any]:
 
 
 def table(result: dict[str, Any]) -> str:
-    head = ("side", "pages", "responses", "seconds", "pages/s", "process wall s", "pages/s rounds")
+    head = ("side", "pages", "responses", "seconds", "pages/s", "process wall s", "CPU ms/page",
+            "pages/s rounds")  # fmt: skip
     rows = [head]
     for name in ("luutru", "bare"):
         r = result[name]
@@ -263,6 +299,7 @@ def table(result: dict[str, Any]) -> str:
                 f"{r['seconds']:.2f}",
                 f"{r['pages_per_s']:.1f}",
                 f"{r['process_wall_seconds']:.2f}",
+                f"{r.get('cpu_ms_per_page') or 0:.1f}",
                 " ".join(f"{x:.1f}" for x in r["pages_per_s_rounds"]),
             )
         )

@@ -21,16 +21,27 @@ def _row(metric: str, value: str, unit: str, comparison: str = "", notes: str = 
 
 
 def _crawl(c: dict[str, Any]) -> list[Row]:
-    lu, bare = c["luutru"], c["bare"]
-    return [
-        _row(
-            "crawl throughput, luutru crawl",
-            f"{lu['pages_per_s']:.1f}",
-            "pages/s",
-            f"x{c['ratio_luutru_over_bare']} of bare Scrapy ({bare['pages_per_s']:.1f} pages/s)",
-            f"{c['articles']} articles, median of {c['rounds']} rounds, same URLs, same run",
+    rows = []
+    for label, r in (("loopback", c), ("portal answering in", c.get("with_latency"))):
+        if not r:
+            continue
+        lu, bare = r["luutru"], r["bare"]
+        delay = r.get("portal_delay_s") or 0
+        where = f"{label} {delay} s" if delay else label
+        cpu = lu.get("cpu_ms_per_page")
+        cpu_note = f"; CPU {cpu} vs {bare.get('cpu_ms_per_page')} ms/page" if cpu else ""
+        rows.append(
+            _row(
+                f"crawl throughput, luutru crawl ({where})",
+                f"{lu['pages_per_s']:.1f}",
+                "pages/s",
+                f"x{r['ratio_luutru_over_bare']} of bare Scrapy "
+                f"({bare['pages_per_s']:.1f} pages/s)",
+                f"{r['articles']} articles, median of {r['rounds']} rounds, same URLs, same run"
+                + cpu_note,
+            )
         )
-    ]
+    return rows
 
 
 def _extraction(e: dict[str, Any]) -> list[Row]:

@@ -49,6 +49,12 @@ from crawler.spiders.sitemaps import SitemapCheck
 from crawler.urls import article_key, canonical_url, is_denied
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# The next listing page goes before the articles queued from the last one: the walk is a
+# chain (each page names the next), and behind a queue of articles every link of it waited
+# for the whole queue, leaving all but one download slot idle for a round trip per page.
+# The queue is on disk (crawler/scheduler.py), so articles queued ahead cost no memory.
+LISTING_PRIORITY = 2
+ARTICLE_PRIORITY = 1  # attachments too (attachment_fetch.py); sitemaps and robots: 0
 POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 
 
@@ -180,7 +186,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             return
         self.seen_listings.add(url)
         kwargs = {"known_run": known_run, "barren": barren}
-        yield Request(url, callback=self.parse_listing, cb_kwargs=kwargs)
+        yield Request(url, callback=self.parse_listing, cb_kwargs=kwargs, priority=LISTING_PRIORITY)
 
     def follow_next(self, response: TextResponse, href: str, known_run: int) -> Iterator[Request]:
         postback = POSTBACK.search(href)
@@ -212,6 +218,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             callback=self.parse_listing,
             dont_filter=True,
             cb_kwargs={"known_run": known_run, "barren": barren},
+            priority=LISTING_PRIORITY,
         )
 
     def _listing_budget_spent(self) -> bool:
@@ -298,7 +305,7 @@ class PortalSpider(AttachmentFetch, SiteCheck, scrapy.Spider):
             errback=self.article_failed,
             cb_kwargs={"key": key},
             meta={"via": via, "article_key": key, "listing_sig": listing_sig},
-            priority=1,  # finish articles before walking deeper into listings: bounded queue
+            priority=ARTICLE_PRIORITY,
         )
 
     async def parse_article(self, response: Response, key: str) -> AsyncIterator[Any]:
