@@ -21,7 +21,7 @@ import contextlib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from email.message import Message
 from typing import Any
@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from archive.attachments import AttachmentCapture
 from archive.records import ArticleRecord
 from crawler.extract import filetext
+from crawler.spiders.extraction_step import off_reactor
 from crawler.urls import on_portal
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -140,7 +141,7 @@ class AttachmentFetch:
                 priority=1,  # as articles: finished before the walk goes deeper
             )
 
-    def parse_attachment(self, response: Response, key: str, link: str) -> Iterator[Any]:
+    async def parse_attachment(self, response: Response, key: str, link: str) -> AsyncIterator[Any]:
         stats = self.crawler.stats
         capture = self._capture(response.request or Request(link), key, link)
         capture.fetched_url = response.url
@@ -157,7 +158,9 @@ class AttachmentFetch:
         else:
             body = response.body
             hint = filetext.kind_of_url(link) or filetext.kind_of_url(response.url)
-            found = filetext.extract(body, hint)
+            # A file's text (a PDF's pages, a spreadsheet) is CPU work: off the reactor.
+            workers = getattr(self, "extract_workers", 0)
+            found = await off_reactor(filetext.extract, (body, hint), workers)
             capture.fetch = "ok"
             capture.sha256 = hashlib.sha256(body).hexdigest()
             capture.size = len(body)

@@ -1,10 +1,11 @@
-"""An article response's facts (crawler/spiders/page_facts.py), awaited by the spider
-without blocking the reactor: worked out in a worker process when there are workers
-(crawler/offload.py), else here."""
+"""CPU-heavy work on a response, awaited by the spider without blocking the reactor: in a
+worker process when there are workers (crawler/offload.py), else here. An article page's
+facts (crawler/spiders/page_facts.py) and an attached file's text go this way."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from scrapy.http import TextResponse
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -12,6 +13,22 @@ from twisted.internet import defer
 
 from crawler import offload
 from crawler.spiders.page_facts import PageFacts, page_facts
+
+T = TypeVar("T")
+
+
+async def off_reactor(fn: Callable[..., T], args: tuple, workers: int) -> T:
+    """``fn(*args)`` in a worker while the reactor goes on; in-process without workers
+    or when the worker fails (crawler/offload.py)."""
+    future = offload.submit(fn, args, workers)
+    if future is None:
+        return fn(*args)
+    from twisted.internet import reactor
+
+    done: defer.Deferred = defer.Deferred()
+    future.add_done_callback(lambda f: reactor.callFromThread(done.callback, None))
+    await maybe_deferred_to_future(done)
+    return offload.result_or_local(future, fn, args)
 
 
 async def article_facts(
@@ -27,12 +44,4 @@ async def article_facts(
         # Without listing selectors the walk follows recognised links (generic_walk.py).
         tuple(profile.allowed_domains) if spider.walk is not None else (),
     )
-    future = offload.submit(page_facts, args, workers)
-    if future is None:
-        return page_facts(*args)
-    from twisted.internet import reactor
-
-    done: defer.Deferred = defer.Deferred()
-    future.add_done_callback(lambda f: reactor.callFromThread(done.callback, None))
-    await maybe_deferred_to_future(done)
-    return offload.result_or_local(future, page_facts, args)
+    return await off_reactor(page_facts, args, workers)
