@@ -179,17 +179,22 @@ class NearDupIndex:
         # archive grows (a republication is looked for among the newest versions).
         self.max_size = max_size
         self._bands = _bands(max(threshold - _LSH_MARGIN, 0.05))
-        self._buckets: list[dict[bytes, set[str]]] = [{} for _ in self._bands]
+        # A bucket is a list (nearly all hold one key: a set would be 3x its memory).
+        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in self._bands]
         self._sigs: dict[str, bytes] = {}
+
+    @staticmethod
+    def _check(sig: bytes) -> None:
+        if not is_current(sig):
+            raise ValueError(
+                f"signature must be {SIGNATURE_BYTES} bytes ({SIGNATURE_FORMAT}), got {len(sig)}"
+            )
 
     def _values(self, sig: bytes) -> Any:
         """A signature's values (checked), for re-scoring; None for the empty one."""
         if not sig:
             return None
-        if not is_current(sig):
-            raise ValueError(
-                f"signature must be {SIGNATURE_BYTES} bytes ({SIGNATURE_FORMAT}), got {len(sig)}"
-            )
+        self._check(sig)
         import numpy as np
 
         return np.frombuffer(sig, dtype=_DTYPE, offset=len(_MAGIC))
@@ -198,20 +203,20 @@ class NearDupIndex:
         sig = self._sigs.pop(key)
         for (lo, hi), buckets in zip(self._bands, self._buckets, strict=True):
             bucket = buckets[sig[lo:hi]]
-            bucket.discard(key)
+            bucket.remove(key)
             if not bucket:
                 del buckets[sig[lo:hi]]
 
     def add(self, key: str, sig: bytes) -> None:
         """Index ``sig`` under ``key``. Empty signatures are ignored (never matched);
         re-adding a key replaces its signature."""
-        self._values(sig)  # checks the format
+        self._check(sig)
         if key in self._sigs:
             self._remove(key)
         if not sig:
             return
         for (lo, hi), buckets in zip(self._bands, self._buckets, strict=True):
-            buckets.setdefault(sig[lo:hi], set()).add(key)
+            buckets.setdefault(sig[lo:hi], []).append(key)
         self._sigs[key] = sig
         if self.max_size is not None:
             while len(self._sigs) > self.max_size:
@@ -226,7 +231,7 @@ class NearDupIndex:
         for (lo, hi), buckets in zip(self._bands, self._buckets, strict=True):
             bucket = buckets.get(sig[lo:hi])
             if bucket:
-                candidates |= bucket
+                candidates.update(bucket)
         candidates.discard(exclude)  # type: ignore[arg-type]
         if not candidates:
             return []
