@@ -121,17 +121,6 @@ def synthetic_versions(n: int, seed: int = 1) -> Iterator[Any]:
             yield _article(j, seed, 2)
 
 
-def batches(records: Iterator[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 # --------------------------------------------------------------------------- build
 
 
@@ -145,7 +134,7 @@ def build(archive: Any, warc_dir: Path, n: int) -> dict[str, Any]:
     outcomes: dict[str, int] = {}
     t0 = time.perf_counter()
     done, step = 0, max(n // 20, BATCH)
-    for batch in feed(n, BATCH, warc_dir, SHELL_PAGE):
+    for batch in feed(synthetic_versions(n), BATCH, warc_dir, SHELL_PAGE):
         results = many(batch, run_id) if many else [archive.record(r, run_id) for r in batch]
         for outcome in results:
             outcomes[outcome] = outcomes.get(outcome, 0) + 1

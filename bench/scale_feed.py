@@ -43,18 +43,30 @@ def with_warc(series: Any, shell: tuple[str, str], record: Any) -> Any:
     return record
 
 
-def _produce(n: int, batch: int, warc_dir: Path, page: Path, sample: int, queue: Any) -> None:
+def _batches(records: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _produce(
+    records: Iterator[Any], batch: int, warc_dir: Path, page: Path, sample: int, queue: Any
+) -> None:
     from archive.warc import WarcSeries
-    from bench.scale import batches, synthetic_versions
 
     shell = _shell(page)
     series = WarcSeries(warc_dir, "scale")
     refs: list[Any] = []
     done = 0
     try:
-        for records in batches(synthetic_versions(n), batch):
+        for chunk in _batches(records, batch):
             out = []
-            for record in records:
+            for record in chunk:
                 if done < sample:
                     refs.append(with_warc(series, shell, record).warc)
                 else:
@@ -70,14 +82,15 @@ def _produce(n: int, batch: int, warc_dir: Path, page: Path, sample: int, queue:
 
 
 def feed(
-    n: int, batch: int, warc_dir: Path, page: Path, sample: int = WARC_SAMPLE
+    records: Iterator[Any], batch: int, warc_dir: Path, page: Path, sample: int = WARC_SAMPLE
 ) -> Iterator[list[Any]]:
-    """The batches of ``synthetic_versions(n)`` with their WARC pointers, produced by a
-    child process (fork: it inherits the imported modules) ``_QUEUE`` batches ahead."""
+    """``records`` (a generator, run in the child) in batches of ``batch`` with their WARC
+    pointers, produced by a child process (fork: it inherits the generator and the
+    imported modules) ``_QUEUE`` batches ahead."""
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue(maxsize=_QUEUE)
     child = ctx.Process(
-        target=_produce, args=(n, batch, warc_dir, page, sample, queue), daemon=True
+        target=_produce, args=(records, batch, warc_dir, page, sample, queue), daemon=True
     )
     child.start()
     try:
