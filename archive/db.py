@@ -253,8 +253,11 @@ def check_schema_current(engine: Engine) -> None:
         )
 
 
-# pg_advisory_xact_lock key of the archive's write lock ("luutru" in ASCII, as a bigint).
-PG_WRITE_LOCK = 0x6C75757472755F77
+# pg_advisory_xact_lock keys of the archive's write lock: "luut" in ASCII, and the hash of
+# the archive's schema. Advisory locks are per database, so with one constant key two
+# archives in two schemas of one database (tests, benchmarks, one database per province's
+# portals) waited for each other's writes; the two-key form is a lock space of its own.
+PG_WRITE_LOCK = 0x6C757574
 
 
 def make_engine(url: str) -> Engine:
@@ -278,7 +281,9 @@ def _postgres_setup(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         if conn.get_execution_options().get(_WRITE):
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+            conn.exec_driver_sql(
+                f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK}, hashtext(current_schema()))"
+            )
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -33,7 +33,9 @@ _WORD = re.compile(r"\w+")
 _R = np.uint64(0x100000001B3)  # odd: invertible modulo 2^64
 _R_INV = np.uint64(pow(0x100000001B3, -1, 1 << 64))
 _MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
-_CHUNK = 1 << 14  # shingles per permutation step: a 128 x 16k array of uint32 (8 MiB)
+# Shingles per permutation step: a 128 x 8k array of uint32 (4 MiB). Measured: 16k
+# (8 MiB, past the cache) took 30 % longer; 2k as long as 16k (more steps).
+_CHUNK = 1 << 13
 
 
 @cache

@@ -27,9 +27,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import html
+import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -119,57 +121,30 @@ def synthetic_versions(n: int, seed: int = 1) -> Iterator[Any]:
             yield _article(j, seed, 2)
 
 
-def batches(records: Iterator[Any], size: int = BATCH) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 # --------------------------------------------------------------------------- build
 
 
-def _with_warc(series: Any, shell: tuple[str, str], record: Any) -> Any:
-    """Write the capture's page as a WARC response; the record then points at it."""
-    from archive.records import WarcRef
-
-    page = shell[0] + f"<h1>{html.escape(record.title)}</h1>{record.body_html}" + shell[1]
-    body = page.encode("utf-8")
-    headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))]
-    pointer, record_id, digest = series.write_response(
-        record.fetched_url, 200, "OK", headers, body, date=record.fetched_at
-    )
-    record.warc = WarcRef(pointer.file, pointer.offset, pointer.length, digest, record_id)
-    return record
-
-
 def build(archive: Any, warc_dir: Path, n: int) -> dict[str, Any]:
-    from archive.warc import WarcSeries
+    from bench.scale_feed import WARC_SAMPLE, feed
 
-    raw = SHELL_PAGE.read_text("utf-8")
-    cut = raw.lower().rfind("</body>")
-    shell = (raw[:cut], raw[cut:]) if cut > 0 else (raw, "")
     for k in range(SITES):  # half the province filter's "Hòa An", as bench/search.py
         archive.upsert_site(site_id(k), f"Cổng {k}", "Hòa An" if k % 2 else "Bình Sơn", "Sở")
     many = getattr(archive, "record_many", None)
-    series = WarcSeries(warc_dir, "scale")
     run_id = archive.start_run("scale-build")
     outcomes: dict[str, int] = {}
     t0 = time.perf_counter()
-    try:
-        for batch in batches(synthetic_versions(n)):
-            batch = [_with_warc(series, shell, r) for r in batch]
-            done = many(batch, run_id) if many else [archive.record(r, run_id) for r in batch]
-            for outcome in done:
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    finally:
-        series.close()
+    done, step = 0, max(n // 20, BATCH)
+    for batch in feed(synthetic_versions(n), BATCH, warc_dir, SHELL_PAGE):
+        results = many(batch, run_id) if many else [archive.record(r, run_id) for r in batch]
+        for outcome in results:
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if (done + len(batch)) // step > done // step:  # a long build shows its progress
+            rate = (done + len(batch)) / (time.perf_counter() - t0)
+            print(f"scale: {done + len(batch)} of {n} versions, {rate:.0f}/s", file=sys.stderr)
+        done += len(batch)
     seconds = time.perf_counter() - t0
     archive.finish_run(run_id, "succeeded", {})
+    sample = min(n, WARC_SAMPLE)
     return {
         "versions": n,
         "api": "record_many" if many else "record (one transaction per capture)",
@@ -177,6 +152,8 @@ def build(archive: Any, warc_dir: Path, n: int) -> dict[str, Any]:
         "per_s": round(n / seconds, 1),
         "outcomes": outcomes,
         "counts": archive.counts(),
+        "warc_sample": sample,
+        "warc_bytes": round(_dir_bytes(warc_dir) * n / sample),
     }
 
 
@@ -280,7 +257,8 @@ def _sqlite(n: int) -> dict[str, Any]:
             out = {"build": build(archive, data / "warc", n)}
             checkpoint(data)
             db = (data / "archive.sqlite").stat().st_size
-            out |= measure(archive, lambda: Archive.open(data), n, db, _dir_bytes(data / "warc"))
+            warc = out["build"]["warc_bytes"]
+            out |= measure(archive, lambda: Archive.open(data), n, db, warc)
     return out
 
 
@@ -309,7 +287,7 @@ def _postgresql(url: str, n: int) -> dict[str, Any]:
             with archive.engine.connect() as conn:  # what autovacuum does after a bulk load
                 conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
             db = int(_pg_mb(archive) * 1e6)
-            warc = _dir_bytes(Path(tmp) / "warc")
+            warc = out["build"]["warc_bytes"]
             out |= measure(archive, lambda: Archive.open(url=target), n, db, warc)
         return out
     finally:
@@ -335,9 +313,13 @@ def extrapolate(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run(versions: int = 1_000_000, pg_url: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"versions": versions, "sites": SITES, "sqlite": _sqlite(versions)}
-    out["sqlite"]["extrapolated"] = extrapolate(out["sqlite"])
+def run(
+    versions: int = 1_000_000, pg_url: str | None = None, sqlite: bool = True
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"versions": versions, "sites": SITES}
+    out["sqlite"] = _sqlite(versions) if sqlite else {"not_run": "--no-sqlite"}
+    if sqlite:
+        out["sqlite"]["extrapolated"] = extrapolate(out["sqlite"])
     if pg_url:
         out["postgresql"] = _postgresql(pg_url, versions)
         out["postgresql"]["extrapolated"] = extrapolate(out["postgresql"])
@@ -354,7 +336,7 @@ def table(result: dict[str, Any]) -> str:
     for backend in ("sqlite", "postgresql"):
         r = result.get(backend) or {}
         if "build" not in r:
-            lines.append(f"{backend:<11} not run ({r.get('not_run', '')}: --search-pg-url URL)")
+            lines.append(f"{backend:<11} not run ({r.get('not_run', '')})")
             continue
         m, s = r["memory"], r["search"]
         lines.append(
@@ -373,7 +355,10 @@ def table(result: dict[str, Any]) -> str:
             f"country {e['country_tb']} TB"
         )
         b = r["build"]
-        lines.append(f"            write API: {b['api']}; outcomes {b['outcomes']}")
+        lines.append(
+            f"            write API: {b['api']}; outcomes {b['outcomes']}; WARC bytes: "
+            f"the first {b['warc_sample']} captures' mean, times {b['versions']}"
+        )
     lines.append(
         f"{result['sites']} sites, 1 article in 5 edited once, real page chrome in the WARC; "
         f"search: {QUERIES} mixed queries; memory by tracemalloc on the largest site"
@@ -389,8 +374,11 @@ def main() -> None:
         default=os.environ.get("LUUTRU_TEST_PG_URL") or os.environ.get("LUUTRU_BENCH_PG_URL"),
         help="also build in PostgreSQL at this URL (default: env LUUTRU_TEST_PG_URL)",
     )
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
-    print(table(run(args.versions, args.pg)))
+    result = run(args.versions, args.pg, sqlite=not args.no_sqlite)
+    print(json.dumps(result, ensure_ascii=False))
+    print(table(result))
 
 
 if __name__ == "__main__":
