@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
 from archive.db import ReadOnlyArchiveError
-from archive.records import ArticleRecord
+from archive.records import ArticleRecord, Gone
 from archive.store import Archive
 from luutru.cli import main
 from luutru.cli_parser import build_parser
@@ -123,6 +123,53 @@ def test_cached_search_is_recomputed_when_a_version_is_archived(data: Path) -> N
         assert "Hà Trung" in client.get("/articles/demo-aspnet:1").text
 
 
+def test_a_crawl_commit_without_a_new_version_keeps_cached_searches(data: Path) -> None:
+    """Runs, crawl state and captures of unchanged pages change nothing a search shows:
+    the cached page stays; an article found removed changes its status: recomputed."""
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        cache = app.state.cache
+        removed = {"q": "lao động", "status": "removed"}
+        first = client.get("/api/search", params={"q": "lao động"}).json()
+        assert client.get("/api/search", params=removed).json()["total"] == 0
+        misses = cache.misses
+        with Archive.open(data) as writer:  # a crawl that found nothing new
+            run = writer.start_run("demo-aspnet")
+            writer.finish_run(run, "ok", {})
+        assert client.get("/api/search", params={"q": "lao động"}).json() == first
+        assert cache.misses == misses  # still the cached page and facets
+        with Archive.open(data) as writer:
+            gone = Gone("demo-aspnet", "1", "http://127.0.0.1:9/tin?id=1",
+                        "2024-06-01T08:00:00+07:00", 404, vanished=True)  # fmt: skip
+            assert writer.gone(gone, None) == "removed"
+        assert client.get("/api/search", params=removed).json()["total"] == 1
+        hit = client.get("/api/search", params={"q": "lao động"}).json()["hits"][0]
+        assert hit["status"] == "removed"
+
+
+def test_the_facets_are_counted_once_for_every_page_of_a_query(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bool] = []
+    real = service._search
+
+    def counting(archive, params, page=True):
+        calls.append(page)
+        return real(archive, params, page=page)
+
+    monkeypatch.setattr(service, "_search", counting)
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        answers = [
+            client.get("/api/search", params={"q": "lao", "offset": offset, "sort": sort}).json()
+            for offset, sort in ((0, "relevance"), (20, "relevance"), (0, "date"))
+        ]
+    assert calls.count(False) == 1  # one count of the facets, three pages
+    assert len(calls) == 4
+    assert answers[0]["facets"] == answers[1]["facets"] == answers[2]["facets"]
+    assert answers[0]["facets"]["site"][0]["count"] == 1
+
+
 def test_a_route_cannot_spoil_what_the_next_request_gets(data: Path) -> None:
     app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
     with TestClient(app) as client:
@@ -143,9 +190,9 @@ def test_two_searches_are_served_at_the_same_time(
     barrier = threading.Barrier(2, timeout=20)
     real = service._search
 
-    def meeting(archive, params):
+    def meeting(archive, params, **kw):
         barrier.wait()
-        return real(archive, params)
+        return real(archive, params, **kw)
 
     monkeypatch.setattr(service, "_search", meeting)
     app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))

@@ -4,7 +4,17 @@ and the site profiles, each valid only while the archive has not changed.
 "Changed" is the archive's last-write marker: on SQLite ``PRAGMA data_version`` on a
 connection of our own that never writes, which moves whenever any other connection (a
 crawl, the scheduler, another web worker) commits; it costs a look at the WAL index, no
-query. A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
+query. Lookups (an article, its versions, near-duplicates) are keyed on it as it is.
+
+Search results (``search``) are keyed on what a search can show instead: a crawl commits
+far more often than it adds a version (runs, crawl state, captures of unchanged pages,
+dead links), and each such commit used to throw every cached search away. When
+``data_version`` has moved, ``content_marker`` reads the newest version id and search
+document id (a new version, an article re-indexed with its files' text), the number and
+newest time of removed articles (the status filter and the status a hit shows), and the
+sites table (province and department filters): a few index seeks, ~0.1 ms.
+
+A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
 Site profiles are files, not archive rows: they are read again after ``PROFILES_TTL``.
 
 cachetools' TTLCache bounds both the number of entries and their age; one lock per cache,
@@ -32,6 +42,22 @@ PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
 
 T = TypeVar("T")
 
+# What a search can show, read when data_version moves (see the module doc). The sites of
+# the articles are walked by the (site, status) index one site at a time (a loose index
+# scan), so the removed articles are found without reading every article.
+CONTENT_PROBE = (
+    "SELECT (SELECT max(id) FROM versions), (SELECT max(id) FROM search_docs), "
+    "(SELECT count(*) || ' ' || coalesce(max(a.removed_at), '') FROM s "
+    "CROSS JOIN articles a ON a.site = s.site AND a.status = 'removed'), "
+    "(SELECT group_concat(id || char(31) || coalesce(name, '') || char(31) || "
+    "coalesce(province, '') || char(31) || coalesce(department, ''), char(30)) FROM sites)"
+)
+_SITES = (
+    "WITH RECURSIVE s(site) AS (SELECT min(site) FROM articles UNION ALL "
+    "SELECT (SELECT min(site) FROM articles WHERE site > s.site) FROM s "
+    "WHERE s.site IS NOT NULL) "
+)
+
 
 def _marker_connection(path: Path) -> sqlite3.Connection | None:
     try:
@@ -49,6 +75,8 @@ class WebCache:
         self._lock = threading.Lock()
         self._conn = _marker_connection(archive.path) if archive.path is not None else None
         self._results: TTLCache = TTLCache(SEARCH_ENTRIES, MAX_AGE)
+        self._seen_version: int | None = None  # data_version at the last content probe
+        self._content: Hashable = None
         self._profiles: TTLCache = TTLCache(8, PROFILES_TTL)
         self.hits = 0
         self.misses = 0
@@ -63,11 +91,34 @@ class WebCache:
             except sqlite3.Error:
                 return ("uncached", time.monotonic())  # never equal twice: no caching
 
+    def content_marker(self) -> Hashable:
+        """Changes whenever what a search can show may have changed (the module doc)."""
+        if self._conn is None:
+            return self.marker()
+        with self._lock:
+            try:
+                version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._seen_version:
+                    self._content = (
+                        "content",
+                        *self._conn.execute(_SITES + CONTENT_PROBE).fetchone(),
+                    )
+                    self._seen_version = version
+                return self._content
+            except sqlite3.Error:
+                return ("uncached", time.monotonic())
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for ``key`` at the archive's current state, computed when missing.
         Computed outside the lock: two threads may both compute a missing entry, which
         costs a search, not a wrong answer."""
-        full = (self.marker(), key)
+        return self._get((self.marker(), key), compute)
+
+    def search(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``get`` for search results: kept while what a search shows is unchanged."""
+        return self._get((self.content_marker(), key), compute)
+
+    def _get(self, full: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             found = self._results.get(full, _MISSING)
         if found is not _MISSING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import asdict, astuple, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -376,12 +376,24 @@ def _search_module() -> Any:
 
 def run_search(archive: Archive, params: SearchParams, cache: Any = None) -> dict[str, Any]:
     """``_search`` through ``cache`` (luutru/web/cache.py: the same parameters on an
-    unchanged archive are the same page), each caller getting hit dicts of its own."""
+    unchanged archive are the same page), each caller getting hit dicts of its own. The
+    facets are cached apart from the page: they are the same for every page and sort of a
+    query, and counting them (every match, up to 50,000) costs more than a page."""
     if cache is None:
         return _search(archive, params)
-    key = ("search", *(_hashable(v) for v in astuple(params)))
-    result = cache.get(key, lambda: _search(archive, params))
-    return {**result, "hits": [dict(hit) for hit in result["hits"]]}
+    page = replace(params, facets=False)
+    result = cache.search(("search", *_key(page)), lambda: _search(archive, page))
+    result = {**result, "hits": [dict(hit) for hit in result["hits"]]}
+    if params.facets:
+        counted = replace(params, limit=0, offset=0, sort="relevance")
+        result["facets"] = cache.search(
+            ("facets", *_key(counted)), lambda: _search(archive, counted, page=False)["facets"]
+        )
+    return result
+
+
+def _key(params: SearchParams) -> tuple:
+    return tuple(_hashable(v) for v in astuple(params))
 
 
 def _hashable(value: Any) -> Any:
@@ -393,7 +405,7 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _search(archive: Archive, params: SearchParams) -> dict[str, Any]:
+def _search(archive: Archive, params: SearchParams, page: bool = True) -> dict[str, Any]:
     """Call ``archive.search.search``; its SearchSyntaxError (a ValueError: a mistyped
     query, a query past a limit or its time budget, a bad filter) and any other
     ValueError about the arguments become :class:`BadRequest` (400) with its message.
@@ -422,6 +434,7 @@ def _search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             offset=params.offset,
             blank_lists_latest=True,  # no query: the newest articles, under the filters
             **({"facets": True} if params.facets else {}),
+            **({} if page else {"page": False}),  # the facets alone (run_search)
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
