@@ -170,6 +170,16 @@ def test_the_facets_are_counted_once_for_every_page_of_a_query(
     assert answers[0]["facets"]["site"][0]["count"] == 1
 
 
+def test_a_prefix_search_works_on_read_only_reader_connections(data: Path) -> None:
+    """A prefix reads the FTS vocabulary through a temp table, which a query_only
+    connection could not create on demand (it answered 500)."""
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        answer = client.get("/api/search", params={"q": "lao*"})
+        assert answer.status_code == 200 and answer.json()["total"] == 1
+        assert client.get("/search", params={"q": "đông sơ*", "exact": "true"}).status_code == 200
+
+
 def test_a_route_cannot_spoil_what_the_next_request_gets(data: Path) -> None:
     app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
     with TestClient(app) as client:
