@@ -147,6 +147,48 @@ def test_a_crawl_commit_without_a_new_version_keeps_cached_searches(data: Path) 
         assert hit["status"] == "removed"
 
 
+def test_a_version_the_query_does_not_match_keeps_its_cached_page(data: Path) -> None:
+    """A crawl adding versions other queries match leaves this query's page (and facets)
+    cached; a new version that takes an article out of the matches does not."""
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        cache = app.state.cache
+        first = client.get("/api/search", params={"q": "lao động"}).json()
+        assert first["total"] == 1
+        misses = cache.misses
+        with Archive.open(data) as writer:
+            writer.record(_record("4", "Tuyển sinh lớp mười tại huyện Nga Sơn."), None)
+        assert client.get("/api/search", params={"q": "lao động"}).json() == first
+        assert cache.misses == misses and cache.revalidated == 2  # page and facets
+        assert client.get("/api/search", params={"q": "Nga Sơn"}).json()["total"] == 1
+        with Archive.open(data) as writer:  # article 1 no longer says "lao động"
+            writer.record(_record("1", "Hội nghị về an toàn giao thông tại huyện Đông Sơn."), None)
+        after = client.get("/api/search", params={"q": "lao động"}).json()
+        assert after["total"] == 0 and after["facets"]["site"] == []
+
+
+def test_unchanged_since_errs_on_changed(data: Path) -> None:
+    from archive.search_fresh import unchanged_since
+
+    reader = open_reader(data, None)
+    try:
+        with reader.engine.connect() as conn:
+            marks = conn.exec_driver_sql(
+                "SELECT (SELECT max(id) FROM versions), (SELECT max(id) FROM search_docs)"
+            ).one()
+        assert unchanged_since(reader, "lao động", False, *marks)  # nothing new
+        assert not unchanged_since(reader, "", False, *marks)  # the newest articles
+        assert not unchanged_since(reader, "lao động", False, None, None)
+        with Archive.open(data) as writer:
+            writer.record(_record("5", "Lao động nông thôn được học nghề."), None)
+        assert not unchanged_since(reader, "lao dong", False, *marks)  # matched, folded
+        assert not unchanged_since(reader, "nông thôn", True, *marks)  # matched, exact
+        assert unchanged_since(reader, "giao thông", False, *marks)  # not matched
+        assert not unchanged_since(reader, '"lao động', False, *marks)  # bad syntax
+    finally:
+        reader.close()
+
+
 def test_the_facets_are_counted_once_for_every_page_of_a_query(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

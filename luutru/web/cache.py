@@ -39,6 +39,9 @@ SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
 MAX_AGE = 300.0  # seconds: even an unchanged archive's entries are recomputed this often
 SERVER_TTL = 2.0  # seconds an entry lives on PostgreSQL (no write marker to watch)
 PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
+# Seconds a search page may be kept by unchanged_since while the archive grows: its BM25
+# scores are those of when it was computed (archive/search_fresh.py).
+REVALIDATE_FOR = 60.0
 
 T = TypeVar("T")
 
@@ -80,6 +83,7 @@ class WebCache:
         self._profiles: TTLCache = TTLCache(8, PROFILES_TTL)
         self.hits = 0
         self.misses = 0
+        self.revalidated = 0  # hits kept by unchanged_since
 
     def marker(self) -> Hashable:
         """Changes whenever the archive may have changed."""
@@ -91,22 +95,24 @@ class WebCache:
             except sqlite3.Error:
                 return ("uncached", time.monotonic())  # never equal twice: no caching
 
-    def content_marker(self) -> Hashable:
-        """Changes whenever what a search can show may have changed (the module doc)."""
+    def content_marker(self) -> tuple[Hashable, tuple | None]:
+        """(what a search shows besides its matches: removed articles and sites; the marks
+        of new matches: newest version id and search document id), or on a server
+        database (the TTL marker, None). Read again only when data_version moved."""
         if self._conn is None:
-            return self.marker()
+            return self.marker(), None
         with self._lock:
             try:
                 version = self._conn.execute("PRAGMA data_version").fetchone()[0]
                 if version != self._seen_version:
-                    self._content = (
-                        "content",
-                        *self._conn.execute(_SITES + CONTENT_PROBE).fetchone(),
-                    )
+                    newest, doc, removed, sites = self._conn.execute(
+                        _SITES + CONTENT_PROBE
+                    ).fetchone()
+                    self._content = (("content", removed, sites), (newest, doc))
                     self._seen_version = version
                 return self._content
             except sqlite3.Error:
-                return ("uncached", time.monotonic())
+                return ("uncached", time.monotonic()), None  # never equal twice
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for ``key`` at the archive's current state, computed when missing.
@@ -114,9 +120,43 @@ class WebCache:
         costs a search, not a wrong answer."""
         return self._get((self.marker(), key), compute)
 
-    def search(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """``get`` for search results: kept while what a search shows is unchanged."""
-        return self._get((self.content_marker(), key), compute)
+    def search(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        unchanged_since: Callable[[tuple], bool] | None = None,
+    ) -> T:
+        """``get`` for search results, kept while what a search shows is unchanged: the
+        same marks, or (``unchanged_since(marks then)``, archive/search_fresh.py) nothing
+        added since that the query matches, for REVALIDATE_FOR seconds after computing."""
+        base, marks = self.content_marker()
+        slot = ("search", key)
+        with self._lock:
+            entry = self._results.get(slot)
+        if entry is not None:
+            then_base, then_marks, value, computed_at = entry
+            if then_base == base and then_marks == marks:
+                self.hits += 1
+                return value
+            if (
+                unchanged_since is not None
+                and then_base == base
+                and marks is not None
+                and then_marks is not None
+                and time.monotonic() - computed_at < REVALIDATE_FOR
+                and unchanged_since(then_marks)
+            ):
+                with self._lock:
+                    self._results[slot] = (base, marks, value, computed_at)
+                self.hits += 1
+                self.revalidated += 1
+                return value
+        self.misses += 1
+        computed_at = time.monotonic()
+        value = compute()
+        with self._lock:
+            self._results[slot] = (base, marks, value, computed_at)
+        return value
 
     def _get(self, full: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import asdict, astuple, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -374,35 +374,9 @@ def _search_module() -> Any:
     return module
 
 
-def run_search(archive: Archive, params: SearchParams, cache: Any = None) -> dict[str, Any]:
-    """``_search`` through ``cache`` (luutru/web/cache.py: the same parameters on an
-    unchanged archive are the same page), each caller getting hit dicts of its own. The
-    facets are cached apart from the page: they are the same for every page and sort of a
-    query, and counting them (every match, up to 50,000) costs more than a page."""
-    if cache is None:
-        return _search(archive, params)
-    page = replace(params, facets=False)
-    result = cache.search(("search", *_key(page)), lambda: _search(archive, page))
-    result = {**result, "hits": [dict(hit) for hit in result["hits"]]}
-    if params.facets:
-        counted = replace(params, limit=0, offset=0, sort="relevance")
-        result["facets"] = cache.search(
-            ("facets", *_key(counted)), lambda: _search(archive, counted, page=False)["facets"]
-        )
-    return result
-
-
-def _key(params: SearchParams) -> tuple:
-    return tuple(_hashable(v) for v in astuple(params))
-
-
-def _hashable(value: Any) -> Any:
-    """A search parameter as part of a cache key (lists and dicts as sorted tuples)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    return value
+def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
+    """``_search`` uncached (the routes go through luutru/web/cached_search.py)."""
+    return _search(archive, params)
 
 
 def _search(archive: Archive, params: SearchParams, page: bool = True) -> dict[str, Any]:
@@ -434,7 +408,7 @@ def _search(archive: Archive, params: SearchParams, page: bool = True) -> dict[s
             offset=params.offset,
             blank_lists_latest=True,  # no query: the newest articles, under the filters
             **({"facets": True} if params.facets else {}),
-            **({} if page else {"page": False}),  # the facets alone (run_search)
+            **({} if page else {"page": False}),  # the facets alone (cached_search)
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
