@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from archive.attachment_text import version_file_texts
+from archive.attachment_text import file_texts, urls_of
 from archive.fold import TOKEN_RE, exact_key, fold, nfc
 from archive.ids import public_id
 from archive.search_boost import split
@@ -187,7 +187,7 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
         r[0]: r
         for r in conn.exec_driver_sql(
             "SELECT v.id, v.article_id, v.number, v.title, v.date, v.author, v.category, "
-            "v.summary, v.body, a.site, a.article_key, a.canonical_url, a.status "
+            "v.summary, v.body, a.site, a.article_key, a.canonical_url, a.status, v.attachments "
             f"FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id IN ({ids})"
         )
     }
@@ -198,7 +198,22 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
     out = []
     for version_id, score in page:
         r = rows[version_id]
-        _, art_id, number, title, day, author, category, summary, body, site, key, url, st = r
+        (
+            _,
+            art_id,
+            number,
+            title,
+            day,
+            author,
+            category,
+            summary,
+            body,
+            site,
+            key,
+            url,
+            st,
+            files,
+        ) = r
         marked_title = _Marked(title, keyer, words, prefixes, phrases)
         title_parts = _title_parts(marked_title)
         texts = [_Marked(summary, keyer, words, prefixes, phrases),
@@ -207,7 +222,9 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
         parts = _snippet_parts(texts, SNIPPET_WORDS)
         # attachments: an attached file's window wins when it holds more matched words
         in_file, best = None, sum(hit for _p, hit in parts)
-        for name, content in version_file_texts(conn, version_id):
+        # the version's row is at hand: its files' texts are read only when it links some
+        urls = urls_of(files)
+        for name, content in file_texts(conn, site, urls) if urls else ():
             marked = _Marked(content, keyer, words, prefixes, phrases)
             if sum(marked.flags) > best:
                 found = _snippet_parts([marked], SNIPPET_WORDS)
