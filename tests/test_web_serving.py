@@ -259,6 +259,44 @@ def test_two_searches_are_served_at_the_same_time(
     assert not barrier.broken
 
 
+def test_readers_asking_for_one_missing_page_compute_it_once(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first reader computes; the second waits for it (its wait lets the first one
+    finish) instead of computing the same page beside it."""
+    import types
+
+    from luutru.web import cache as cache_module
+
+    waiting = threading.Event()
+
+    class Watched(threading.Event):
+        def wait(self, timeout=None):
+            waiting.set()
+            return super().wait(timeout)
+
+    monkeypatch.setattr(
+        cache_module, "threading", types.SimpleNamespace(Lock=threading.Lock, Event=Watched)
+    )
+    calls: list[bool] = []
+    real = service._search
+
+    def slow(archive, params, page=True):
+        calls.append(page)
+        if len(calls) == 1:
+            assert waiting.wait(20), "the second reader never waited"
+        return real(archive, params, page=page)
+
+    monkeypatch.setattr(service, "_search", slow)
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    query = {"q": "lao động", "facets": "false"}
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: client.get("/api/search", params=query), range(2)))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert calls == [True]  # one computation of the page
+
+
 # --------------------------------------------------------------------------- highlights
 
 _pieces = st.lists(

@@ -42,6 +42,7 @@ PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
 # Seconds a search page may be kept by unchanged_since while the archive grows: its BM25
 # scores are those of when it was computed (archive/search_fresh.py).
 REVALIDATE_FOR = 60.0
+ONCE_WAIT = 10.0  # seconds a request waits for another one computing the same entry
 
 T = TypeVar("T")
 
@@ -84,6 +85,7 @@ class WebCache:
         self.hits = 0
         self.misses = 0
         self.revalidated = 0  # hits kept by unchanged_since
+        self._running: dict[Hashable, threading.Event] = {}  # slots being computed
 
     def marker(self) -> Hashable:
         """Changes whenever the archive may have changed."""
@@ -151,24 +153,57 @@ class WebCache:
                 self.hits += 1
                 self.revalidated += 1
                 return value
-        self.misses += 1
-        computed_at = time.monotonic()
-        value = compute()
-        with self._lock:
-            self._results[slot] = (base, marks, value, computed_at)
-        return value
+
+        def fresh() -> Any:  # what another thread may have computed meanwhile
+            found = self._results.get(slot)
+            same = found is not None and found[0] == base and found[1] == marks
+            return found[2] if same else _MISSING
+
+        def computed() -> T:
+            computed_at = time.monotonic()
+            value = compute()
+            with self._lock:
+                self._results[slot] = (base, marks, value, computed_at)
+            return value
+
+        return self._once(slot, fresh, computed)
 
     def _get(self, full: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            found = self._results.get(full, _MISSING)
-        if found is not _MISSING:
-            self.hits += 1
-            return found
+        def computed() -> T:
+            value = compute()
+            with self._lock:
+                self._results[full] = value
+            return value
+
+        return self._once(full, lambda: self._results.get(full, _MISSING), computed)
+
+    def _once(self, slot: Hashable, cached: Callable[[], Any], compute: Callable[[], T]) -> T:
+        """``cached()`` (looked at under the lock), else ``compute()``, by one thread at a
+        time per slot: the others wait for it and look again. Without this, the readers
+        that ask for one page while it is missing (after a new version, or the pages 1-3
+        of a query sharing its facets) each computed it, and on 2 CPUs each then took
+        as long as all of them together. A waiter gives up waiting after ONCE_WAIT
+        seconds and computes it itself."""
+        while True:
+            with self._lock:
+                found = cached()
+                if found is not _MISSING:
+                    self.hits += 1
+                    return found
+                running = self._running.get(slot)
+                if running is None:
+                    running = self._running[slot] = threading.Event()
+                    break
+            if not running.wait(ONCE_WAIT):
+                break  # still running: compute too rather than wait on
         self.misses += 1
-        value = compute()
-        with self._lock:
-            self._results[full] = value
-        return value
+        try:
+            return compute()
+        finally:
+            with self._lock:
+                if self._running.get(slot) is running:
+                    del self._running[slot]
+            running.set()
 
     def profiles(self, sites_dir: str | None) -> dict:
         """The site profiles (bundled and ``sites_dir``), read at most every PROFILES_TTL."""
