@@ -117,9 +117,8 @@ class WebCache:
                 return ("uncached", time.monotonic()), None  # never equal twice
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The value for ``key`` at the archive's current state, computed when missing.
-        Computed outside the lock: two threads may both compute a missing entry, which
-        costs a search, not a wrong answer."""
+        """The value for ``key`` at the archive's current state, computed when missing
+        (outside the lock, by one thread at a time per entry: ``_once``)."""
         return self._get((self.marker(), key), compute)
 
     def search(
