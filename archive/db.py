@@ -157,6 +157,13 @@ def read_only_engine(path: Path) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None
+        # Prefix searches read the FTS vocabulary through a temp table; query_only would
+        # refuse to create it later, so it is made first (before the table exists it
+        # costs nothing: fts5vocab looks its table up when read).
+        from archive.search_index import FTS_TABLES, vocab_sql
+
+        for fts in FTS_TABLES:
+            dbapi_conn.execute(vocab_sql(fts))
         dbapi_conn.execute("PRAGMA query_only=ON")  # a second lock on the door
 
     @event.listens_for(engine, "begin")
@@ -189,6 +196,13 @@ def reader_engine(path: Path, *, pool_size: int = 8) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None
+        # Prefix searches read the FTS vocabulary through a temp table; query_only would
+        # refuse to create it later, so it is made first (before the table exists it
+        # costs nothing: fts5vocab looks its table up when read).
+        from archive.search_index import FTS_TABLES, vocab_sql
+
+        for fts in FTS_TABLES:
+            dbapi_conn.execute(vocab_sql(fts))
         dbapi_conn.execute("PRAGMA query_only=ON")
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
 

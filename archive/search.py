@@ -263,6 +263,7 @@ def search(
     offset: int = 0,
     blank_lists_latest: bool = False,
     facets: bool = False,
+    page: bool = True,
 ) -> SearchResult:
     """Search the current version of every article (``all_versions``: every version).
 
@@ -275,7 +276,9 @@ def search(
     ``sort``: relevance (BM25, title > summary > body; among the newest ``RANK_CAP``
     matches first, see archive/search_plan.py; a query typed with diacritics ranks its
     exact-diacritic matches first, archive/search_boost.py) or date (newest first).
-    ``facets``: also count the matches per site, province, … (archive/search_facets.py).
+    ``facets``: also count the matches per site, province, … (archive/search_facets.py);
+    ``page=False``: the facets alone (no hits, total 0), which do not depend on the sort
+    or the page, so a caller can keep one count for every page of a query.
     Raises SearchSyntaxError (a ValueError) for a query a person mistyped, and its
     subclasses SearchTooComplex (a query past a limit of archive/search_query.py),
     SearchTooCostly (stopped after SEARCH_TIMEOUT) and SearchFilterError (a date that is
@@ -311,7 +314,9 @@ def search(
             empty = count_facets(conn, lambda *_: []) if facets else None
             return SearchResult(0, [], facets=empty)
         where, params = built  # conditions on d (search_docs) and a (articles)
-        if tree is None:
+        if tree is None:  # no facets for the newest articles
+            if not page:
+                return SearchResult(0, [])
             ranked = latest_page(conn, where, params, bool(status), limit, offset)
             return _result(ranked, offset, hits(conn, ranked.rows, None, exact), None)
         if postgres:
@@ -320,19 +325,23 @@ def search(
             # last: PostgreSQL tests equal-cost conditions in order, and this one detoasts
             where.append(f"d.{tsv} @@ to_tsquery('simple', :match)")
             boost = pg_boost(xtree, params) if xtree is not None else ""
-            ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset, boost)
-            found = hits(conn, ranked.rows, tree, exact, bool(boost))
             counted = (
                 count_facets(conn, pg_matches(conn, where, params, bool(status)))
                 if facets
                 else None
             )
+            if not page:
+                return SearchResult(0, [], facets=counted)
+            ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset, boost)
+            found = hits(conn, ranked.rows, tree, exact, bool(boost))
             return _result(ranked, offset, found, counted)
         fts = FTS_TABLES[1] if exact else FTS_TABLES[0]
         expand, native = _expansions(conn, fts, tree)
         params["match"] = to_fts(tree, expand)
         boost = sqlite_boost(xtree, fts, params) if xtree is not None else ""
         plan = SqlitePlan(conn, fts, params, where, bool(status), one_pass=native, boost=boost)
+        if not page:
+            return SearchResult(0, [], facets=count_facets(conn, plan.matches) if facets else None)
         try:
             if sort == "relevance" and limit > 0:
                 ranked = plan.by_rank(offset, limit)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -47,28 +48,18 @@ def count_facets(
         "d.version_id, d.site, d.date, d.author_folded, d.category_folded", FACET_CAP + 1
     )
     partial = len(rows) > FACET_CAP
-    rows = rows[:FACET_CAP]
-    sites: Counter = Counter()
-    authors: Counter = Counter()
-    categories: Counter = Counter()
-    years: Counter = Counter()
-    months: Counter = Counter()
-    newest_author: dict[str, int] = {}  # folded value → the newest version holding it
-    newest_category: dict[str, int] = {}
-    undated = 0
-    for version_id, site, day, author, category in rows:
-        sites[site] += 1
-        if author:
-            authors[author] += 1
-            newest_author[author] = max(newest_author.get(author, 0), version_id)
-        if category:
-            categories[category] += 1
-            newest_category[category] = max(newest_category.get(category, 0), version_id)
-        if day:
-            years[day[:4]] += 1
-            months[day[:7]] += 1
-        else:
-            undated += 1
+    if partial:
+        rows = rows[:FACET_CAP]
+    # Counted column by column with C-level tools (zip, Counter, map, filter): a Python
+    # loop over 50,000 matches was most of a search's time at 100,000 articles.
+    vids, site_col, days, author_col, category_col = zip(*rows, strict=True) if rows else ((),) * 5
+    sites: Counter = Counter(site_col)
+    dated = list(filter(None, days))  # a falsy date (None, "") is undated
+    undated = len(rows) - len(dated)
+    years: Counter = Counter(map(itemgetter(slice(0, 4)), dated))
+    months: Counter = Counter(map(itemgetter(slice(0, 7)), dated))
+    authors, newest_author = _tally(author_col, vids)
+    categories, newest_category = _tally(category_col, vids)
     info = {
         r[0]: (r[1], r[2], r[3])
         for r in conn.exec_driver_sql("SELECT id, name, province, department FROM sites")
@@ -104,6 +95,17 @@ def count_facets(
         "year": sorted(_values(years, top=len(years)), key=lambda i: i["value"]),
         "month": sorted(_values(months, top=len(months)), key=lambda i: i["value"]),
     }
+
+
+def _tally(values: tuple, vids: tuple) -> tuple[Counter, dict[str, int]]:
+    """(count of each truthy value, {value: the newest version holding it})."""
+    counter: Counter = Counter(filter(None, values))
+    # oldest version first, so the last (newest) one a value meets is the one dict() keeps
+    order = sorted(range(len(vids)), key=vids.__getitem__)
+    newest = dict(zip(map(values.__getitem__, order), map(vids.__getitem__, order), strict=True))
+    newest.pop(None, None)
+    newest.pop("", None)
+    return counter, newest
 
 
 def _spellings(

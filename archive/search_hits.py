@@ -13,11 +13,12 @@ import re
 from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection
 
-from archive.attachment_text import version_file_texts
+from archive.attachment_text import file_texts, urls_of
 from archive.fold import TOKEN_RE, exact_key, fold, nfc
 from archive.ids import public_id
 from archive.search_boost import split
@@ -83,31 +84,35 @@ def _phrase_hits(tokens: list[str], phrases: list[Term]) -> set[int]:
     return marked
 
 
-def _marked(
-    text: str | None,
-    keyer: Callable[[str], str],
-    words: set[str],
-    prefixes: set[str],
-    phrases: list[Term] = (),  # type: ignore[assignment]
-) -> tuple[str, list[tuple[int, int, bool]]]:
-    """(NFC text, token spans with a hit flag): tokens found in the keyed text, whose
-    offsets are those of the NFC original (keying is length-preserving): a query word
-    anywhere, a phrase's words only where they make the phrase."""
-    original = nfc(text or "")
-    keyed = keyer(original)
-    starts = tuple(prefixes)  # str.startswith takes a tuple: one C call per token
-    found = list(TOKEN_RE.finditer(keyed))
-    in_phrase = _phrase_hits([m.group() for m in found], phrases) if phrases else set()
-    return original, [
-        (
-            m.start(),
-            m.end(),
-            i in in_phrase
-            or (tok := m.group()) in words
-            or (bool(starts) and tok.startswith(starts)),
-        )
-        for i, m in enumerate(found)
-    ]
+class _Marked:
+    """A text, NFC, with a hit flag per token: a query word anywhere, a phrase's words
+    only where they make the phrase. Flags come from one ``findall`` over the keyed text;
+    token offsets (those of the NFC original: keying is length-preserving) are found only
+    for the few tokens a snippet shows, not for every word of a 2,000-word body."""
+
+    def __init__(
+        self,
+        text: str | None,
+        keyer: Callable[[str], str],
+        words: set[str],
+        prefixes: set[str],
+        phrases: list[Term] = (),  # type: ignore[assignment]
+    ) -> None:
+        self.original = nfc(text or "")
+        self.keyed = keyer(self.original)
+        tokens = TOKEN_RE.findall(self.keyed)
+        if prefixes:
+            starts = tuple(prefixes)  # str.startswith takes a tuple: one C call per token
+            self.flags = [tok in words or tok.startswith(starts) for tok in tokens]
+        else:
+            self.flags = list(map(words.__contains__, tokens))
+        for i in _phrase_hits(tokens, phrases) if phrases else ():
+            self.flags[i] = True
+
+    def spans(self, first: int, last: int) -> list[tuple[int, int, bool]]:
+        """(start, end, hit) of tokens ``first`` to ``last`` (inclusive)."""
+        found = islice(TOKEN_RE.finditer(self.keyed), first, last + 1)
+        return [(m.start(), m.end(), self.flags[i]) for i, m in enumerate(found, first)]
 
 
 def _parts(original: str, spans: list[tuple[int, int, bool]], start: int, end: int):
@@ -125,26 +130,33 @@ def _parts(original: str, spans: list[tuple[int, int, bool]], start: int, end: i
     return parts
 
 
-def _snippet_parts(texts: list[tuple[str, list]], width: int) -> list[tuple[str, bool]]:
+def _title_parts(marked: _Marked) -> list[tuple[str, bool]]:
+    spans = marked.spans(0, len(marked.flags) - 1) if any(marked.flags) else []
+    return _parts(marked.original, spans, 0, len(marked.original))
+
+
+def _snippet_parts(texts: list[_Marked], width: int) -> list[tuple[str, bool]]:
     """The window of ``width`` words with the most hits, over summary and body."""
     best: tuple[int, int, int] | None = None  # (hits, text index, first token)
-    for t, (_original, spans) in enumerate(texts):
-        hits = [i for i, s in enumerate(spans) if s[2]]
+    for t, marked in enumerate(texts):
+        hits = [i for i, hit in enumerate(marked.flags) if hit]
         for i in hits:  # a window starting a few words before hit i
             first = max(0, i - 5)
             count = bisect_left(hits, first + width) - bisect_left(hits, first)
             if best is None or count > best[0]:
                 best = (count, t, first)
     if best is None:  # no hit in summary/body (the title matched): their beginning
-        t = 0 if texts[0][1] else 1
+        t = 0 if texts[0].flags else 1
         best = (0, t, 0)
     _, t, first = best
-    original, spans = texts[t]
-    if not spans:
+    marked = texts[t]
+    original, count = marked.original, len(marked.flags)
+    if not count:
         return []
-    last = min(len(spans), first + width) - 1
-    start = spans[first][0] if first > 0 else 0
-    end = spans[last][1] if last < len(spans) - 1 else len(original.rstrip())
+    last = min(count, first + width) - 1
+    spans = marked.spans(first, last)
+    start = spans[0][0] if first > 0 else 0
+    end = spans[-1][1] if last < count - 1 else len(original.rstrip())
     parts = _parts(original, spans, start, end)
     if first > 0:
         parts.insert(0, ("…", False))
@@ -175,7 +187,7 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
         r[0]: r
         for r in conn.exec_driver_sql(
             "SELECT v.id, v.article_id, v.number, v.title, v.date, v.author, v.category, "
-            "v.summary, v.body, a.site, a.article_key, a.canonical_url, a.status "
+            "v.summary, v.body, a.site, a.article_key, a.canonical_url, a.status, v.attachments "
             f"FROM versions v JOIN articles a ON a.id = v.article_id WHERE v.id IN ({ids})"
         )
     }
@@ -186,18 +198,35 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
     out = []
     for version_id, score in page:
         r = rows[version_id]
-        _, art_id, number, title, day, author, category, summary, body, site, key, url, st = r
-        t_original, t_spans = _marked(title, keyer, words, prefixes, phrases)
-        title_parts = _parts(t_original, t_spans, 0, len(t_original))
-        texts = [_marked(summary, keyer, words, prefixes, phrases),
-                 _marked(body, keyer, words, prefixes, phrases)]  # fmt: skip
+        (
+            _,
+            art_id,
+            number,
+            title,
+            day,
+            author,
+            category,
+            summary,
+            body,
+            site,
+            key,
+            url,
+            st,
+            files,
+        ) = r
+        marked_title = _Marked(title, keyer, words, prefixes, phrases)
+        title_parts = _title_parts(marked_title)
+        texts = [_Marked(summary, keyer, words, prefixes, phrases),
+                 _Marked(body, keyer, words, prefixes, phrases)]  # fmt: skip
         relevance, exact_match = split(float(score), boosted)
         parts = _snippet_parts(texts, SNIPPET_WORDS)
         # attachments: an attached file's window wins when it holds more matched words
         in_file, best = None, sum(hit for _p, hit in parts)
-        for name, content in version_file_texts(conn, version_id):
-            marked = _marked(content, keyer, words, prefixes, phrases)
-            if sum(span[2] for span in marked[1]) > best:
+        # the version's row is at hand: its files' texts are read only when it links some
+        urls = urls_of(files)
+        for name, content in file_texts(conn, site, urls) if urls else ():
+            marked = _Marked(content, keyer, words, prefixes, phrases)
+            if sum(marked.flags) > best:
                 found = _snippet_parts([marked], SNIPPET_WORDS)
                 if sum(hit for _p, hit in found) > best:
                     parts, in_file, best = found, name, sum(hit for _p, hit in found)
@@ -205,7 +234,7 @@ def hits(conn: Connection, page: list, tree: Any, exact: bool, boosted: bool = F
             Hit(
                 id=public_id(site, key),
                 site=site,
-                title=t_original,
+                title=marked_title.original,
                 date=day,
                 author=author,
                 category=category,

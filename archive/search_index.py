@@ -129,6 +129,13 @@ def create_fts_tables(conn: Connection) -> None:
         )
 
 
+def vocab_sql(fts: str) -> str:
+    """The statement creating ``fts``'s vocabulary table in a connection's temp schema."""
+    return (
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{fts}_vocab USING fts5vocab(main, {fts}, 'row')"
+    )
+
+
 def prefix_words(conn: Connection, fts: str, prefix: str, limit: int) -> list[str] | None:
     """The indexed words of FTS5 table ``fts`` that start with ``prefix``, in index order;
     None when there are more than ``limit`` (SQLite only).
@@ -137,9 +144,7 @@ def prefix_words(conn: Connection, fts: str, prefix: str, limit: int) -> list[st
     schema (no migration, nothing written to the archive). Its cost is about the size of
     the lists of the words it returns, so it is stopped at ``limit`` + 1 words."""
     vocab = f"{fts}_vocab"
-    conn.exec_driver_sql(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{vocab} USING fts5vocab(main, {fts}, 'row')"
-    )
+    conn.exec_driver_sql(vocab_sql(fts))  # already there on a reader (archive/db.py)
     rows = conn.exec_driver_sql(
         f"SELECT term FROM temp.{vocab} WHERE term >= ? AND term < ? LIMIT ?",
         (prefix, prefix + "\U0010ffff", limit + 1),

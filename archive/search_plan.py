@@ -136,11 +136,17 @@ class SqlitePlan:
     def matches(self, columns: str, cap: int) -> list:
         """``columns`` of the matches passing the filters, newest doc first, up to ``cap``."""
         fts = self.fts
-        return self.sql(
+        result = self.conn.exec_driver_sql(
             f"SELECT {columns} {self.joins} WHERE {self.condition} "
             f"ORDER BY {fts}.rowid DESC LIMIT :cap",
-            cap=cap,
+            {**self.params, "cap": cap},
         )
+        # Plain tuples from the driver: the facets read up to 50,000 rows, and building a
+        # SQLAlchemy Row for each was a fifth of a search's time.
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
 
     def count(self) -> int:
         """Matches passing the filters, counted up to COUNT_CAP + 1."""

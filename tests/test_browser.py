@@ -14,13 +14,6 @@ to tests/artifacts/ (git-ignored).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,39 +25,16 @@ import pytest
 from archive.store import Archive
 from demo_portal import DemoPortal
 from tests.archive_builders import crawl_demo, plant_hostile_article
+from tests.browser_harness import CHROMIUM, CHROMIUM_ARGS, require_browser, serve
 
 pytestmark = pytest.mark.slow
+require_browser()
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-CHROMIUM = os.environ.get("LUUTRU_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",  # the machine runs as root
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    # Without these Chromium phones home, and its connections are refused by the dozen.
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
+
 ARTIFACTS = Path(__file__).parent / "artifacts"
 MIN_PNG_BYTES = 5_000  # a blank full-page PNG is far smaller than a rendered page
-
-if not Path(CHROMIUM).exists():
-    reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if IN_CI:
-        pytest.fail(f"CI=true but {reason}", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-try:
-    from playwright.sync_api import Browser, Dialog, Page, sync_playwright
-    from playwright.sync_api import Error as PlaywrightError
-except ImportError:  # pragma: no cover - the [test] extra installs it
-    if IN_CI:
-        pytest.fail("CI=true but the playwright package is missing", pytrace=False)
-    pytest.skip(
-        "the playwright package is missing (pip install -e '.[test]')", allow_module_level=True
-    )
 
 EVIL_TITLE = "Tin bảo hiểm <script>window.__xss=1</script>"
 EVIL_BODY = (
@@ -104,12 +74,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"data": data, "evil": evil, "multi": multi}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get_json(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.load(response)
@@ -117,50 +81,9 @@ def _get_json(url: str) -> Any:
 
 @pytest.fixture(scope="module")
 def server(world: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`luutru serve` on a free port; yields its base URL once it answers."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "luutru",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--data",
-                str(world["data"]),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUTF8": "1"},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"luutru serve exited {proc.returncode}:\n{log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/runs", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"luutru serve did not answer in 60 s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    """`luutru serve` on a free port (tests/browser_harness.py); its base URL."""
+    with serve(world["data"], tmp_path_factory.mktemp("serve") / "serve.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
 from archive.db import ReadOnlyArchiveError
-from archive.records import ArticleRecord
+from archive.records import ArticleRecord, Gone
 from archive.store import Archive
 from luutru.cli import main
 from luutru.cli_parser import build_parser
@@ -123,6 +123,105 @@ def test_cached_search_is_recomputed_when_a_version_is_archived(data: Path) -> N
         assert "Hà Trung" in client.get("/articles/demo-aspnet:1").text
 
 
+def test_a_crawl_commit_without_a_new_version_keeps_cached_searches(data: Path) -> None:
+    """Runs, crawl state and captures of unchanged pages change nothing a search shows:
+    the cached page stays; an article found removed changes its status: recomputed."""
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        cache = app.state.cache
+        removed = {"q": "lao động", "status": "removed"}
+        first = client.get("/api/search", params={"q": "lao động"}).json()
+        assert client.get("/api/search", params=removed).json()["total"] == 0
+        misses = cache.misses
+        with Archive.open(data) as writer:  # a crawl that found nothing new
+            run = writer.start_run("demo-aspnet")
+            writer.finish_run(run, "ok", {})
+        assert client.get("/api/search", params={"q": "lao động"}).json() == first
+        assert cache.misses == misses  # still the cached page and facets
+        with Archive.open(data) as writer:
+            gone = Gone("demo-aspnet", "1", "http://127.0.0.1:9/tin?id=1",
+                        "2024-06-01T08:00:00+07:00", 404, vanished=True)  # fmt: skip
+            assert writer.gone(gone, None) == "removed"
+        assert client.get("/api/search", params=removed).json()["total"] == 1
+        hit = client.get("/api/search", params={"q": "lao động"}).json()["hits"][0]
+        assert hit["status"] == "removed"
+
+
+def test_a_version_the_query_does_not_match_keeps_its_cached_page(data: Path) -> None:
+    """A crawl adding versions other queries match leaves this query's page (and facets)
+    cached; a new version that takes an article out of the matches does not."""
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        cache = app.state.cache
+        first = client.get("/api/search", params={"q": "lao động"}).json()
+        assert first["total"] == 1
+        misses = cache.misses
+        with Archive.open(data) as writer:
+            writer.record(_record("4", "Tuyển sinh lớp mười tại huyện Nga Sơn."), None)
+        assert client.get("/api/search", params={"q": "lao động"}).json() == first
+        assert cache.misses == misses and cache.revalidated == 2  # page and facets
+        assert client.get("/api/search", params={"q": "Nga Sơn"}).json()["total"] == 1
+        with Archive.open(data) as writer:  # article 1 no longer says "lao động"
+            writer.record(_record("1", "Hội nghị về an toàn giao thông tại huyện Đông Sơn."), None)
+        after = client.get("/api/search", params={"q": "lao động"}).json()
+        assert after["total"] == 0 and after["facets"]["site"] == []
+
+
+def test_unchanged_since_errs_on_changed(data: Path) -> None:
+    from archive.search_fresh import unchanged_since
+
+    reader = open_reader(data, None)
+    try:
+        with reader.engine.connect() as conn:
+            marks = conn.exec_driver_sql(
+                "SELECT (SELECT max(id) FROM versions), (SELECT max(id) FROM search_docs)"
+            ).one()
+        assert unchanged_since(reader, "lao động", False, *marks)  # nothing new
+        assert not unchanged_since(reader, "", False, *marks)  # the newest articles
+        assert not unchanged_since(reader, "lao động", False, None, None)
+        with Archive.open(data) as writer:
+            writer.record(_record("5", "Lao động nông thôn được học nghề."), None)
+        assert not unchanged_since(reader, "lao dong", False, *marks)  # matched, folded
+        assert not unchanged_since(reader, "nông thôn", True, *marks)  # matched, exact
+        assert unchanged_since(reader, "giao thông", False, *marks)  # not matched
+        assert not unchanged_since(reader, '"lao động', False, *marks)  # bad syntax
+    finally:
+        reader.close()
+
+
+def test_the_facets_are_counted_once_for_every_page_of_a_query(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[bool] = []
+    real = service._search
+
+    def counting(archive, params, page=True):
+        calls.append(page)
+        return real(archive, params, page=page)
+
+    monkeypatch.setattr(service, "_search", counting)
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        answers = [
+            client.get("/api/search", params={"q": "lao", "offset": offset, "sort": sort}).json()
+            for offset, sort in ((0, "relevance"), (20, "relevance"), (0, "date"))
+        ]
+    assert calls.count(False) == 1  # one count of the facets, three pages
+    assert len(calls) == 4
+    assert answers[0]["facets"] == answers[1]["facets"] == answers[2]["facets"]
+    assert answers[0]["facets"]["site"][0]["count"] == 1
+
+
+def test_a_prefix_search_works_on_read_only_reader_connections(data: Path) -> None:
+    """A prefix reads the FTS vocabulary through a temp table, which a query_only
+    connection could not create on demand (it answered 500)."""
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        answer = client.get("/api/search", params={"q": "lao*"})
+        assert answer.status_code == 200 and answer.json()["total"] == 1
+        assert client.get("/search", params={"q": "đông sơ*", "exact": "true"}).status_code == 200
+
+
 def test_a_route_cannot_spoil_what_the_next_request_gets(data: Path) -> None:
     app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
     with TestClient(app) as client:
@@ -143,9 +242,9 @@ def test_two_searches_are_served_at_the_same_time(
     barrier = threading.Barrier(2, timeout=20)
     real = service._search
 
-    def meeting(archive, params):
+    def meeting(archive, params, **kw):
         barrier.wait()
-        return real(archive, params)
+        return real(archive, params, **kw)
 
     monkeypatch.setattr(service, "_search", meeting)
     app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
@@ -158,6 +257,44 @@ def test_two_searches_are_served_at_the_same_time(
         )
     assert [a.status_code for a in answers] == [200, 200]
     assert not barrier.broken
+
+
+def test_readers_asking_for_one_missing_page_compute_it_once(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first reader computes; the second waits for it (its wait lets the first one
+    finish) instead of computing the same page beside it."""
+    import types
+
+    from luutru.web import cache as cache_module
+
+    waiting = threading.Event()
+
+    class Watched(threading.Event):
+        def wait(self, timeout=None):
+            waiting.set()
+            return super().wait(timeout)
+
+    monkeypatch.setattr(
+        cache_module, "threading", types.SimpleNamespace(Lock=threading.Lock, Event=Watched)
+    )
+    calls: list[bool] = []
+    real = service._search
+
+    def slow(archive, params, page=True):
+        calls.append(page)
+        if len(calls) == 1:
+            assert waiting.wait(20), "the second reader never waited"
+        return real(archive, params, page=page)
+
+    monkeypatch.setattr(service, "_search", slow)
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    query = {"q": "lao động", "facets": "false"}
+    with TestClient(app) as client, ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: client.get("/api/search", params=query), range(2)))
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].json() == answers[1].json()
+    assert calls == [True]  # one computation of the page
 
 
 # --------------------------------------------------------------------------- highlights

@@ -13,6 +13,7 @@ from archive.lookup import article_ref_for_url, is_web_url
 from archive.store import Archive
 from luutru.operations import LEVELS
 from luutru.web import service
+from luutru.web.cached_search import cached_search
 from luutru.web.service import SearchParams
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -253,7 +254,7 @@ def api_search(
     """Full-text search with filters; a query syntax error is a 400 with its message.
     Without a query: the newest articles (publication date, then archive order) under
     the same filters and paging."""
-    return service.run_search(archive, params, request.app.state.cache)
+    return cached_search(archive, params, request.app.state.cache)
 
 
 @router.get("/articles", response_model=ArticleOut, responses={**NOT_FOUND, **BAD})

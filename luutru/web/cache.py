@@ -4,7 +4,17 @@ and the site profiles, each valid only while the archive has not changed.
 "Changed" is the archive's last-write marker: on SQLite ``PRAGMA data_version`` on a
 connection of our own that never writes, which moves whenever any other connection (a
 crawl, the scheduler, another web worker) commits; it costs a look at the WAL index, no
-query. A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
+query. Lookups (an article, its versions, near-duplicates) are keyed on it as it is.
+
+Search results (``search``) are keyed on what a search can show instead: a crawl commits
+far more often than it adds a version (runs, crawl state, captures of unchanged pages,
+dead links), and each such commit used to throw every cached search away. When
+``data_version`` has moved, ``content_marker`` reads the newest version id and search
+document id (a new version, an article re-indexed with its files' text), the number and
+newest time of removed articles (the status filter and the status a hit shows), and the
+sites table (province and department filters): a few index seeks, ~0.1 ms.
+
+A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
 Site profiles are files, not archive rows: they are read again after ``PROFILES_TTL``.
 
 cachetools' TTLCache bounds both the number of entries and their age; one lock per cache,
@@ -29,8 +39,28 @@ SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
 MAX_AGE = 300.0  # seconds: even an unchanged archive's entries are recomputed this often
 SERVER_TTL = 2.0  # seconds an entry lives on PostgreSQL (no write marker to watch)
 PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
+# Seconds a search page may be kept by unchanged_since while the archive grows: its BM25
+# scores are those of when it was computed (archive/search_fresh.py).
+REVALIDATE_FOR = 60.0
+ONCE_WAIT = 10.0  # seconds a request waits for another one computing the same entry
 
 T = TypeVar("T")
+
+# What a search can show, read when data_version moves (see the module doc). The sites of
+# the articles are walked by the (site, status) index one site at a time (a loose index
+# scan), so the removed articles are found without reading every article.
+CONTENT_PROBE = (
+    "SELECT (SELECT max(id) FROM versions), (SELECT max(id) FROM search_docs), "
+    "(SELECT count(*) || ' ' || coalesce(max(a.removed_at), '') FROM s "
+    "CROSS JOIN articles a ON a.site = s.site AND a.status = 'removed'), "
+    "(SELECT group_concat(id || char(31) || coalesce(name, '') || char(31) || "
+    "coalesce(province, '') || char(31) || coalesce(department, ''), char(30)) FROM sites)"
+)
+_SITES = (
+    "WITH RECURSIVE s(site) AS (SELECT min(site) FROM articles UNION ALL "
+    "SELECT (SELECT min(site) FROM articles WHERE site > s.site) FROM s "
+    "WHERE s.site IS NOT NULL) "
+)
 
 
 def _marker_connection(path: Path) -> sqlite3.Connection | None:
@@ -49,9 +79,13 @@ class WebCache:
         self._lock = threading.Lock()
         self._conn = _marker_connection(archive.path) if archive.path is not None else None
         self._results: TTLCache = TTLCache(SEARCH_ENTRIES, MAX_AGE)
+        self._seen_version: int | None = None  # data_version at the last content probe
+        self._content: Hashable = None
         self._profiles: TTLCache = TTLCache(8, PROFILES_TTL)
         self.hits = 0
         self.misses = 0
+        self.revalidated = 0  # hits kept by unchanged_since
+        self._running: dict[Hashable, threading.Event] = {}  # slots being computed
 
     def marker(self) -> Hashable:
         """Changes whenever the archive may have changed."""
@@ -63,21 +97,112 @@ class WebCache:
             except sqlite3.Error:
                 return ("uncached", time.monotonic())  # never equal twice: no caching
 
+    def content_marker(self) -> tuple[Hashable, tuple | None]:
+        """(what a search shows besides its matches: removed articles and sites; the marks
+        of new matches: newest version id and search document id), or on a server
+        database (the TTL marker, None). Read again only when data_version moved."""
+        if self._conn is None:
+            return self.marker(), None
+        with self._lock:
+            try:
+                version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+                if version != self._seen_version:
+                    newest, doc, removed, sites = self._conn.execute(
+                        _SITES + CONTENT_PROBE
+                    ).fetchone()
+                    self._content = (("content", removed, sites), (newest, doc))
+                    self._seen_version = version
+                return self._content
+            except sqlite3.Error:
+                return ("uncached", time.monotonic()), None  # never equal twice
+
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The value for ``key`` at the archive's current state, computed when missing.
-        Computed outside the lock: two threads may both compute a missing entry, which
-        costs a search, not a wrong answer."""
-        full = (self.marker(), key)
+        """The value for ``key`` at the archive's current state, computed when missing
+        (outside the lock, by one thread at a time per entry: ``_once``)."""
+        return self._get((self.marker(), key), compute)
+
+    def search(
+        self,
+        key: Hashable,
+        compute: Callable[[], T],
+        unchanged_since: Callable[[tuple], bool] | None = None,
+    ) -> T:
+        """``get`` for search results, kept while what a search shows is unchanged: the
+        same marks, or (``unchanged_since(marks then)``, archive/search_fresh.py) nothing
+        added since that the query matches, for REVALIDATE_FOR seconds after computing."""
+        base, marks = self.content_marker()
+        slot = ("search", key)
         with self._lock:
-            found = self._results.get(full, _MISSING)
-        if found is not _MISSING:
-            self.hits += 1
-            return found
+            entry = self._results.get(slot)
+        if entry is not None:
+            then_base, then_marks, value, computed_at = entry
+            if then_base == base and then_marks == marks:
+                self.hits += 1
+                return value
+            if (
+                unchanged_since is not None
+                and then_base == base
+                and marks is not None
+                and then_marks is not None
+                and time.monotonic() - computed_at < REVALIDATE_FOR
+                and unchanged_since(then_marks)
+            ):
+                with self._lock:
+                    self._results[slot] = (base, marks, value, computed_at)
+                self.hits += 1
+                self.revalidated += 1
+                return value
+
+        def fresh() -> Any:  # what another thread may have computed meanwhile
+            found = self._results.get(slot)
+            same = found is not None and found[0] == base and found[1] == marks
+            return found[2] if same else _MISSING
+
+        def computed() -> T:
+            computed_at = time.monotonic()
+            value = compute()
+            with self._lock:
+                self._results[slot] = (base, marks, value, computed_at)
+            return value
+
+        return self._once(slot, fresh, computed)
+
+    def _get(self, full: Hashable, compute: Callable[[], T]) -> T:
+        def computed() -> T:
+            value = compute()
+            with self._lock:
+                self._results[full] = value
+            return value
+
+        return self._once(full, lambda: self._results.get(full, _MISSING), computed)
+
+    def _once(self, slot: Hashable, cached: Callable[[], Any], compute: Callable[[], T]) -> T:
+        """``cached()`` (looked at under the lock), else ``compute()``, by one thread at a
+        time per slot: the others wait for it and look again. Without this, the readers
+        that ask for one page while it is missing (after a new version, or the pages 1-3
+        of a query sharing its facets) each computed it, and on 2 CPUs each then took
+        as long as all of them together. A waiter gives up waiting after ONCE_WAIT
+        seconds and computes it itself."""
+        while True:
+            with self._lock:
+                found = cached()
+                if found is not _MISSING:
+                    self.hits += 1
+                    return found
+                running = self._running.get(slot)
+                if running is None:
+                    running = self._running[slot] = threading.Event()
+                    break
+            if not running.wait(ONCE_WAIT):
+                break  # still running: compute too rather than wait on
         self.misses += 1
-        value = compute()
-        with self._lock:
-            self._results[full] = value
-        return value
+        try:
+            return compute()
+        finally:
+            with self._lock:
+                if self._running.get(slot) is running:
+                    del self._running[slot]
+            running.set()
 
     def profiles(self, sites_dir: str | None) -> dict:
         """The site profiles (bundled and ``sites_dir``), read at most every PROFILES_TTL."""

@@ -37,6 +37,7 @@ from luutru.operations import LEVELS
 from luutru.web import service, timefmt
 from luutru.web.api import archive_of, search_params
 from luutru.web.attachments import files_of
+from luutru.web.cached_search import cached_search
 from luutru.web.feeds import feed_link
 from luutru.web.highlight import safe_highlight
 from luutru.web.i18n import LANGUAGES, pick_language, translator
@@ -159,7 +160,7 @@ def search_page(
     result, error, unavailable = None, None, None
     if params.q.strip():  # an empty box is the start page, not a syntax error
         try:
-            result = service.run_search(archive, params, request.app.state.cache)
+            result = cached_search(archive, params, request.app.state.cache)
         except BadRequest as exc:
             error = str(exc)
         except SearchUnavailable as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import asdict, astuple, dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -374,26 +374,12 @@ def _search_module() -> Any:
     return module
 
 
-def run_search(archive: Archive, params: SearchParams, cache: Any = None) -> dict[str, Any]:
-    """``_search`` through ``cache`` (luutru/web/cache.py: the same parameters on an
-    unchanged archive are the same page), each caller getting hit dicts of its own."""
-    if cache is None:
-        return _search(archive, params)
-    key = ("search", *(_hashable(v) for v in astuple(params)))
-    result = cache.get(key, lambda: _search(archive, params))
-    return {**result, "hits": [dict(hit) for hit in result["hits"]]}
+def run_search(archive: Archive, params: SearchParams) -> dict[str, Any]:
+    """``_search`` uncached (the routes go through luutru/web/cached_search.py)."""
+    return _search(archive, params)
 
 
-def _hashable(value: Any) -> Any:
-    """A search parameter as part of a cache key (lists and dicts as sorted tuples)."""
-    if isinstance(value, dict):
-        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
-    if isinstance(value, list):
-        return tuple(_hashable(v) for v in value)
-    return value
-
-
-def _search(archive: Archive, params: SearchParams) -> dict[str, Any]:
+def _search(archive: Archive, params: SearchParams, page: bool = True) -> dict[str, Any]:
     """Call ``archive.search.search``; its SearchSyntaxError (a ValueError: a mistyped
     query, a query past a limit or its time budget, a bad filter) and any other
     ValueError about the arguments become :class:`BadRequest` (400) with its message.
@@ -422,6 +408,7 @@ def _search(archive: Archive, params: SearchParams) -> dict[str, Any]:
             offset=params.offset,
             blank_lists_latest=True,  # no query: the newest articles, under the filters
             **({"facets": True} if params.facets else {}),
+            **({} if page else {"page": False}),  # the facets alone (cached_search)
         )
     except ValueError as exc:
         raise BadRequest(str(exc)) from exc
