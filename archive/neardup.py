@@ -76,10 +76,15 @@ _WORD = re.compile(r"\w+")
 
 @cache
 def _permutations() -> Any:
-    """Built once: creating a MinHash draws NUM_PERM permutation parameters; reuse them."""
-    from datasketch import MinHash
+    """datasketch's affine32 permutation parameters for (NUM_PERM, SEED), drawn as its
+    ``MinHash._init_permutations`` draws them (tested equal): importing datasketch pulls in
+    SciPy, ~1 s of a crawl's writer thread holding the GIL, for two arrays."""
+    import numpy as np
 
-    return MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return np.array([a, b])
 
 
 def tokens(text: str) -> list[str]:
@@ -150,15 +155,33 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(la.jaccard(lb))
 
 
+def optimal_banding(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
+    """(b bands, r rows) minimising the equally weighted false positive and false negative
+    areas, as datasketch's ``MinHashLSH`` chooses them (tested equal), with Gauss-Legendre
+    quadrature in numpy instead of ``scipy.integrate.quad`` (SciPy costs ~1 s to import)."""
+    import numpy as np
+
+    nodes, weights = np.polynomial.legendre.leggauss(64)
+    pairs = [(b, r) for b in range(1, num_perm + 1) for r in range(1, num_perm // b + 1)]
+    bs = np.array([p[0] for p in pairs], dtype=float)[:, None]
+    rs = np.array([p[1] for p in pairs], dtype=float)[:, None]
+
+    def area(lo: float, hi: float, positive: bool) -> Any:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2  # the nodes mapped onto [lo, hi]
+        collide = 1 - (1 - s**rs) ** bs
+        return ((collide if positive else 1 - collide) * weights).sum(axis=1) * (hi - lo) / 2
+
+    error = 0.5 * area(0.0, threshold, True) + 0.5 * area(threshold, 1.0, False)
+    return pairs[int(np.argmin(error))]
+
+
 @cache
 def _bands(threshold: float) -> tuple[tuple[int, int], ...]:
-    """Byte ranges of the LSH bands of a stored signature: datasketch's optimal banding
-    (b bands of r values; ``MinHashLSH`` picks them) for ``threshold``."""
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    """Byte ranges of the LSH bands of a stored signature: the optimal banding (b bands of
+    r values) for ``threshold``."""
+    b, r = optimal_banding(threshold)
     start = len(_MAGIC)
-    return tuple((start + 4 * i * lsh.r, start + 4 * (i + 1) * lsh.r) for i in range(lsh.b))
+    return tuple((start + 4 * i * r, start + 4 * (i + 1) * r) for i in range(b))
 
 
 class NearDupIndex:

@@ -279,3 +279,39 @@ def test_index_finds_what_datasketch_lsh_finds() -> None:
         assert index.query(sig, exclude=key) == expected
         compared += len(expected)
     assert compared > 100  # the comparison saw many hits, not only empty lists
+
+
+def test_permutations_are_datasketchs_without_importing_it() -> None:
+    import numpy as np
+    from datasketch import MinHash
+
+    from archive import neardup
+
+    theirs = MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED, scheme=neardup.SCHEME)
+    assert np.array_equal(neardup._permutations(), theirs.permutations)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.6, 0.7, 0.75, 0.8, 0.9])
+def test_banding_is_the_one_minhashlsh_chooses(threshold: float) -> None:
+    from datasketch import MinHashLSH
+
+    from archive import neardup
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=neardup.NUM_PERM)
+    assert neardup.optimal_banding(threshold) == (lsh.b, lsh.r)
+
+
+def test_signing_and_banding_do_not_import_scipy() -> None:
+    """SciPy (through datasketch) cost a crawl's writer ~1 s of CPU holding the GIL."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from archive import neardup\n"
+        "neardup.signatures(['một hai ba bốn năm sáu bảy tám chín mười ' * 20])\n"
+        "neardup._bands(neardup.THRESHOLD)\n"
+        "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
