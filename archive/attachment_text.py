@@ -58,17 +58,3 @@ def urls_of(attachments_json: str | None) -> list[str]:
     except ValueError:
         return []
     return [u for u in value if isinstance(u, str)] if isinstance(value, list) else []
-
-
-def version_file_texts(conn: Connection, version_id: int) -> list[tuple[str, str]]:
-    """(file name, text) of the files article version ``version_id`` links to."""
-    row = conn.execute(
-        text(
-            "SELECT a.site, v.attachments FROM versions v JOIN articles a "
-            "ON a.id = v.article_id WHERE v.id = :v"
-        ),
-        {"v": version_id},
-    ).first()
-    if row is None:
-        return []
-    return file_texts(conn, row[0], urls_of(row[1]))
