@@ -102,6 +102,9 @@ LUUTRU_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 # Processes working out article pages off the reactor (crawler/offload.py): -1 = one per
 # core besides the reactor's, at most 4; 0 = in the crawl's own process.
 LUUTRU_EXTRACT_WORKERS = -1
+# Nice value added to a `luutru crawl` process (luutru/crawling.py): readers of `luutru
+# serve` on the same machine go first; 0 = unchanged.
+LUUTRU_CRAWL_NICE = 5
 # Seconds the archive writer waits for more items to join a batch (crawler/archivewriter.py):
 # one transaction per batch instead of one per article when the crawl is fast.
 LUUTRU_WRITE_LINGER = 0.2

@@ -238,6 +238,22 @@ def discard_killed_jobdir(workspace: Workspace, site: str) -> None:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 
+def _lower_priority(settings: Mapping[str, Any]) -> None:
+    """A crawl is background work: below ``luutru serve`` and other interactive work in
+    the CPU's queue (``LUUTRU_CRAWL_NICE``, added to this process's nice value; its
+    extraction workers inherit it). On an idle machine it changes nothing."""
+    import os
+
+    from crawler import settings as defaults
+
+    nice = int(settings.get("LUUTRU_CRAWL_NICE", defaults.LUUTRU_CRAWL_NICE))
+    if nice > 0 and hasattr(os, "nice"):
+        try:
+            os.nice(nice)
+        except OSError as exc:  # not permitted here: the crawl runs as it is
+            log.info("crawl priority unchanged: %s", exc)
+
+
 def crawl_sites(
     site_ids: list[str],
     workspace: Workspace,
@@ -307,6 +323,7 @@ def crawl_sites(
     handlers = runlog.attach(paths)
     tally = ErrorTally()
     logging.getLogger().addHandler(tally)
+    _lower_priority(settings)
     try:
         shown = Progress() if progress else None
         summaries = run_crawls(leased, workspace, settings, progress=shown)

@@ -127,3 +127,19 @@ def test_profiles_give_the_step_what_it_sends() -> None:
 
     profile = get_profile("demo-liferay")
     pickle.loads(pickle.dumps((profile.article, profile.listing.other_news)))
+
+
+def test_a_crawl_process_runs_below_interactive_work() -> None:
+    """luutru/crawling.py: a crawl lowers its own CPU priority (LUUTRU_CRAWL_NICE), so
+    `luutru serve` on the same machine answers first; 0 leaves it alone."""
+    code = (
+        "import os\n"
+        "from luutru.crawling import _lower_priority\n"
+        "before = os.nice(0)\n"
+        "_lower_priority({'LUUTRU_CRAWL_NICE': '0'})\n"
+        "assert os.nice(0) == before, 'nice 0 changed the priority'\n"
+        "_lower_priority({})\n"
+        "assert os.nice(0) == min(19, before + 5), os.nice(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
