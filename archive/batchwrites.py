@@ -251,18 +251,21 @@ class _Batch:
         return vid_map
 
 
+def _lookup(conn: Connection, key: Any, value: Any, keys: Sequence[Any]) -> dict[Any, Any]:
+    """``{key: value}`` of the rows whose ``key`` column is one of ``keys`` (in chunks: a
+    statement takes a bounded number of parameters)."""
+    found: dict[Any, Any] = {}
+    for chunk in chunks(keys):
+        found.update(conn.execute(select(key, value).where(key.in_(chunk))).all())
+    return found
+
+
 def _claim_urls(conn: Connection, claims: dict[str, tuple[int, str]]) -> None:
     """Each URL not known yet becomes an alias of its article (first seen when its capture
     was); one already known stays with the article that claimed it first (logged when that
     is another one): ``AliasesMixin._claim_urls`` with a first-seen time per URL."""
     urls = list(claims)
-    owners: dict[str, int] = {}
-    for chunk in chunks(urls):
-        owners.update(
-            conn.execute(
-                select(aliases.c.url, aliases.c.article_id).where(aliases.c.url.in_(chunk))
-            ).all()
-        )
+    owners: dict[str, int] = _lookup(conn, aliases.c.url, aliases.c.article_id, urls)
     rows, conflicts = [], 0
     for url, (aid, seen) in claims.items():
         owner = owners.get(url)
@@ -370,13 +373,7 @@ class BatchWritesMixin:
             return 0
         rows = []
         with self._write() as conn:  # type: ignore[attr-defined]
-            owners: dict[int, int] = {}
-            for chunk in chunks(others):
-                owners.update(
-                    conn.execute(
-                        select(versions.c.id, versions.c.article_id).where(versions.c.id.in_(chunk))
-                    ).all()
-                )
+            owners: dict[int, int] = _lookup(conn, versions.c.id, versions.c.article_id, others)
             when = now_iso()
             for version_id, article_id, matches in found:
                 for other, score in matches:

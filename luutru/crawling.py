@@ -13,6 +13,7 @@ command exits 1.
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 import time
@@ -242,8 +243,6 @@ def _lower_priority(settings: Mapping[str, Any]) -> None:
     """A crawl is background work: below ``luutru serve`` and other interactive work in
     the CPU's queue (``LUUTRU_CRAWL_NICE``, added to this process's nice value; its
     extraction workers inherit it). On an idle machine it changes nothing."""
-    import os
-
     from crawler import settings as defaults
 
     nice = int(settings.get("LUUTRU_CRAWL_NICE", defaults.LUUTRU_CRAWL_NICE))

@@ -35,7 +35,7 @@ class ArticleParsing:
         facts = None
         if response.status not in (304, 404, 410) and isinstance(response, TextResponse):
             # Awaited: in a worker process, while the reactor goes on.
-            facts = await article_facts(response, _encoding(response), self, self.extract_workers)
+            facts = await article_facts(response, _encoding(response), self)
         for item in self._article_items(response, key, facts):
             yield item
 

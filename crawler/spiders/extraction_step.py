@@ -31,9 +31,7 @@ async def off_reactor(fn: Callable[..., T], args: tuple, workers: int) -> T:
     return offload.result_or_local(future, fn, args)
 
 
-async def article_facts(
-    response: TextResponse, encoding: str, spider: Any, workers: int
-) -> PageFacts:
+async def article_facts(response: TextResponse, encoding: str, spider: Any) -> PageFacts:
     profile = spider.profile
     args = (
         response.body,
@@ -44,4 +42,4 @@ async def article_facts(
         # Without listing selectors the walk follows recognised links (generic_walk.py).
         tuple(profile.allowed_domains) if spider.walk is not None else (),
     )
-    return await off_reactor(page_facts, args, workers)
+    return await off_reactor(page_facts, args, spider.extract_workers)
