@@ -113,7 +113,11 @@ def _shot(page: Page, name: str) -> None:
 
 
 def _clean(page: Page) -> None:
-    page.wait_for_load_state("load")
+    # "load" does not wait for the lazy capture frame, which may start after it; a goto
+    # made while that frame is still loading aborts it (net::ERR_ABORTED), a race of the
+    # test, not a fault of the page. Network idle lets it finish, and still reports it
+    # if it fails.
+    page.wait_for_load_state("networkidle")
     assert page.problems == [], page.problems  # type: ignore[attr-defined]
 
 
