@@ -129,8 +129,11 @@ class WarcCaptureMiddleware:
 def _earlier_lookup(session: CrawlSession, request: Request) -> Any:
     """How to find the newest earlier capture of what ``request`` fetches: an article's
     (by its URL), an attached file's (by the link's URL, archive/attachments.py), or None."""
-    if request.meta.get("article_key"):
-        return session.archive.latest_payload
+    key = request.meta.get("article_key")
+    if key:
+        # A key the archive has never held (crawl_state has every key of the site, alias
+        # keys included) has no earlier capture: a first crawl asks nothing per page.
+        return session.archive.latest_payload if key in session.state else None
     link = request.meta.get("attachment_url")
     if link:
         return lambda site, _url: session.archive.latest_attachment_payload(site, link)

@@ -51,6 +51,7 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The queue is on disk (crawler/scheduler.py), so articles queued ahead cost no memory.
 LISTING_PRIORITY = 2
 ARTICLE_PRIORITY = 1  # attachments too (attachment_fetch.py); sitemaps and robots: 0
+KEY_CACHE_SIZE = 100_000  # URLs whose article key is remembered (a few MB)
 POSTBACK = re.compile(r"__doPostBack\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)")
 
 
@@ -100,6 +101,7 @@ class PortalSpider(ArticleParsing, AttachmentFetch, SiteCheck, scrapy.Spider):
         self.recorded: set[str] = set()  # keys captured in this run
         self.requested: set[str] = set()  # keys fetched (not only seen) in this run
         self.rekeyed: dict[str, str] = {}  # a URL's key → the canonical key it proved to be
+        self._keys: dict[str, str | None] = {}  # key_of's memo
         self.extract_workers = 0  # from LUUTRU_EXTRACT_WORKERS (from_crawler)
 
     @classmethod
@@ -132,10 +134,17 @@ class PortalSpider(ArticleParsing, AttachmentFetch, SiteCheck, scrapy.Spider):
         return self.session.state if self.session is not None else {}
 
     def key_of(self, url: str) -> str | None:
-        """The article key of ``url`` (None: not an article link of this site)."""
-        if is_denied(self.profile, url):
-            return None
-        return article_key(self.profile, url)
+        """The article key of ``url`` (None: not an article link of this site). Memoised:
+        every article page repeats the same "other news" links, and each costs the deny
+        and id patterns (a tenth of the reactor's time in a fast crawl)."""
+        cache = self._keys
+        if url in cache:
+            return cache[url]
+        key = None if is_denied(self.profile, url) else article_key(self.profile, url)
+        if len(cache) >= KEY_CACHE_SIZE:
+            cache.clear()  # bounded; a miss only costs the patterns again
+        cache[url] = key
+        return key
 
     # -- listings -------------------------------------------------------------------------
 
