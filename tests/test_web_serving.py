@@ -167,6 +167,56 @@ def test_a_version_the_query_does_not_match_keeps_its_cached_page(data: Path) ->
         assert after["total"] == 0 and after["facets"]["site"] == []
 
 
+def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first new version shows at once; once a page was recomputed for new versions,
+    later ones show within SEARCH_LAG (a crawl writing does not recompute it each time)."""
+    from luutru.web import cache as web_cache
+
+    monkeypatch.setattr(web_cache, "SEARCH_LAG", 60.0)  # no slow machine outlasts it
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app) as client:
+        cache = app.state.cache
+
+        def total() -> int:
+            return client.get("/api/search", params={"q": "lao động"}).json()["total"]
+
+        assert total() == 1
+        with Archive.open(data) as writer:
+            writer.record(_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+        assert total() == 2 and cache.stale_served == 0  # at once
+        with Archive.open(data) as writer:
+            writer.record(_record("4", "Lao động nông thôn được học nghề."), None)
+        assert total() == 2 and cache.stale_served == 2  # within the lag: page and facets
+        monkeypatch.setattr(web_cache, "SEARCH_LAG", 0.0)  # as when the lag has passed
+        assert total() == 3
+
+
+def test_a_reader_is_not_kept_waiting_while_the_same_page_is_recomputed(data: Path) -> None:
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app):
+        cache = app.state.cache
+        assert cache.search(("k",), lambda: "before") == "before"
+        with Archive.open(data) as writer:  # new versions: the page must be recomputed
+            writer.record(_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+        release = threading.Event()
+
+        def slow() -> str:
+            release.wait(10)
+            return "after"
+
+        with ThreadPoolExecutor(1) as pool:
+            computing = pool.submit(cache.search, ("k",), slow)
+            while ("search", ("k",)) not in cache._running:
+                threading.Event().wait(0.01)
+            # Answered at once with the page as it was, not after ONCE_WAIT.
+            assert cache.search(("k",), lambda: "never") == "before"
+            release.set()
+            assert computing.result() == "after"
+        assert cache.search(("k",), lambda: "never") == "after"
+
+
 def test_unchanged_since_errs_on_changed(data: Path) -> None:
     from archive.search_fresh import unchanged_since
 

@@ -14,6 +14,12 @@ document id (a new version, an article re-indexed with its files' text), the num
 newest time of removed articles (the status filter and the status a hit shows), and the
 sites table (province and department filters): a few index seeks, ~0.1 ms.
 
+While a crawl keeps adding versions a query matches, its page would be recomputed after
+every commit (several a second), taking the CPU its readers need: once a page has been
+recomputed for new versions, it is kept ``SEARCH_LAG`` seconds whatever is added, and a
+reader asking while another computes the same page gets it as it was. The first new
+version after a quiet spell shows at once.
+
 A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
 Site profiles are files, not archive rows: they are read again after ``PROFILES_TTL``.
 
@@ -42,6 +48,10 @@ PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
 # Seconds a search page may be kept by unchanged_since while the archive grows: its BM25
 # scores are those of when it was computed (archive/search_fresh.py).
 REVALIDATE_FOR = 60.0
+# While new versions keep arriving (a crawl writing), a search page is recomputed at most
+# this often: after a page was recomputed for new versions, later ones show within this
+# many seconds. A quiet archive's first new version shows at once.
+SEARCH_LAG = 5.0
 ONCE_WAIT = 10.0  # seconds a request waits for another one computing the same entry
 
 T = TypeVar("T")
@@ -85,6 +95,7 @@ class WebCache:
         self.hits = 0
         self.misses = 0
         self.revalidated = 0  # hits kept by unchanged_since
+        self.stale_served = 0  # hits answered while the same page was being recomputed
         self._running: dict[Hashable, threading.Event] = {}  # slots being computed
 
     def marker(self) -> Hashable:
@@ -134,10 +145,22 @@ class WebCache:
         slot = ("search", key)
         with self._lock:
             entry = self._results.get(slot)
+            recomputing = slot in self._running
         if entry is not None:
-            then_base, then_marks, value, computed_at = entry
+            then_base, then_marks, value, computed_at, churned = entry
             if then_base == base and then_marks == marks:
                 self.hits += 1
+                return value
+            if then_base == base and (
+                recomputing or (churned and time.monotonic() - computed_at < SEARCH_LAG)
+            ):
+                # Only new versions since (no removal, no site change), and either another
+                # request is computing this page with them already, or they keep coming
+                # (this page was itself recomputed for new versions under SEARCH_LAG ago):
+                # the page as it was a moment ago. A crawl commits several times a second;
+                # recomputing every popular search each time took the CPU its readers need.
+                self.hits += 1
+                self.stale_served += 1
                 return value
             if (
                 unchanged_since is not None
@@ -148,7 +171,7 @@ class WebCache:
                 and unchanged_since(then_marks)
             ):
                 with self._lock:
-                    self._results[slot] = (base, marks, value, computed_at)
+                    self._results[slot] = (base, marks, value, computed_at, churned)
                 self.hits += 1
                 self.revalidated += 1
                 return value
@@ -158,11 +181,15 @@ class WebCache:
             same = found is not None and found[0] == base and found[1] == marks
             return found[2] if same else _MISSING
 
+        # Recomputed because versions were added, not because it was missing or its
+        # removals and sites changed: new versions are arriving (SEARCH_LAG).
+        churn = entry is not None and entry[0] == base
+
         def computed() -> T:
             computed_at = time.monotonic()
             value = compute()
             with self._lock:
-                self._results[slot] = (base, marks, value, computed_at)
+                self._results[slot] = (base, marks, value, computed_at, churn)
             return value
 
         return self._once(slot, fresh, computed)
