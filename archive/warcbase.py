@@ -13,6 +13,7 @@ import base64
 import hashlib
 import re
 import uuid
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -138,9 +139,32 @@ def warc_date(value: DateLike, default: Callable[[], datetime] | None = None) ->
     return datetime_to_iso_date(value, use_micros=True)
 
 
+# zlib's default level. warcio writes level 9: on real portal pages (realpages-dev, 100 KB
+# and more) 20 % more CPU per record (4.25 against 3.54 ms, in the crawl's reactor) for
+# members 0.4 % smaller.
+GZIP_LEVEL = 6
+
+
+class _GzipMember:
+    """warcio's GzippingWrapper at GZIP_LEVEL: one gzip member per record, ended by the
+    ``flush()`` warcio calls after each record."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._out = out
+
+    def write(self, data: bytes) -> None:
+        self._out.write(self._compressor.compress(data))
+
+    def flush(self) -> None:
+        self._out.write(self._compressor.flush())
+        self._out.flush()
+
+
 class _Writer(WARCWriter):
     """warcio's writer with injectable record ids and dates (what warcio's own tests do by
-    overriding ``_make_warc_id`` / the date), so output can be byte-identical."""
+    overriding ``_make_warc_id`` / the date), so output can be byte-identical, and its gzip
+    members at GZIP_LEVEL."""
 
     def __init__(
         self,
@@ -150,9 +174,15 @@ class _Writer(WARCWriter):
         *,
         gzip: bool = True,
     ) -> None:
-        super().__init__(out, gzip=gzip, warc_version=WARC_VERSION)
+        # warcio compresses only when told to (at level 9): told not to, and given a
+        # compressing stream per record instead.
+        super().__init__(out, gzip=False, warc_version=WARC_VERSION)
+        self._gzip_members = gzip
         self._id_factory = record_id_factory
         self._clock = clock
+
+    def _write_warc_record(self, out: Any, record: ArcWarcRecord) -> None:
+        super()._write_warc_record(_GzipMember(out) if self._gzip_members else out, record)
 
     def _make_warc_id(self, id_: Any = None) -> str:  # type: ignore[override]
         if self._id_factory is None:

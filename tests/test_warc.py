@@ -198,6 +198,18 @@ def test_header_values_cannot_inject_lines(tmp_path: Path) -> None:
     assert check_file(tmp_path / p.file) == []
 
 
+def test_each_record_is_one_gzip_member_at_zlibs_default_level(tmp_path: Path) -> None:
+    body = "<p>Sở Lao động - Thương binh và Xã hội tỉnh Hòa An.</p>".encode() * 400
+    with WarcSeries(tmp_path, PREFIX) as series:
+        p, _, _ = series.write_response(URL, 200, "OK", [("Content-Type", "text/html")], body)
+    raw = (tmp_path / p.file).read_bytes()
+    member = raw[p.offset : p.offset + p.length]
+    # gzip header byte 8 (XFL): 2 = level 9 ("maximum compression", warcio's own), 0 = other
+    assert member[:2] == b"\x1f\x8b" and member[8] == 0
+    assert gzip.decompress(member).endswith(body + b"\r\n\r\n")  # the whole record
+    assert read_record(tmp_path, p).payload == body
+
+
 def test_decoded_body_headers_are_renamed() -> None:
     out = http_headers_for_decoded_body(
         [("Content-Encoding", "gzip"), ("Transfer-Encoding", "chunked"), ("ETag", "x")]
