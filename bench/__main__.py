@@ -137,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["crawl"]["with_latency"] = slow
         print(f"\n== crawl: the same, each response after {crawl.LATENCY_S} s (a remote portal) ==")
         print(crawl.table(slow))
+        heavy = crawl.run(size, rounds=max(1, args.rounds // 2), delay=crawl.LATENCY_S,
+                          padding_kb=crawl.REAL_PAGE_KB)  # fmt: skip
+        results["crawl"]["with_real_pages"] = heavy
+        print(f"\n== crawl: the same, pages {crawl.REAL_PAGE_KB} KB heavier (real portals') ==")
+        print(crawl.table(heavy))
     if args.only in (None, "extraction"):
         from bench import extraction
 

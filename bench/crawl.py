@@ -53,7 +53,7 @@ def free_port() -> int:
 
 @contextmanager
 def portal_process(
-    articles: int, log_dir: Path, epoch: int = 0, delay: float = 0.0
+    articles: int, log_dir: Path, epoch: int = 0, delay: float = 0.0, padding_kb: int = 0
 ) -> Iterator[str]:
     """A demo portal in its own process; yields its base URL once it answers. ``delay``:
     seconds each response waits (the portal's threads sleep, as a remote portal would)."""
@@ -73,6 +73,8 @@ def portal_process(
         str(epoch),
         "--delay",
         str(delay),
+        "--padding-kb",
+        str(padding_kb),
     ]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -222,15 +224,16 @@ def run_bare(urls: list[str], work: Path) -> dict[str, Any]:
     return side(list(out["crawlers"].values()), len(pages), wall, cpu)
 
 
-def one_round(articles: int, delay: float = 0.0) -> dict[str, Any]:
+def one_round(articles: int, delay: float = 0.0, padding_kb: int = 0) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="luutru-bench-") as tmp:
         work = Path(tmp)
-        with portal_process(articles, work, delay=delay) as base:
+        with portal_process(articles, work, delay=delay, padding_kb=padding_kb) as base:
             luutru, pages = run_luutru(base, work)
         robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
         posts = [u for _, m, u in pages if m == "POST"]
         gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]
-        with portal_process(articles, work, delay=delay) as base2:  # fresh: same first 503s
+        # fresh: same first 503s
+        with portal_process(articles, work, delay=delay, padding_kb=padding_kb) as base2:
             urls = [base2 + u[len(base) :] if u.startswith(base) else u for u in gets]
             bare = run_bare(urls, work)
     ratio = luutru["pages_per_s"] / bare["pages_per_s"] if bare["pages_per_s"] else 0.0
@@ -249,12 +252,17 @@ MIN_ARTICLES = 1_000  # below this a round lasts a blink and start-up costs domi
 # crawl is bound by CPU alone (the worst case for luutru, whose per-page work is extraction
 # and archiving); a provincial portal over the network answers in hundreds of ms.
 LATENCY_S = 0.25
+# The third measure: real portal pages weigh 100 KB and more (scripts, menus) around a
+# 5 KB article; the demo's weigh 6 KB (demo_portal/furniture.py adds the difference).
+REAL_PAGE_KB = 100
 
 
-def run(articles: int = MIN_ARTICLES, rounds: int = 5, delay: float = 0.0) -> dict[str, Any]:
+def run(
+    articles: int = MIN_ARTICLES, rounds: int = 5, delay: float = 0.0, padding_kb: int = 0
+) -> dict[str, Any]:
     """``rounds`` independent rounds (fresh portals, fresh archive), each running luutru
     then the bare spider (so the two alternate); medians reported."""
-    done = [one_round(articles, delay) for _ in range(rounds)]
+    done = [one_round(articles, delay, padding_kb) for _ in range(rounds)]
 
     def median(name: str, key: str) -> float:
         return round(statistics.median(float(r[name][key]) for r in done), 3)
@@ -263,6 +271,7 @@ def run(articles: int = MIN_ARTICLES, rounds: int = 5, delay: float = 0.0) -> di
         "articles": articles,
         "rounds": rounds,
         "portal_delay_s": delay,
+        "page_padding_kb": padding_kb,
         "overrides": list(OVERRIDES),
     }
     for name in ("luutru", "bare"):

@@ -22,12 +22,16 @@ def _row(metric: str, value: str, unit: str, comparison: str = "", notes: str = 
 
 def _crawl(c: dict[str, Any]) -> list[Row]:
     rows = []
-    for label, r in (("loopback", c), ("portal answering in", c.get("with_latency"))):
+    measures = (("loopback", c), ("portal answering in", c.get("with_latency")),
+                ("portal answering in", c.get("with_real_pages")))  # fmt: skip
+    for label, r in measures:
         if not r:
             continue
         lu, bare = r["luutru"], r["bare"]
         delay = r.get("portal_delay_s") or 0
         where = f"{label} {delay} s" if delay else label
+        if r.get("page_padding_kb"):
+            where += f", pages {r['page_padding_kb']} KB heavier"
         cpu = lu.get("cpu_ms_per_page")
         cpu_note = f"; CPU {cpu} vs {bare.get('cpu_ms_per_page')} ms/page" if cpu else ""
         rows.append(

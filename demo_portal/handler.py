@@ -23,6 +23,7 @@ class Portal(Protocol):
     """What the handler needs of the DemoPortal (server.py) that serves it."""
 
     delay: float
+    padding: bytes  # page furniture added to every HTML page (server.py, --padding-kb)
     layout: int
     misbehave: set[str]
     families: tuple[str, ...]
@@ -84,6 +85,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.portal.delay > 0:
             time.sleep(self.portal.delay)
         data = body.encode("utf-8") if isinstance(body, str) else body
+        if self.portal.padding and status == 200 and ctype == HTML:
+            data = _padded(data, self.portal.padding)
         self.portal._log(self.command, self.path, status)
         self.send_response(status)
         for k, v in (headers or {}).items():
@@ -287,3 +290,9 @@ def index_page(families: Sequence[str]) -> str:
 ADMIN = """<!DOCTYPE html><html><head><meta charset="utf-8"/><title>Đăng nhập</title></head>
 <body><form method="post"><input name="user"/><input name="pass" type="password"/>
 <button>Đăng nhập</button></form></body></html>"""
+
+
+def _padded(page: bytes, padding: bytes) -> bytes:
+    """``page`` with ``padding`` just before its ``</body>`` (appended if it has none)."""
+    at = page.lower().rfind(b"</body>")
+    return page + padding if at < 0 else page[:at] + padding + page[at:]

@@ -25,6 +25,7 @@ from .families import (
     listing_urls,
     post_canonical,
 )
+from .furniture import page_furniture
 from .handler import ROBOTS, ROBOTS_EXTRA, SIDEBAR_FILES, Handler, etag_of
 from .misbehave import parse_modes
 
@@ -56,7 +57,7 @@ class DemoPortal:
     def __init__(
         self, articles: int = 300, epoch: int = 0, port: int = 0, host: str = "127.0.0.1",
         delay: float = 0.0, seed: int = 1, layout: int = 1,
-        misbehave: str | Iterable[str] = (),
+        misbehave: str | Iterable[str] = (), padding_kb: int = 0,
         families: str | Iterable[str] = DEFAULT_FAMILIES, extra_articles: int = DEFAULT_EXTRA,
     ) -> None:  # fmt: skip
         check_loopback(host)
@@ -68,6 +69,9 @@ class DemoPortal:
         self.families = check_families(families)
         self.extra_articles = extra_articles
         self.articles, self.seed, self.layout, self.delay = articles, seed, layout, delay
+        if padding_kb < 0:
+            raise ValueError("padding_kb must be >= 0")
+        self.padding = page_furniture(padding_kb * 1024, seed)
         self.host, self.port = host, port
         # Reliability drills (demo_portal/misbehave.py): mode names, settable while running.
         self.misbehave: set[str] = parse_modes(misbehave)
@@ -216,6 +220,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--layout", type=int, default=1, choices=(1, 2))
     p.add_argument(
+        "--padding-kb",
+        type=int,
+        default=0,
+        help="KB of script added to every HTML page, as a real portal's furniture weighs",
+    )
+    p.add_argument(
         "--families",
         default=",".join(DEFAULT_FAMILIES),
         metavar="NAME,...",
@@ -238,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         portal = DemoPortal(articles=args.articles, epoch=args.epoch, port=args.port,
                             host=args.host, delay=args.delay, seed=args.seed,
                             layout=args.layout, misbehave=args.misbehave,
+                            padding_kb=args.padding_kb,
                             families=args.families,
                             extra_articles=args.extra_articles)  # fmt: skip
     except ValueError as e:

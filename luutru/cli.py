@@ -76,6 +76,8 @@ def cmd_demo_portal(args: argparse.Namespace) -> int:
         str(args.seed),
         "--layout",
         str(args.layout),
+        "--padding-kb",
+        str(args.padding_kb),
     ]
     return serve(argv) or 0
 

@@ -237,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     portal.add_argument("--delay", type=float, default=0.0)
     portal.add_argument("--seed", type=int, default=1)
     portal.add_argument("--layout", type=int, default=1, help="2: renamed author/date classes")
+    portal.add_argument(
+        "--padding-kb", type=int, default=0, help="KB of script furniture on every HTML page"
+    )
     _common(portal)  # accepted for uniformity; the portal keeps no archive
 
     demo = sub.add_parser("demo", help="serve the demo portal, crawl it offline, show the result")

@@ -409,3 +409,31 @@ def test_epoch1_serving_and_layout2() -> None:
         lf_home = fetch(p.base_url + "/lf/web/so-tttt/chi-dao-dieu-hanh")[2]
         assert all(urllib.parse.urlsplit(r["url"]).path not in lf_home for r in removed)
     assert sum(st == 404 for _, _, st in p.requests) == 2  # the request log sees both 404s
+
+
+# ------------------------------------------------------------------ page furniture
+
+
+def test_padding_weighs_pages_like_a_real_portal_and_changes_no_article() -> None:
+    """`--padding-kb` (bench realism): every HTML page grows by that much script before
+    </body>; the article the page shows, and plain-text answers, are as without it."""
+    from crawler.extract import extract_article
+    from crawler.profiles import get_profile
+
+    rules = get_profile("demo-liferay").article
+    with (
+        DemoPortal(articles=N, port=0) as plain,
+        DemoPortal(articles=N, port=0, padding_kb=64) as padded,
+    ):
+        pages = [r for r in plain.truth() if r["site"] == "demo-liferay"][:4]
+        for r in pages:
+            url = r["url"]
+            _, _, small = fetch_ok(url)
+            _, _, big = fetch_ok(padded.base_url + url[len(plain.base_url) :])
+            assert len(big.encode()) - len(small.encode()) >= 64 * 1024
+            assert "</script></body>" in big
+            a, b = extract_article(small, url, rules), extract_article(big, url, rules)
+            for field in ("title", "date", "author", "body"):
+                assert getattr(a, field) == getattr(b, field), field
+        robots = "/robots.txt"
+        assert fetch_ok(plain.base_url + robots)[2] == fetch_ok(padded.base_url + robots)[2]
