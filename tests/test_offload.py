@@ -92,6 +92,41 @@ def test_a_dead_worker_loses_nothing_and_the_pool_comes_back() -> None:
     assert again.result(timeout=60).extracted.title == page_facts(*args).extracted.title
 
 
+_KILLED_PARENT = """
+import os, sys
+from crawler import offload
+print(offload.submit(os.getpid, (), 1).result(timeout=60), flush=True)
+sys.stdin.read()  # until killed
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    return state != "Z"  # a zombie is dead, only not yet reaped
+
+
+def test_workers_exit_when_their_crawl_is_killed() -> None:
+    import signal
+    import time
+
+    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        workers = [int(parent.stdout.readline())]  # type: ignore[union-attr]
+        assert workers[0] != parent.pid and _alive(workers[0])
+    finally:
+        parent.send_signal(signal.SIGKILL)  # no atexit, no pool shutdown
+        parent.wait()
+    deadline = time.monotonic() + 10 * offload.PARENT_CHECK_S
+    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(p) for p in workers)
+
+
 # ---------------------------------------------------------------- a crawl, both ways
 
 
