@@ -113,8 +113,15 @@ def watch(page: Any) -> list[str]:
 
     page.on("console", on_console)
     page.on("pageerror", lambda e: problems.append(f"exception: {e}"))
-    page.on("requestfailed",
-            lambda r: problems.append(f"request failed: {r.url} {r.failure}"))  # fmt: skip
+
+    def on_failed(request: Any) -> None:
+        # ERR_ABORTED is the browser cancelling a request itself: the page was left (the
+        # test clicked on) while a favicon or a lazy frame was still loading. A server
+        # that fails answers with a status (below) or another net:: error.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            problems.append(f"request failed: {request.url} {request.failure}")
+
+    page.on("requestfailed", on_failed)
     page.on("response", lambda r: r.status >= 400
             and problems.append(f"HTTP {r.status}: {r.url}"))  # fmt: skip
     return problems
