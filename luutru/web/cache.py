@@ -95,7 +95,7 @@ class WebCache:
         self.hits = 0
         self.misses = 0
         self.revalidated = 0  # hits kept by unchanged_since
-        self.stale_served = 0  # hits answered while the same page was being recomputed
+        self.stale_served = 0  # hits answered with a page behind new versions (SEARCH_LAG)
         self._running: dict[Hashable, threading.Event] = {}  # slots being computed
 
     def marker(self) -> Hashable:
