@@ -8,7 +8,9 @@ while a crawl writes into the same archive, beside one client alone (same run).
 2. ``python -m luutru serve`` as a real subprocess on 127.0.0.1 (a free port), with its
    default worker count unless ``--serve-workers`` says otherwise.
 3. Phases, each ``--serve-seconds`` (default 20 s) after a short warm-up: one client
-   alone (the comparison), 30 clients, and 30 clients while ``luutru crawl demo-liferay
+   alone (the comparison), 30 clients, 30 clients none of whose requests repeats (each
+   carries a parameter no route reads, so the server's response cache never answers it:
+   what a page costs when it is made), and 30 clients while ``luutru crawl demo-liferay
    demo-aspnet`` crawls a demo portal (its own process) into the same archive, restarted
    until the phase ends. The request list (bench/serve_load.py) mixes JSON and HTML
    searches (words with and without diacritics, phrases, filters, pages 1–3), article
@@ -258,9 +260,9 @@ def _phases(
     out: dict[str, Any] = {}
     with server(data, log_dir, workers, db) as (base, pid):
 
-        def measured(clients: int) -> dict[str, Any]:
+        def measured(clients: int, unseen: bool = False) -> dict[str, Any]:
             cpu, load = tree_cpu_seconds(pid), os.getloadavg()[0]
-            figures = drive(base, paths, clients, seconds)
+            figures = drive(base, paths, clients, seconds, unseen)
             figures["load_average_before"] = round(load, 1)
             used = tree_cpu_seconds(pid) - cpu
             figures["server_cpu_ms_per_request"] = round(
@@ -272,6 +274,8 @@ def _phases(
         if single:
             out["single"] = measured(1)
         out["concurrent"] = measured(CLIENTS)
+        # The same clients with no request repeated: what the response cache saves.
+        out["concurrent_unseen"] = measured(CLIENTS, unseen=True)
         before = _versions_written(data, db)
         with crawling(data, log_dir, db) as crawl:
             t0 = time.monotonic()
@@ -359,6 +363,7 @@ def table(result: dict[str, Any]) -> str:
                          "or env LUUTRU_BENCH_PG_URL)")  # fmt: skip
             continue
         for name, label in (("single", "1 client"), ("concurrent", f"{CLIENTS} clients"),
+                            ("concurrent_unseen", f"{CLIENTS} clients, unseen"),
                             ("during_crawl", f"{CLIENTS} clients + crawl")):  # fmt: skip
             f = phases.get(name)
             if not f:

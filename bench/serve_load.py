@@ -103,9 +103,16 @@ class Figures:
         }
 
 
+def _unseen(path: str, n: str) -> str:
+    """``path`` with a parameter no route reads, so that no cached response answers it (the
+    server's data caches still do): every request the server's response cache has not seen."""
+    return f"{path}{'&' if '?' in path else '?'}unseen={n}"
+
+
 async def _client(
-    base: str, paths: list[str], start: int, deadline: float, figures: Figures
-) -> None:
+    base: str, paths: list[str], start: int, deadline: float, figures: Figures,
+    unseen: bool = False,
+) -> None:  # fmt: skip
     import aiohttp
 
     connector = aiohttp.TCPConnector(limit=1, force_close=False)
@@ -114,6 +121,8 @@ async def _client(
         i = start
         while time.monotonic() < deadline:
             path = paths[i % len(paths)]
+            if unseen:
+                path = _unseen(path, f"{start}.{i}")  # clients' ranges overlap
             i += 1
             t0 = time.perf_counter()
             try:
@@ -132,18 +141,23 @@ async def _client(
                     figures.error_samples.append(f"{status} {path}")
 
 
-async def _drive(base: str, paths: list[str], clients: int, seconds: float) -> Figures:
+async def _drive(
+    base: str, paths: list[str], clients: int, seconds: float, unseen: bool
+) -> Figures:
     figures = Figures(clients, seconds)
     t0 = time.monotonic()
     deadline = t0 + seconds
     step = max(len(paths) // clients, 1)
     await asyncio.gather(
-        *(_client(base, paths, n * step, deadline, figures) for n in range(clients))
+        *(_client(base, paths, n * step, deadline, figures, unseen) for n in range(clients))
     )
     figures.seconds = time.monotonic() - t0
     return figures
 
 
-def drive(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
-    """``clients`` keep-alive connections for ``seconds``; the figures as a dict."""
-    return asyncio.run(_drive(base, paths, clients, seconds)).summary()
+def drive(
+    base: str, paths: list[str], clients: int, seconds: float, unseen: bool = False
+) -> dict[str, Any]:
+    """``clients`` keep-alive connections for ``seconds``; the figures as a dict.
+    ``unseen``: every request made new (``_unseen``), as if no two readers asked alike."""
+    return asyncio.run(_drive(base, paths, clients, seconds, unseen)).summary()

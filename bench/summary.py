@@ -237,6 +237,12 @@ def _serve(s: dict[str, Any]) -> list[Row]:
         if "concurrent" not in phases:
             continue
         one, many, crawl = phases.get("single"), phases["concurrent"], phases.get("during_crawl")
+        unseen = phases.get("concurrent_unseen")
+        fresh = (
+            f"; no request repeated {unseen['req_per_s']} req/s, p95 {unseen['p95_ms']} ms"
+            if unseen
+            else ""
+        )
         during = (
             f"; during a crawl {crawl['req_per_s']} req/s, p95 {crawl['p95_ms']} ms, "
             f"{crawl['errors']} errors"
@@ -249,6 +255,7 @@ def _serve(s: dict[str, Any]) -> list[Row]:
                 f"{many['req_per_s']} / {many['p95_ms']}",
                 "req/s / p95 ms",
                 (f"1 client {one['req_per_s']} req/s, p95 {one['p95_ms']} ms" if one else "")
+                + fresh
                 + during,
                 f"{many['errors']} errors, {many['server_cpu_ms_per_request']} server CPU ms/req, "
                 f"{s['seconds']:g} s per phase, load average {many['load_average_before']}",

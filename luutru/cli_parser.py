@@ -285,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="server processes (default: [server] workers, else one per CPU)",
     )
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        default=None,
+        help="print a line per request (default: [server] access_log, else off)",
+    )
     _common(serve)
 
     # Dev tool: every argument goes to `python -m bench` (main() hands them over unparsed).

@@ -36,6 +36,7 @@ from luutru.web import diffs as diff_views
 from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
 from luutru.web.cache import CachedArchive, WebCache
 from luutru.web.pages import render_error
+from luutru.web.response_cache import ResponseCache
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable
 from luutru.web.settings import PAGE_CSP, WebSettings
 
@@ -148,6 +149,8 @@ def create_app(
     app.state.cache = cache
 
     app.add_middleware(SecurityHeaders)
+    # Added last, so outermost: a kept response carries the headers added inside it.
+    app.add_middleware(ResponseCache, cache=cache)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:

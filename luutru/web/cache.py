@@ -91,12 +91,16 @@ class WebCache:
         self._results: TTLCache = TTLCache(SEARCH_ENTRIES, MAX_AGE)
         self._seen_version: int | None = None  # data_version at the last content probe
         self._content: Hashable = None
+        # When what a search shows last changed (luutru/web/response_cache.py keeps a
+        # search page only once it has been still for SEARCH_LAG seconds).
+        self.content_changed_at = 0.0
         self._profiles: TTLCache = TTLCache(8, PROFILES_TTL)
         self.hits = 0
         self.misses = 0
         self.revalidated = 0  # hits kept by unchanged_since
         self.stale_served = 0  # hits answered with a page behind new versions (SEARCH_LAG)
         self._running: dict[Hashable, threading.Event] = {}  # slots being computed
+        self._cleared_with: list[Callable[[], None]] = []  # others' caches (clear_with)
 
     def marker(self) -> Hashable:
         """Changes whenever the archive may have changed."""
@@ -121,7 +125,11 @@ class WebCache:
                     newest, doc, removed, sites = self._conn.execute(
                         _SITES + CONTENT_PROBE
                     ).fetchone()
-                    self._content = (("content", removed, sites), (newest, doc))
+                    content = (("content", removed, sites), (newest, doc))
+                    if content != self._content:
+                        if self._content is not None:  # not the first look
+                            self.content_changed_at = time.monotonic()
+                        self._content = content
                     self._seen_version = version
                 return self._content
             except sqlite3.Error:
@@ -244,10 +252,17 @@ class WebCache:
             self._profiles[sites_dir] = value
         return value
 
+    def clear_with(self, clear: Callable[[], None]) -> None:
+        """Have ``clear()`` empty another cache built on these markers too (the kept
+        responses of luutru/web/response_cache.py)."""
+        self._cleared_with.append(clear)
+
     def clear(self) -> None:
         with self._lock:
             self._results.clear()
             self._profiles.clear()
+        for clear in self._cleared_with:
+            clear()
 
     def close(self) -> None:
         if self._conn is not None:

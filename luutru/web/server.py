@@ -123,5 +123,6 @@ def serve(args: Any) -> int:
         port=args.port,
         workers=workers,
         log_level="info",
+        access_log=bool(getattr(args, "access_log", None) or config.server.access_log),
     )
     return 0

@@ -1,0 +1,177 @@
+"""Whole responses of the reading pages, kept per process while the archive is unchanged.
+
+A warm search page still cost ~8 ms of CPU, nearly all of it outside the search: FastAPI
+solving the query parameters, the hop to the thread pool, Jinja rendering the page. On
+2 CPUs that capped 30 readers at a few hundred requests a second, and their p95 grew with
+the queue. Readers of an archive ask for the same few searches and articles; this ASGI
+layer answers a repeated GET of a reading page with the bytes sent the first time, before
+any of that runs.
+
+When a kept response is still right, using the markers of luutru/web/cache.py:
+- article pages and the article API (``/articles/…``, ``/api/articles/…``): while the
+  archive's last-write marker has not moved (any commit, a new capture included);
+- searches (``/``, ``/search``, ``/api/search``): while what a search can show is
+  unchanged (``WebCache.content_marker``), so a crawl's commits that add no version keep
+  them. A search response is kept only once that content has been still for SEARCH_LAG
+  seconds and the search cache served nothing lagged meanwhile, since while versions keep
+  arriving the search cache may answer with a page a few seconds behind (SEARCH_LAG).
+- and never longer than RESPONSE_TTL: pages print relative times ("3 phút trước").
+
+Only 200 answers without Set-Cookie, to requests without Authorization or Cookie, are
+kept; the key is the path, the query string, the Host (absolute links) and the language
+Accept-Language picks. The same page asked by several readers while it is missing is made
+once: the others wait for it (single flight), as ``WebCache._once`` does for searches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass
+
+from cachetools import TTLCache
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from luutru.web import cache as web_cache
+from luutru.web.cache import WebCache
+from luutru.web.i18n import DEFAULT, LANGUAGES
+
+RESPONSE_TTL = 30.0  # seconds; bounds how stale a relative time ("3 phút trước") can get
+RESPONSE_BYTES = 64 * 1024 * 1024  # kept bodies per process
+MAX_BODY = 2 * 1024 * 1024  # a larger response is not kept
+WAIT_S = 10.0  # seconds a reader waits for another making the same page, then makes it too
+SEARCH_PATHS = frozenset({"/", "/search", "/api/search"})
+ARTICLE_PREFIXES = ("/articles/", "/api/articles/")
+PRIVATE_HEADERS = frozenset({b"authorization", b"cookie"})
+
+
+@dataclass(frozen=True)
+class _Kept:
+    marker: Hashable
+    start: Message
+    body: bytes
+
+
+def _language(headers: list[tuple[bytes, bytes]]) -> str:
+    """The language Accept-Language picks, as i18n.pick_language does (?lang= is in the
+    query string, so in the key already)."""
+    for name, value in headers:
+        if name == b"accept-language":
+            for part in value.decode("latin-1").split(","):
+                code = part.split(";")[0].strip().lower()[:2]
+                if code in LANGUAGES:
+                    return code
+    return DEFAULT
+
+
+class ResponseCache:
+    """ASGI middleware in front of the app (see the module doc)."""
+
+    def __init__(self, app: ASGIApp, cache: WebCache) -> None:
+        self.app = app
+        self.cache = cache
+        self._kept: TTLCache = TTLCache(
+            RESPONSE_BYTES, RESPONSE_TTL, getsizeof=lambda kept: len(kept.body) + 512
+        )
+        cache.clear_with(self._kept.clear)
+        self._making: dict[Hashable, asyncio.Event] = {}
+        self.hits = 0
+        self.misses = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = self._kind(scope)
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers", [])
+        host = next((v for k, v in headers if k == b"host"), b"")
+        key = (scope["path"], scope.get("query_string", b""), host, _language(headers))
+        while True:
+            marker = self._marker(kind)
+            kept = self._kept.get(key)
+            if kept is not None and kept.marker == marker:
+                self.hits += 1
+                await send({**kept.start, "headers": [*kept.start["headers"], _HIT]})
+                await send({"type": "http.response.body", "body": kept.body})
+                return
+            making = self._making.get(key)
+            if making is None:
+                break
+            try:  # another reader is making this page: wait for it and look again
+                await asyncio.wait_for(making.wait(), WAIT_S)
+            except TimeoutError:
+                break
+        self.misses += 1
+        done = self._making[key] = asyncio.Event()
+        try:
+            await self._make(scope, receive, send, kind, key, marker)
+        finally:
+            if self._making.get(key) is done:
+                del self._making[key]
+            done.set()
+
+    async def _make(
+        self, scope: Scope, receive: Receive, send: Send, kind: str, key: Hashable,
+        marker: Hashable,
+    ) -> None:  # fmt: skip
+        lagged_before = self.cache.stale_served
+        start: Message | None = None
+        chunks: list[bytes] = []
+        size = 0
+        complete = False
+
+        async def recording_send(message: Message) -> None:
+            nonlocal start, size, complete
+            if message["type"] == "http.response.start":
+                start = message
+                message = {**message, "headers": [*message.get("headers", []), _MISS]}
+            elif message["type"] == "http.response.body" and start is not None:
+                body = message.get("body", b"")
+                size += len(body)
+                if size <= MAX_BODY:
+                    chunks.append(body)
+                complete = not message.get("more_body", False)
+            await send(message)
+
+        await self.app(scope, receive, recording_send)
+        if (
+            start is None
+            or not complete
+            or size > MAX_BODY
+            or start.get("status") != 200
+            or any(name.lower() == b"set-cookie" for name, _ in start.get("headers", []))
+        ):
+            return
+        if kind == "search" and not self._search_settled(lagged_before):
+            return
+        self._kept[key] = _Kept(marker, start, b"".join(chunks))
+
+    def _search_settled(self, lagged_before: int) -> bool:
+        """Whether a search page just made may be kept: no lagged answer was given while it
+        was made, and what searches show has not changed for SEARCH_LAG seconds."""
+        if self.cache.stale_served != lagged_before:
+            return False
+        return time.monotonic() - self.cache.content_changed_at >= web_cache.SEARCH_LAG
+
+    def _marker(self, kind: str) -> Hashable:
+        return self.cache.content_marker() if kind == "search" else self.cache.marker()
+
+    @staticmethod
+    def _kind(scope: Scope) -> str | None:
+        """ "search", "article" or None (not kept: another page, a method other than GET,
+        a request carrying credentials)."""
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            return None
+        if any(name in PRIVATE_HEADERS for name, _ in scope.get("headers", [])):
+            return None
+        path = scope["path"]
+        if path in SEARCH_PATHS:
+            return "search"
+        if path.startswith(ARTICLE_PREFIXES):
+            return "article"
+        return None
+
+
+_HIT = (b"x-cache", b"hit")
+_MISS = (b"x-cache", b"miss")
