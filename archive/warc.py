@@ -40,6 +40,7 @@ import contextlib
 import io
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -152,6 +153,9 @@ class WarcSeries:
         self.last_record_id: str | None = None
         self._last_record: ArcWarcRecord | None = None
         self.closed = False
+        # Held by every write, and by a writer across the records of one capture (a crawl
+        # writes large captures from a thread of their own: crawler/middlewares.py).
+        self.lock = threading.RLock()
 
     # ---------------------------------------------------------------- files
 
@@ -229,6 +233,10 @@ class WarcSeries:
         return WarcPointer(self._name, offset, len(data))
 
     def _write(self, record: ArcWarcRecord) -> WarcPointer:
+        with self.lock:
+            return self._write_locked(record)
+
+    def _write_locked(self, record: ArcWarcRecord) -> WarcPointer:
         if self.closed:
             raise WarcError("WarcSeries is closed")
         if self._fh is None:
@@ -250,9 +258,10 @@ class WarcSeries:
     def new_record_id(self) -> str:
         """A record id for a record about to be written: a capture event's records are
         given their ids first so that each can name the others (WARC-Concurrent-To)."""
-        if self._fh is None and not self.closed:
-            self._open_next()  # so the warcinfo takes the first record id of the file
-        return self._writer._make_warc_id()
+        with self.lock:
+            if self._fh is None and not self.closed:
+                self._open_next()  # so the warcinfo takes the first record id of the file
+            return self._writer._make_warc_id()
 
     def _headers(
         self,
@@ -398,8 +407,9 @@ class WarcSeries:
     # ---------------------------------------------------------------- lifecycle
 
     def close(self) -> None:
-        self._close_file()
-        self.closed = True
+        with self.lock:
+            self._close_file()
+            self.closed = True
 
     def __enter__(self) -> WarcSeries:
         return self

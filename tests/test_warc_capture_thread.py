@@ -1,0 +1,129 @@
+"""Large captures are written by a thread of their own (crawler/middlewares.py,
+THREAD_BYTES), small ones on the reactor unless a large one is still queued; either way
+the records land whole, in the order the responses arrived, each pointer naming its own
+record, and records written beside them from another thread never interleave."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy.http import HtmlResponse, Request
+
+from archive.warc import WarcPointer, WarcSeries, check_file, index_file, read_record
+from crawler import middlewares
+from crawler.middlewares import THREAD_BYTES, WarcCaptureMiddleware
+
+
+class _Session:
+    """What the capture middleware reads of a crawl session, over a real WARC series."""
+
+    is_open = True
+    stopping = False
+
+    def __init__(self, directory: Path) -> None:
+        self.warc = WarcSeries(directory, "test")
+        self.state: dict[str, Any] = {}
+        self.written: dict[str, Any] = {}
+        self.archive = None
+        self.directory = directory
+
+    def hand_over(self, record_id: str, record: Any) -> None:
+        self.written[record_id] = record
+
+    def warc_relative(self, name: str) -> str:
+        return name
+
+    def stop_for(self, exc: BaseException) -> bool:
+        return False
+
+
+def _response(n: int, size: int) -> HtmlResponse:
+    url = f"http://127.0.0.1:9/tin?id={n}"
+    body = b"<html><body>" + str(n).encode() + b"x" * size + b"</body></html>"
+    request = Request(url, meta={"article_key": str(n)})
+    return HtmlResponse(url, body=body, request=request, headers={"Content-Type": "text/html"})
+
+
+@pytest.fixture
+def session(tmp_path: Path):
+    session = _Session(tmp_path)
+    yield session
+    session.warc.close()
+
+
+def _run(middleware: WarcCaptureMiddleware, responses: list[HtmlResponse]) -> None:
+    async def all_at_once() -> None:
+        await asyncio.gather(
+            *(middleware.process_response(r.request, r) for r in responses)  # type: ignore[arg-type]
+        )
+
+    asyncio.run(all_at_once())
+    middleware.close()
+
+
+def test_a_large_capture_is_written_off_the_calling_thread(
+    session: _Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: dict[int, str] = {}
+    capture = WarcCaptureMiddleware._capture
+
+    def recording(self: Any, session: Any, request: Request, response: Any) -> None:
+        threads[len(response.body)] = threading.current_thread().name
+        capture(self, session, request, response)
+
+    monkeypatch.setattr(WarcCaptureMiddleware, "_capture", recording)
+    small, large = _response(1, 100), _response(2, THREAD_BYTES)
+    _run(WarcCaptureMiddleware(session), [small])  # type: ignore[arg-type]
+    _run(WarcCaptureMiddleware(session), [large])  # type: ignore[arg-type]
+    assert threads[len(small.body)] == threading.current_thread().name
+    assert threads[len(large.body)].startswith("luutru-warc")
+
+
+def test_captures_land_whole_in_arrival_order_with_their_own_pointers(
+    session: _Session,
+) -> None:
+    # large and small mixed: the small ones queue behind a large one still being written
+    responses = [_response(n, THREAD_BYTES * 2 if n % 3 == 0 else 200) for n in range(12)]
+    _run(WarcCaptureMiddleware(session), responses)  # type: ignore[arg-type]
+    session.warc.close()
+    for response in responses:
+        ref = response.request.meta["warc"]  # type: ignore[union-attr]
+        record = read_record(session.directory, WarcPointer(ref.file, ref.offset, ref.length))
+        assert record.rec_type == "response" and record.target_uri == response.url
+        assert record.payload == response.body
+        assert record.record_id == ref.record_id
+    (path,) = session.directory.glob("*.warc.gz")
+    assert check_file(path) == []
+    captured = [e["uri"] for e in index_file(path) if e["rec_type"] == "response"]
+    assert captured == [r.url for r in responses]
+
+
+def test_records_written_beside_captures_from_another_thread_never_interleave(
+    session: _Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(middlewares, "THREAD_BYTES", 1)  # every capture in the thread
+    responses = [_response(n, 20_000) for n in range(20)]
+    stop = threading.Event()
+
+    def metadata_writer() -> None:  # as the article pipeline writes records beside them
+        while not stop.is_set():
+            session.warc.write_metadata("http://127.0.0.1:9/", {"outcome": "new"})
+
+    beside = threading.Thread(target=metadata_writer)
+    beside.start()
+    try:
+        _run(WarcCaptureMiddleware(session), responses)  # type: ignore[arg-type]
+    finally:
+        stop.set()
+        beside.join()
+    session.warc.close()
+    for path in session.directory.glob("*.warc.gz"):
+        assert check_file(path) == []
+    for response in responses:  # each response followed by its own request record
+        ref = response.request.meta["warc"]  # type: ignore[union-attr]
+        record = read_record(session.directory, WarcPointer(ref.file, ref.offset, ref.length))
+        assert record.payload == response.body
