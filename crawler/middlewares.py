@@ -10,12 +10,11 @@ is byte-identical to the article's previous capture becomes a ``revisit`` record
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from scrapy import signals
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.http import Request, Response
 
@@ -34,6 +33,7 @@ _RENAMED = {"transfer-encoding"}
 # hand-over, unless a capture is in the thread already (then they queue behind it, so the
 # reactor never waits on the series' lock).
 THREAD_BYTES = 32 * 1024
+PENDING = "warc_pending"  # request.meta: the Future of a capture the WARC thread writes
 
 
 def _headers(headers: Any) -> list[tuple[str, str]]:
@@ -60,50 +60,35 @@ class ScopeMiddleware(OffsiteMiddleware):
 class WarcCaptureMiddleware:
     def __init__(self, session: CrawlSession | None) -> None:
         self.session = session
-        self._thread: ThreadPoolExecutor | None = None
-        self._queued = 0  # captures handed to the thread and not yet written
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> WarcCaptureMiddleware:
-        middleware = cls(CrawlSession.of(crawler))
-        crawler.signals.connect(middleware.close, signal=signals.engine_stopped)
-        return middleware
+        return cls(CrawlSession.of(crawler))
 
-    async def process_response(
+    def process_response(
         self, request: Request, response: Response, spider: Any = None
     ) -> Response:
         session = self.session
         if session is None or not session.is_open or session.stopping:
             return response
-        try:
-            if (len(response.body) >= THREAD_BYTES or self._queued) and _on_asyncio():
-                await self._in_thread(session, request, response)
-            else:
-                with session.warc.lock:
-                    self._capture(session, request, response)
-        except OSError as exc:
-            if not session.stop_for(exc):
-                raise
-        return response
-
-    async def _in_thread(self, session: CrawlSession, request: Request, response: Response) -> None:
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="luutru-warc")
+        request.meta.pop(PENDING, None)  # a redirect's or a retry's copy: not this capture
 
         def capture() -> None:
             with session.warc.lock:  # the pipeline writes records beside captures
                 self._capture(session, request, response)
 
-        self._queued += 1
-        try:  # one thread: captures are written in the order they arrived
-            await asyncio.wrap_future(self._thread.submit(capture))
-        finally:
-            self._queued -= 1
-
-    def close(self) -> None:
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
+        if (len(response.body) >= THREAD_BYTES or session.warc_thread.busy) and _on_asyncio():
+            # Not awaited here: the request leaves the downloader (and frees its place
+            # among CONCURRENT_REQUESTS) while its capture is written; whoever reads
+            # meta["warc"] awaits ``capture_written`` first.
+            request.meta[PENDING] = session.warc_thread.submit(capture, request.url)
+            return response
+        try:
+            capture()
+        except OSError as exc:
+            if not session.stop_for(exc):
+                raise
+        return response
 
     def _capture(self, session: CrawlSession, request: Request, response: Response) -> None:
         from archive.warc import PROFILE_NOT_MODIFIED, payload_digest
@@ -160,6 +145,16 @@ class WarcCaptureMiddleware:
             payload_digest=digest,
             record_id=record_id,
         )
+
+
+async def capture_written(response: Response) -> None:
+    """Wait until the capture of ``response`` is written (``meta["warc"]`` set), when the
+    WARC thread writes it. A capture that failed was reported by the session already
+    (crawler/session.py); the response goes on without its WARC reference."""
+    pending = response.meta.get(PENDING)
+    if pending is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wrap_future(pending)
 
 
 def _on_asyncio() -> bool:

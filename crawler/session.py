@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from scrapy import signals
 
 from crawler.runbook import RunBook
+from crawler.warc_thread import WarcThread
 
 log = logging.getLogger(__name__)
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -54,6 +55,8 @@ class CrawlSession:
         self.given_archive: Any = None
         self.owns_archive = True
         self.io_error: str | None = None  # the storage error that stopped the run
+        # Large captures are written by a thread of their own (crawler/middlewares.py).
+        self.warc_thread = WarcThread(self.report_failures)
 
     @classmethod
     def of(cls, crawler: Any) -> CrawlSession | None:
@@ -77,6 +80,21 @@ class CrawlSession:
     def take(self, record_id: str | None) -> Any:
         """The capture ``hand_over`` kept under ``record_id``, once; None if there is none."""
         return self.written.pop(record_id, None) if record_id else None
+
+    def report_failures(self, closing: bool = False) -> None:
+        """Captures the WARC thread could not write: a failing disk stops the crawl
+        (``stop_for``), anything else is an error in the run's log (so the run is not
+        clean); the response itself still went on to the spider."""
+        for what, exc in self.warc_thread.take_failures():
+            if isinstance(exc, OSError) and io_failure(exc) is not None:
+                if not closing:
+                    self.stop_for(exc)
+                    continue
+                self.io_error = self.io_error or str(exc)[:300]
+            log.error(
+                "capture of %s not written to the WARC file: %s", what, exc,
+                exc_info=exc, extra={"site": self.site},
+            )  # fmt: skip
 
     @property
     def is_open(self) -> bool:
@@ -198,6 +216,8 @@ class CrawlSession:
         if not self.is_open:
             return
         book = self.book
+        self.warc_thread.drain()  # a listing's capture nobody awaited may be queued
+        self.report_failures(closing=True)
         stats = book.stats(reason)
         status, reasons = "failed", ["the run could not be closed cleanly: see its log"]
         try:

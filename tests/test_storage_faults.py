@@ -61,20 +61,27 @@ def crawl(
 
 
 FAULTS = [
-    ("archive.warc.WarcSeries", "write_response", "EIO", "5"),
-    ("archive.warc.WarcSeries", "write_response", "ENOSPC", "30"),
+    ("archive.warc.WarcSeries", "write_response", "EIO", "5", 0),
+    ("archive.warc.WarcSeries", "write_response", "ENOSPC", "30", 0),
+    # Pages as heavy as real portals': their captures are written by the WARC thread
+    # (crawler/warc_thread.py), and its failures reach the run from there.
+    ("archive.warc.WarcSeries", "write_response", "ENOSPC", "30", 48),
+    ("archive.warc.WarcSeries", "write_response", "EIO", "5", 48),
     # Per record, inside the write transaction of its batch (archive/batchwrites.py).
-    ("archive.batchwrites._Batch", "decide", "sqlite_io", "12"),
-    ("archive.batchwrites._Batch", "decide", "EROFS", "3"),
+    ("archive.batchwrites._Batch", "decide", "sqlite_io", "12", 0),
+    ("archive.batchwrites._Batch", "decide", "EROFS", "3", 0),
 ]
 
 
-@pytest.mark.parametrize("target,attr,code,after", FAULTS, ids=[f"{f[1]}-{f[2]}" for f in FAULTS])
+@pytest.mark.parametrize(
+    "target,attr,code,after,padding_kb", FAULTS,
+    ids=[f"{f[1]}-{f[2]}" + ("-heavy" if f[4] else "") for f in FAULTS],
+)  # fmt: skip
 def test_a_storage_fault_fails_the_run_and_the_next_run_loses_nothing(
-    tmp_path: Path, target: str, attr: str, code: str, after: str
+    tmp_path: Path, target: str, attr: str, code: str, after: str, padding_kb: int
 ) -> None:
     data = tmp_path / "archive"
-    with DemoPortal(articles=ARTICLES, port=0) as portal:
+    with DemoPortal(articles=ARTICLES, port=0, padding_kb=padding_kb) as portal:
         faulty = crawl(portal.base_url, data, {"LUUTRU_FAULT": f"{target}:{attr}:{code}:{after}"},
                        tmp_path)  # fmt: skip
         assert faulty.returncode != 0

@@ -1,7 +1,8 @@
 """Large captures are written by a thread of their own (crawler/middlewares.py,
 THREAD_BYTES), small ones on the reactor unless a large one is still queued; either way
 the records land whole, in the order the responses arrived, each pointer naming its own
-record, and records written beside them from another thread never interleave."""
+record (set by the time ``capture_written`` returns), records written beside them from
+another thread never interleave, and a capture that fails is reported, awaited or not."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from scrapy.http import HtmlResponse, Request
 
 from archive.warc import WarcPointer, WarcSeries, check_file, index_file, read_record
 from crawler import middlewares
-from crawler.middlewares import THREAD_BYTES, WarcCaptureMiddleware
+from crawler.middlewares import THREAD_BYTES, WarcCaptureMiddleware, capture_written
+from crawler.warc_thread import WarcThread
 
 
 class _Session:
@@ -30,6 +32,11 @@ class _Session:
         self.written: dict[str, Any] = {}
         self.archive = None
         self.directory = directory
+        self.failures: list[tuple[str, BaseException]] = []
+        self.warc_thread = WarcThread(self._report)
+
+    def _report(self) -> None:  # as CrawlSession.report_failures is told
+        self.failures.extend(self.warc_thread.take_failures())
 
     def hand_over(self, record_id: str, record: Any) -> None:
         self.written[record_id] = record
@@ -56,13 +63,15 @@ def session(tmp_path: Path):
 
 
 def _run(middleware: WarcCaptureMiddleware, responses: list[HtmlResponse]) -> None:
+    """Each response through the middleware, then awaited as the spider awaits it."""
+
     async def all_at_once() -> None:
-        await asyncio.gather(
-            *(middleware.process_response(r.request, r) for r in responses)  # type: ignore[arg-type]
-        )
+        for r in responses:
+            middleware.process_response(r.request, r)  # type: ignore[arg-type]
+        await asyncio.gather(*(capture_written(r) for r in responses))
 
     asyncio.run(all_at_once())
-    middleware.close()
+    middleware.session.warc_thread.drain()  # type: ignore[union-attr]
 
 
 def test_a_large_capture_is_written_off_the_calling_thread(
@@ -127,3 +136,17 @@ def test_records_written_beside_captures_from_another_thread_never_interleave(
         ref = response.request.meta["warc"]  # type: ignore[union-attr]
         record = read_record(session.directory, WarcPointer(ref.file, ref.offset, ref.length))
         assert record.payload == response.body
+
+
+def test_a_failed_capture_is_reported_and_the_response_goes_on(
+    session: _Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(WarcSeries, "write_response", failing)
+    response = _response(1, THREAD_BYTES)
+    _run(WarcCaptureMiddleware(session), [response])  # type: ignore[arg-type]
+    assert "warc" not in response.meta
+    assert [what for what, _ in session.failures] == [response.url]
+    assert isinstance(session.failures[0][1], OSError)

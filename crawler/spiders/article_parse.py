@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 
 from archive.records import ArticleRecord, DeadLink, Gone, NotModified
 from crawler.listing.identity import declared_canonical, url_key
+from crawler.middlewares import capture_written
 from crawler.spiders import article_page
 from crawler.spiders.extraction_step import article_facts
 from crawler.urls import canonical_url
@@ -36,6 +37,7 @@ class ArticleParsing:
         if response.status not in (304, 404, 410) and isinstance(response, TextResponse):
             # Awaited: in a worker process, while the reactor goes on.
             facts = await article_facts(response, _encoding(response), self)
+        await capture_written(response)  # meta["warc"], when the WARC thread writes it
         for item in self._article_items(response, key, facts):
             yield item
 

@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from archive.attachments import AttachmentCapture
 from archive.records import ArticleRecord
 from crawler.extract import filetext
+from crawler.middlewares import capture_written
 from crawler.spiders.extraction_step import off_reactor
 from crawler.urls import on_portal
 
@@ -143,6 +144,7 @@ class AttachmentFetch:
 
     async def parse_attachment(self, response: Response, key: str, link: str) -> AsyncIterator[Any]:
         stats = self.crawler.stats
+        await capture_written(response)  # meta["warc"], when the WARC thread writes it
         capture = self._capture(response.request or Request(link), key, link)
         capture.fetched_url = response.url
         capture.http_status = response.status
