@@ -5,6 +5,8 @@ stores is the payload as the server sent it, Content-Encoding included. A 200 wh
 is byte-identical to the article's previous capture becomes a ``revisit`` record
 (identical-payload-digest profile) instead of a second copy, and a 304 a ``revisit``
 (server-not-modified); both name the record holding the payload (archive/warc.py).
+A large capture is written by the crawl's WARC thread (crawler/warc_thread.py) while the
+response goes on; callbacks that read ``meta["warc"]`` await ``capture_written`` first.
 """
 
 from __future__ import annotations
