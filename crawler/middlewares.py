@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import weakref
+from concurrent.futures import Future
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,7 +37,11 @@ _RENAMED = {"transfer-encoding"}
 # hand-over, unless a capture is in the thread already (then they queue behind it, so the
 # reactor never waits on the series' lock).
 THREAD_BYTES = 32 * 1024
-PENDING = "warc_pending"  # request.meta: the Future of a capture the WARC thread writes
+# The capture the WARC thread is writing, by request: not in request.meta, which a
+# redirect or a retry copies into a request that goes to the disk queue (a Future does not
+# pickle), and not by response, which later middlewares may replace (decompression).
+# Touched on the reactor thread only.
+_PENDING: weakref.WeakKeyDictionary[Request, Future] = weakref.WeakKeyDictionary()
 
 
 def _headers(headers: Any) -> list[tuple[str, str]]:
@@ -73,7 +79,6 @@ class WarcCaptureMiddleware:
         session = self.session
         if session is None or not session.is_open or session.stopping:
             return response
-        request.meta.pop(PENDING, None)  # a redirect's or a retry's copy: not this capture
 
         def capture() -> None:
             with session.warc.lock:  # the pipeline writes records beside captures
@@ -83,7 +88,7 @@ class WarcCaptureMiddleware:
             # Not awaited here: the request leaves the downloader (and frees its place
             # among CONCURRENT_REQUESTS) while its capture is written; whoever reads
             # meta["warc"] awaits ``capture_written`` first.
-            request.meta[PENDING] = session.warc_thread.submit(capture, request.url)
+            _PENDING[request] = session.warc_thread.submit(capture, request.url)
             return response
         try:
             capture()
@@ -153,7 +158,7 @@ async def capture_written(response: Response) -> None:
     """Wait until the capture of ``response`` is written (``meta["warc"]`` set), when the
     WARC thread writes it. A capture that failed was reported by the session already
     (crawler/session.py); the response goes on without its WARC reference."""
-    pending = response.meta.get(PENDING)
+    pending = _PENDING.pop(response.request, None) if response.request is not None else None
     if pending is not None:
         with contextlib.suppress(Exception):
             await asyncio.wrap_future(pending)

@@ -7,6 +7,7 @@ another thread never interleave, and a capture that fails is reported, awaited o
 from __future__ import annotations
 
 import asyncio
+import pickle
 import threading
 from pathlib import Path
 from typing import Any
@@ -150,3 +151,36 @@ def test_a_failed_capture_is_reported_and_the_response_goes_on(
     assert "warc" not in response.meta
     assert [what for what, _ in session.failures] == [response.url]
     assert isinstance(session.failures[0][1], OSError)
+
+
+def test_a_response_replaced_after_the_capture_is_still_awaited(session: _Session) -> None:
+    """A later middleware may replace the response (HttpCompression decompressing it);
+    the spider gets the replacement, and its request, meta["warc"] included, is the same."""
+    response = _response(1, THREAD_BYTES)
+    middleware = WarcCaptureMiddleware(session)  # type: ignore[arg-type]
+
+    async def through() -> HtmlResponse:
+        middleware.process_response(response.request, response)  # type: ignore[arg-type]
+        replaced = response.replace(body=response.body.upper())
+        await capture_written(replaced)
+        return replaced
+
+    replaced = asyncio.run(through())
+    assert replaced.meta["warc"].record_id
+    session.warc_thread.drain()
+
+
+def test_nothing_unpicklable_is_left_in_the_request(session: _Session) -> None:
+    """A redirect or a retry copies the request's meta into a request for the disk queue
+    (pause and resume): the capture's Future must not be in it."""
+    response = _response(1, THREAD_BYTES)
+    middleware = WarcCaptureMiddleware(session)  # type: ignore[arg-type]
+
+    async def handed_over() -> bytes:
+        middleware.process_response(response.request, response)  # type: ignore[arg-type]
+        meta = pickle.dumps(dict(response.request.meta))  # type: ignore[union-attr]
+        await capture_written(response)
+        return meta
+
+    assert asyncio.run(handed_over())
+    session.warc_thread.drain()
