@@ -7,10 +7,30 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from archive.records import ArticleRecord, WarcRef
 from archive.store import Archive
 from archive.warc import WarcSeries
+
+
+def news_record(
+    key: str, body: str, title: str = "Tin hoạt động", url: str = "", **fields: Any
+) -> ArticleRecord:
+    """A demo-aspnet article as a crawl would record it, for archives planted by hand;
+    ``fields``: any other ArticleRecord field."""
+    url = url or f"http://127.0.0.1:9/tin?id={key}"
+    return ArticleRecord(
+        site="demo-aspnet",
+        article_key=key,
+        url=url,
+        fetched_url=url,
+        title=title,
+        body=body,
+        date="2024-05-01",
+        fetched_at="2024-05-02T08:00:00+07:00",
+        **fields,
+    )
 
 
 def crawl_demo(base_url: str, data: Path, *extra: str) -> None:
@@ -32,18 +52,14 @@ def plant_hostile_article(
         pointer, record_id, digest = series.write_response(
             url, 200, "OK", [("Content-Type", "text/html; charset=utf-8")], page
         )
-    record = ArticleRecord(
-        site="demo-aspnet",
-        article_key=key,
-        url=url,
-        fetched_url=url,
-        title=title,
-        body=body,
+    record = news_record(
+        key,
+        body,
+        title,
+        url,
         body_html="<p>" + body + "</p>",
-        date="2024-05-01",
         author=author,
         category="Tin <i>hoạt động</i>",
-        fetched_at="2024-05-02T08:00:00+07:00",
         raw_html=page,
         warc=WarcRef(f"evil/{pointer.file}", pointer.offset, pointer.length, digest, record_id),
     )

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from archive.records import ArticleRecord
 from archive.store import Archive
 from luutru.cli import main
 from luutru.web import cache as web_cache
@@ -22,26 +21,13 @@ from luutru.web.app import create_app
 from luutru.web.response_cache import ResponseCache
 from luutru.web.server import open_reader
 from luutru.web.settings import WebSettings
-
-
-def _record(key: str, body: str) -> ArticleRecord:
-    url = f"http://127.0.0.1:9/tin?id={key}"
-    return ArticleRecord(
-        site="demo-aspnet",
-        article_key=key,
-        url=url,
-        fetched_url=url,
-        title="Tin hoạt động",
-        body=body,
-        date="2024-05-01",
-        fetched_at="2024-05-02T08:00:00+07:00",
-    )
+from tests.archive_builders import news_record
 
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     with Archive.open(tmp_path) as archive:
-        archive.record(_record("1", "Hội nghị về an toàn lao động tại huyện Đông Sơn."), None)
+        archive.record(news_record("1", "Hội nghị về an toàn lao động tại huyện Đông Sơn."), None)
     return tmp_path
 
 
@@ -54,7 +40,7 @@ def client(data: Path):
 
 def _write(data: Path, key: str, body: str) -> None:
     with Archive.open(data) as writer:
-        writer.record(_record(key, body), None)
+        writer.record(news_record(key, body), None)
 
 
 # --------------------------------------------------------------------------- through the app

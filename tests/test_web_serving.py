@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
 from archive.db import ReadOnlyArchiveError
-from archive.records import ArticleRecord, Gone
+from archive.records import Gone
 from archive.store import Archive
 from luutru.cli import main
 from luutru.cli_parser import build_parser
@@ -26,26 +26,13 @@ from luutru.web.app import create_app
 from luutru.web.highlight import _parsed, safe_highlight
 from luutru.web.server import open_reader, worker_count
 from luutru.web.settings import WebSettings
-
-
-def _record(key: str, body: str, title: str = "Tin hoạt động") -> ArticleRecord:
-    url = f"http://127.0.0.1:9/tin?id={key}"
-    return ArticleRecord(
-        site="demo-aspnet",
-        article_key=key,
-        url=url,
-        fetched_url=url,
-        title=title,
-        body=body,
-        date="2024-05-01",
-        fetched_at="2024-05-02T08:00:00+07:00",
-    )
+from tests.archive_builders import news_record
 
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     with Archive.open(tmp_path) as archive:
-        archive.record(_record("1", "Hội nghị về an toàn lao động tại huyện Đông Sơn."), None)
+        archive.record(news_record("1", "Hội nghị về an toàn lao động tại huyện Đông Sơn."), None)
     return tmp_path
 
 
@@ -91,7 +78,7 @@ def test_reader_connections_refuse_writes_and_see_new_commits(data: Path) -> Non
             reader.start_run("demo-aspnet")
         assert reader.counts()["articles"] == 1
         with Archive.open(data) as writer:  # a crawl beside the server
-            writer.record(_record("2", "Một bài khác."), None)
+            writer.record(news_record("2", "Một bài khác."), None)
         assert reader.counts()["articles"] == 2  # not immutable: the commit is seen
     finally:
         reader.close()
@@ -114,8 +101,10 @@ def test_cached_search_is_recomputed_when_a_version_is_archived(data: Path) -> N
         page = client.get("/articles/demo-aspnet:1").text
         assert "Đông Sơn" in page
         with Archive.open(data) as writer:
-            writer.record(_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
-            writer.record(_record("1", "Hội nghị về an toàn lao động tại huyện Hà Trung."), None)
+            writer.record(news_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+            writer.record(
+                news_record("1", "Hội nghị về an toàn lao động tại huyện Hà Trung."), None
+            )
         after = client.get("/api/search", params={"q": "lao động"}).json()
         assert after["total"] == 2
         article = client.get("/api/articles/demo-aspnet:1").json()
@@ -157,12 +146,14 @@ def test_a_version_the_query_does_not_match_keeps_its_cached_page(data: Path) ->
         assert first["total"] == 1
         misses = cache.misses
         with Archive.open(data) as writer:
-            writer.record(_record("4", "Tuyển sinh lớp mười tại huyện Nga Sơn."), None)
+            writer.record(news_record("4", "Tuyển sinh lớp mười tại huyện Nga Sơn."), None)
         assert client.get("/api/search", params={"q": "lao động"}).json() == first
         assert cache.misses == misses and cache.revalidated == 2  # page and facets
         assert client.get("/api/search", params={"q": "Nga Sơn"}).json()["total"] == 1
         with Archive.open(data) as writer:  # article 1 no longer says "lao động"
-            writer.record(_record("1", "Hội nghị về an toàn giao thông tại huyện Đông Sơn."), None)
+            writer.record(
+                news_record("1", "Hội nghị về an toàn giao thông tại huyện Đông Sơn."), None
+            )
         after = client.get("/api/search", params={"q": "lao động"}).json()
         assert after["total"] == 0 and after["facets"]["site"] == []
 
@@ -184,10 +175,10 @@ def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
 
         assert total() == 1
         with Archive.open(data) as writer:
-            writer.record(_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+            writer.record(news_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
         assert total() == 2 and cache.stale_served == 0  # at once
         with Archive.open(data) as writer:
-            writer.record(_record("4", "Lao động nông thôn được học nghề."), None)
+            writer.record(news_record("4", "Lao động nông thôn được học nghề."), None)
         assert total() == 2 and cache.stale_served == 2  # within the lag: page and facets
         monkeypatch.setattr(web_cache, "SEARCH_LAG", 0.0)  # as when the lag has passed
         assert total() == 3
@@ -199,7 +190,7 @@ def test_a_reader_is_not_kept_waiting_while_the_same_page_is_recomputed(data: Pa
         cache = app.state.cache
         assert cache.search(("k",), lambda: "before") == "before"
         with Archive.open(data) as writer:  # new versions: the page must be recomputed
-            writer.record(_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+            writer.record(news_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
         release = threading.Event()
 
         def slow() -> str:
@@ -230,7 +221,7 @@ def test_unchanged_since_errs_on_changed(data: Path) -> None:
         assert not unchanged_since(reader, "", False, *marks)  # the newest articles
         assert not unchanged_since(reader, "lao động", False, None, None)
         with Archive.open(data) as writer:
-            writer.record(_record("5", "Lao động nông thôn được học nghề."), None)
+            writer.record(news_record("5", "Lao động nông thôn được học nghề."), None)
         assert not unchanged_since(reader, "lao dong", False, *marks)  # matched, folded
         assert not unchanged_since(reader, "nông thôn", True, *marks)  # matched, exact
         assert unchanged_since(reader, "giao thông", False, *marks)  # not matched

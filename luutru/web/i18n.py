@@ -264,7 +264,12 @@ def pick_language(request: Request) -> str:
     asked = request.query_params.get("lang", "").lower()
     if asked in LANGUAGES:
         return asked
-    header = request.headers.get("accept-language", "")
+    return accepted_language(request.headers.get("accept-language", ""))
+
+
+def accepted_language(header: str) -> str:
+    """The first of our languages an Accept-Language header names (q-values ignored), else
+    vi."""
     for part in header.split(","):
         code = part.split(";")[0].strip().lower()[:2]
         if code in LANGUAGES:

@@ -35,7 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from luutru.web import cache as web_cache
 from luutru.web.cache import WebCache
-from luutru.web.i18n import DEFAULT, LANGUAGES
+from luutru.web.i18n import accepted_language
 
 RESPONSE_TTL = 30.0  # seconds; bounds how stale a relative time ("3 phút trước") can get
 RESPONSE_BYTES = 64 * 1024 * 1024  # kept bodies per process
@@ -54,15 +54,10 @@ class _Kept:
 
 
 def _language(headers: list[tuple[bytes, bytes]]) -> str:
-    """The language Accept-Language picks, as i18n.pick_language does (?lang= is in the
-    query string, so in the key already)."""
-    for name, value in headers:
-        if name == b"accept-language":
-            for part in value.decode("latin-1").split(","):
-                code = part.split(";")[0].strip().lower()[:2]
-                if code in LANGUAGES:
-                    return code
-    return DEFAULT
+    """The language the request's Accept-Language picks (?lang= is in the query string,
+    so in the key already)."""
+    header = next((v for k, v in headers if k == b"accept-language"), b"")
+    return accepted_language(header.decode("latin-1"))
 
 
 class ResponseCache:
@@ -76,8 +71,6 @@ class ResponseCache:
         )
         cache.clear_with(self._kept.clear)
         self._making: dict[Hashable, asyncio.Event] = {}
-        self.hits = 0
-        self.misses = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = self._kind(scope)
@@ -91,7 +84,6 @@ class ResponseCache:
             marker = self._marker(kind)
             kept = self._kept.get(key)
             if kept is not None and kept.marker == marker:
-                self.hits += 1
                 await send({**kept.start, "headers": [*kept.start["headers"], _HIT]})
                 await send({"type": "http.response.body", "body": kept.body})
                 return
@@ -102,7 +94,6 @@ class ResponseCache:
                 await asyncio.wait_for(making.wait(), WAIT_S)
             except TimeoutError:
                 break
-        self.misses += 1
         done = self._making[key] = asyncio.Event()
         try:
             await self._make(scope, receive, send, kind, key, marker)
