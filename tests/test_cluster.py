@@ -190,11 +190,13 @@ def _answers(node: str) -> bool:
     return cluster.node_load(node, Config()) is not None
 
 
-def _running_jobs(node: str) -> list[dict[str, Any]]:
+def _running_jobs(node: str, *states: str) -> list[dict[str, Any]]:
+    states = states or ("running",)
     try:
-        return cluster.Scrapyd(node).jobs("luutru").get("running", [])
+        jobs = cluster.Scrapyd(node).jobs("luutru")
     except Exception:
         return []
+    return [job for state in states for job in jobs.get(state, [])]
 
 
 def _runs(db: str) -> list[dict[str, Any]]:
@@ -264,7 +266,14 @@ def test_two_workers_one_killed_mid_run_every_article_archived_once(
             # Stop dispatching, let the surviving worker finish what it runs, then stop it.
             procs[2].send_signal(signal.SIGTERM)
             procs[2].wait(timeout=60)
-            none_running = lambda: all(r["status"] != "running" for r in _runs(pg_url))  # noqa: E731
+
+            # A job dispatched just before the scheduler stopped may still wait in the
+            # survivor's queue, with no run yet: wait for its queue to empty too.
+            def none_running() -> bool:
+                if _running_jobs(nodes[1], "pending", "running"):
+                    return False
+                return all(r["status"] != "running" for r in _runs(pg_url))
+
             _wait(none_running, 120, "the surviving worker's crawls to finish")
         finally:
             for proc in procs[1:][::-1]:
