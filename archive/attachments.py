@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, select, update
 
+from archive import statements
 from archive.attachment_index import reindex_article
 from archive.records import WarcRef
 from archive.schema import (
@@ -263,38 +264,8 @@ class AttachmentsMixin:
         out: dict[int, list[dict]] = {i: [] for i in ids}
         if not ids:
             return out
-        a, v, link = attachments, attachment_versions, article_attachments
-        newest = (
-            select(v.c.attachment_id, func.max(v.c.number).label("n"))
-            .group_by(v.c.attachment_id)
-            .subquery()
-        )
-        query = (
-            select(
-                link.c.article_id,
-                a.c.id,
-                a.c.url,
-                a.c.note,
-                a.c.last_checked,
-                newest.c.n.label("versions"),
-                v.c.number,
-                v.c.filename,
-                v.c.kind,
-                v.c.content_type,
-                v.c.size,
-                v.c.sha256,
-                v.c.text_status,
-                v.c.text_note,
-                v.c.fetched_at,
-            )
-            .join(a, a.c.id == link.c.attachment_id)
-            .outerjoin(newest, newest.c.attachment_id == a.c.id)
-            .outerjoin(v, (v.c.attachment_id == a.c.id) & (v.c.number == newest.c.n))
-            .where(link.c.article_id.in_(ids))
-            .order_by(link.c.article_id, link.c.id)
-        )
         with self._read() as conn:  # type: ignore[attr-defined]
-            for row in conn.execute(query).mappings():
+            for row in conn.execute(statements.attachments_of(), {"ids": ids}).mappings():
                 data = dict(row)
                 data["attachment_id"] = data.pop("id")
                 data["versions"] = data["versions"] or 0

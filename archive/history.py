@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select
 
-from archive import blobs, neardup
-from archive.schema import aliases, articles, captures, near_duplicates, versions
+from archive import blobs, neardup, statements
+from archive.schema import articles, captures, near_duplicates, versions
 from archive.times import normalize_iso, now_iso
 
 NEARDUP_INDEX_SIZE = 20_000  # signatures kept in memory (~5.5 KB each with the LSH)
@@ -27,25 +27,15 @@ class HistoryMixin:
     def find(self, ref: str) -> dict | None:
         """An article by public id ("site:key"), by any URL it was seen under, or by its
         internal number. Returns the current-version dict of ``article()``."""
+        if ":" in ref and "://" not in ref:
+            site, _, key = ref.partition(":")
+            return self.article(site, key)
+        row = None
         with self._read() as conn:
-            row = None
             if "://" in ref:
-                row = conn.execute(
-                    select(articles.c.site, articles.c.article_key)
-                    .join(aliases, aliases.c.article_id == articles.c.id)
-                    .where(aliases.c.url == ref)
-                ).first()
-            elif ":" in ref:
-                site, _, key = ref.partition(":")
-                row = conn.execute(
-                    select(articles.c.site, articles.c.article_key).where(
-                        articles.c.site == site, articles.c.article_key == key
-                    )
-                ).first()
+                row = conn.execute(statements.key_by_url(), {"url": ref}).first()
             elif ref.isdigit():
-                row = conn.execute(
-                    select(articles.c.site, articles.c.article_key).where(articles.c.id == int(ref))
-                ).first()
+                row = conn.execute(statements.key_by_id(), {"id": int(ref)}).first()
         return self.article(row.site, row.article_key) if row else None
 
     # ---------------------------------------------------------------- versions
@@ -55,14 +45,15 @@ class HistoryMixin:
     ) -> dict | None:
         """Version ``number``, or the version current at ``as_of`` (the newest fetched at or
         before it), or the current one."""
-        query = select(versions).where(versions.c.article_id == article_id)
+        params: dict[str, Any] = {"article_id": article_id}
         if number is not None:
-            query = query.where(versions.c.number == number)
+            how, params["number"] = "number", number
         elif as_of is not None:
-            query = query.where(versions.c.fetched_at <= normalize_iso(as_of))
-        query = query.order_by(versions.c.number.desc()).limit(1)
+            how, params["as_of"] = "as_of", normalize_iso(as_of)
+        else:
+            how = "current"
         with self._read() as conn:
-            row = conn.execute(query).mappings().first()
+            row = conn.execute(statements.version_of(how), params).mappings().first()
         if row is None:
             return None
         data = dict(row)
@@ -208,33 +199,25 @@ class HistoryMixin:
     def near_duplicates_of(self, article_id: int) -> list[dict]:
         """Other articles with a version near-duplicate to one of this article's versions."""
         with self._read() as conn:
-            mine = select(versions.c.id).where(versions.c.article_id == article_id)
-            rows = conn.execute(
-                select(near_duplicates).where(
-                    or_(
-                        near_duplicates.c.version_id.in_(mine),
-                        near_duplicates.c.other_version_id.in_(mine),
-                    )
-                )
-            ).all()
-            own = set(conn.execute(mine).scalars())
+            links = conn.execute(statements.near_duplicates_of(), {"article_id": article_id})
+            # the other side of each link (one entry per other version, as found)
             others = {
-                (r.other_version_id if r.version_id in own else r.version_id): r.similarity
-                for r in rows
+                (link.other_version_id if link.mine else link.version_id): link.similarity
+                for link in links
             }
-            out = []
-            for version_id, score in others.items():
-                row = conn.execute(
-                    select(articles.c.site, articles.c.article_key, versions.c.title)
-                    .join(articles, articles.c.id == versions.c.article_id)
-                    .where(versions.c.id == version_id)
-                ).first()
-                if row:
-                    out.append(
-                        {
-                            "id": f"{row.site}:{row.article_key}",
-                            "title": row.title,
-                            "similarity": score,
-                        }
-                    )
+            found = {}
+            if others:
+                found = {
+                    row.id: row
+                    for row in conn.execute(statements.titles_of_versions(), {"ids": list(others)})
+                }
+        out = [
+            {
+                "id": f"{found[version_id].site}:{found[version_id].article_key}",
+                "title": found[version_id].title,
+                "similarity": score,
+            }
+            for version_id, score in others.items()
+            if version_id in found
+        ]
         return sorted(out, key=lambda d: -d["similarity"])

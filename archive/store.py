@@ -26,9 +26,9 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 
-from archive import blobs, schema
+from archive import blobs, schema, statements
 from archive.attachments import AttachmentsMixin
 from archive.crawlstate import CrawlStateMixin
 from archive.db import (
@@ -241,74 +241,14 @@ class Archive(
     def resolve(self, url: str) -> tuple[str, str] | None:
         """(site, article_key) of the article that ``url`` is an alias of, or None."""
         with self._read() as conn:
-            row = conn.execute(
-                select(articles.c.site, articles.c.article_key)
-                .join(aliases, aliases.c.article_id == articles.c.id)
-                .where(aliases.c.url == url)
-            ).first()
+            row = conn.execute(statements.key_by_url(), {"url": url}).first()
         return (row.site, row.article_key) if row else None
-
-    def _current_query(self, only: Any = None):
-        """Articles joined to their current version. ``only``: a subquery of the article
-        ids wanted, pushed into the per-article aggregate too; SQLite would otherwise group
-        every version of the archive to answer for one article (O(archive) per page)."""
-        latest = select(
-            versions.c.article_id,
-            func.max(versions.c.number).label("current"),
-            func.count().label("version_count"),
-        )
-        if only is not None:
-            latest = latest.where(versions.c.article_id.in_(only))
-        latest = latest.group_by(versions.c.article_id).subquery("latest")
-        return (
-            select(
-                articles.c.id.label("article_id"),
-                articles.c.site,
-                articles.c.article_key,
-                articles.c.canonical_url,
-                articles.c.status,
-                articles.c.removed_at,
-                articles.c.first_seen,
-                articles.c.last_seen,
-                latest.c.version_count,
-                versions.c.number.label("version"),
-                versions.c.content_hash,
-                versions.c.fetched_at,
-                versions.c.fetched_url,
-                versions.c.http_status,
-                versions.c.title,
-                versions.c.date,
-                versions.c.datetime,
-                versions.c.author,
-                versions.c.source,
-                versions.c.summary,
-                versions.c.body,
-                versions.c.body_html,
-                versions.c.body_html_zst,
-                versions.c.category,
-                versions.c.attachments,
-                versions.c.warc_file,
-                versions.c.warc_offset,
-            )
-            .join(latest, latest.c.article_id == articles.c.id)
-            .join(
-                versions,
-                and_(
-                    versions.c.article_id == articles.c.id,
-                    versions.c.number == latest.c.current,
-                ),
-            )
-        )
 
     @staticmethod
     def _alias_map(conn: Connection, article_ids: list[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {i: [] for i in article_ids}
         if article_ids:
-            for art_id, url in conn.execute(
-                select(aliases.c.article_id, aliases.c.url).where(
-                    aliases.c.article_id.in_(article_ids)
-                )
-            ):
+            for art_id, url in conn.execute(statements.aliases_of(), {"ids": article_ids}):
                 out[art_id].append(url)
         return out
 
@@ -347,14 +287,12 @@ class Archive(
 
     def article(self, site: str, article_key: str) -> dict | None:
         """The article with its current version (same dict as ``articles()``), or None."""
-        wanted = select(articles.c.id).where(
-            articles.c.site == site, articles.c.article_key == article_key
-        )
-        query = self._current_query(wanted).where(
-            articles.c.site == site, articles.c.article_key == article_key
-        )
         with self._read() as conn:
-            row = conn.execute(query).mappings().first()
+            row = (
+                conn.execute(statements.article_by_key(), {"site": site, "key": article_key})
+                .mappings()
+                .first()
+            )
             if row is None:
                 return None
             urls = self._alias_map(conn, [row["article_id"]])[row["article_id"]]
@@ -369,7 +307,7 @@ class Archive(
         last_id = 0
         while True:
             query = (
-                self._current_query()
+                statements.current_query()
                 .where(articles.c.id > last_id)
                 .order_by(articles.c.id)
                 .limit(_BATCH)
@@ -388,11 +326,7 @@ class Archive(
     def versions(self, article_id: int) -> list[dict]:
         """All versions of an article, oldest first (attachments decoded)."""
         with self._read() as conn:
-            rows = conn.execute(
-                select(versions)
-                .where(versions.c.article_id == article_id)
-                .order_by(versions.c.number)
-            ).mappings()
+            rows = conn.execute(statements.versions_of(), {"article_id": article_id}).mappings()
             return [_version_dict(r) for r in rows]
 
     def counts(self, site: str | None = None) -> dict[str, int]:

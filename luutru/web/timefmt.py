@@ -18,7 +18,7 @@ from typing import Any
 
 from babel.dates import format_timedelta
 from jinja2 import Environment, pass_context
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no DST since 1975
 
@@ -71,12 +71,16 @@ def when_markup(value: Any, lang: str, now: datetime | None = None) -> Markup:
     parsed = parse(value)
     if parsed is None:  # shown as it is rather than hidden: it may still mean something
         return Markup("{0}").format("" if value is None else value)
-    iso = parsed.isoformat()
+    iso = escape(parsed.isoformat())
+    # f-strings over escaped parts: Markup.format cost a quarter of an article page's
+    # template time (about five of these per page)
     if not isinstance(parsed, datetime):
-        return Markup('<time datetime="{0}">{1}</time>').format(iso, local_text(parsed))
+        return Markup(f'<time datetime="{iso}">{escape(local_text(parsed))}</time>')
+    ago = escape(relative(parsed, lang, now))
     return Markup(
-        '<time datetime="{0}" title="{0}">{1} <span class="ago">({2})</span></time>'
-    ).format(iso, local_text(parsed), relative(parsed, lang, now))
+        f'<time datetime="{iso}" title="{iso}">{escape(local_text(parsed))} '
+        f'<span class="ago">({ago})</span></time>'
+    )
 
 
 def install(env: Environment) -> None:
