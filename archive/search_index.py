@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from archive.attachment_text import indexed_body, urls_of
-from archive.fold import TOKEN_RE, exact_keys, fold_many
+from archive.fold import exact_keys, fold_many, tokens
 
 FTS_TABLES = ("search_folded", "search_exact")
 _BATCH = 2000  # versions per chunk when rebuilding
@@ -88,7 +88,7 @@ def recreate_pg_tsvectors(conn: Connection, gap: bool = True) -> bool:
 
 def _words(text: str) -> str:
     """The tokens of an already folded/keyed text, one space apart (PostgreSQL columns)."""
-    return " ".join(TOKEN_RE.findall(text))
+    return " ".join(tokens(text))
 
 
 def _insert_docs_pg(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:

@@ -66,3 +66,22 @@ def test_long_texts_and_batches_fold_as_short_ones() -> None:
     assert exact_keys(texts) == [exact_key(t) for t in texts]
     lone = "x\ud800" * 1_500  # a lone surrogate (surrogateescape input) is kept
     assert fold(lone) == lone and exact_key(lone.upper()) == lone
+
+
+def test_token_pattern_finds_what_token_re_finds() -> None:
+    """The quick ``\\w+`` is chosen only where it cannot differ from TOKEN_RE: texts with
+    "_" (a separator for FTS5, a word character for \\w) or combining marks (inside a
+    token for FTS5, not \\w) keep TOKEN_RE."""
+    import random
+
+    from archive.fold import TOKEN_RE, token_pattern
+
+    assert token_pattern("lao động") is not TOKEN_RE
+    assert token_pattern("a_b") is TOKEN_RE and tokens("a_b") == ["a", "b"]
+    assert token_pattern("q\u0301x") is TOKEN_RE and tokens("q\u0301x") == ["q\u0301x"]
+    rng = random.Random(3)
+    alphabet = list("ab _-.,đĐàạ\u0301\u0323 12３٣²ⅷ\u200b\u00a0\nЖ漢😀ǅ")
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(30)))
+        for keyed in (text, fold(text), exact_key(text)):
+            assert token_pattern(keyed).findall(keyed) == TOKEN_RE.findall(keyed), keyed
