@@ -162,7 +162,8 @@ def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The first new version shows at once; once a page was recomputed for new versions,
-    later ones show within SEARCH_LAG (a crawl writing does not recompute it each time)."""
+    later ones show within SEARCH_LAG, in the facet counts within FACETS_LAG (a crawl
+    writing does not recompute them each time)."""
     from luutru.web import cache as web_cache
 
     monkeypatch.setattr(web_cache, "SEARCH_LAG", 60.0)  # no slow machine outlasts it
@@ -182,6 +183,14 @@ def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
         assert total() == 2 and cache.stale_served == 2  # within the lag: page and facets
         monkeypatch.setattr(web_cache, "SEARCH_LAG", 0.0)  # as when the lag has passed
         assert total() == 3
+
+        def counted() -> int:
+            facets = client.get("/api/search", params={"q": "lao động"}).json()["facets"]
+            return sum(item["count"] for item in facets["site"])
+
+        assert counted() == 2  # the facets lag longer (FACETS_LAG: they cost more)
+        monkeypatch.setattr(web_cache, "FACETS_LAG", 0.0)
+        assert counted() == 3
 
 
 def test_a_reader_is_not_kept_waiting_while_the_same_page_is_recomputed(data: Path) -> None:

@@ -3,7 +3,9 @@
 The page and the facets are two entries: the facets are the same for every page and sort
 of a query, and counting them (every match, up to 50,000) costs more than a page. Both
 are kept while the archive grows by documents the query does not match
-(archive/search_fresh.py), so a crawl writing beside the server does not empty the cache.
+(archive/search_fresh.py), so a crawl writing beside the server does not empty the cache;
+while versions keep arriving, the facets are recounted at most every FACETS_LAG seconds
+and the page every SEARCH_LAG (luutru/web/cache.py).
 Each caller gets hit dicts of its own: a route may add keys to what it got.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import astuple, replace
 from typing import Any
 
 from archive.store import Archive
+from luutru.web import cache as web_cache
 from luutru.web import service
 from luutru.web.cache import WebCache
 from luutru.web.service import SearchParams
@@ -37,6 +40,7 @@ def cached_search(archive: Archive, params: SearchParams, cache: WebCache) -> di
             ("facets", *_key(counted)),
             lambda: service._search(archive, counted, page=False)["facets"],
             unchanged,
+            lag=web_cache.FACETS_LAG,  # read at call time (tests change it)
         )
     return result
 
