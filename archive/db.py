@@ -218,16 +218,28 @@ def server_reader_engine(url: str, *, pool_size: int = 8) -> Engine:
     bug in a reading path fails instead of writing; ``pool_size`` connections at most."""
     engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
     if engine.dialect.name == "postgresql":
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record) -> None:
-            autocommit = dbapi_conn.autocommit
-            dbapi_conn.autocommit = True
-            with dbapi_conn.cursor() as cur:
-                cur.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            dbapi_conn.autocommit = autocommit
-
+        _pg_session(engine, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     return engine
+
+
+# A search's statements are the same text whatever it looks for, and psycopg prepares a
+# statement on its fifth run; PostgreSQL then may plan it once for any words, blind to
+# how many rows they match (a bitmap scan ranking every match of a common word: 1.3 s
+# instead of 30 ms at 100,000 articles). Planned for their parameters each time.
+_PG_SESSION = ("SET plan_cache_mode = force_custom_plan",)
+
+
+def _pg_session(engine: Engine, *more: str) -> None:
+    """Every new connection of ``engine`` first runs _PG_SESSION and ``more``."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:
+        autocommit = dbapi_conn.autocommit
+        dbapi_conn.autocommit = True
+        with dbapi_conn.cursor() as cur:
+            for statement in (*_PG_SESSION, *more):
+                cur.execute(statement)
+        dbapi_conn.autocommit = autocommit
 
 
 def settle(path: Path) -> bool:
@@ -287,10 +299,12 @@ def make_engine(url: str) -> Engine:
 
 
 def _postgres_setup(engine: Engine) -> None:
-    """PostgreSQL: every write transaction first takes one transaction-scoped advisory
+    """PostgreSQL: every connection plans each statement for its parameters
+    (_PG_SESSION); every write transaction first takes one transaction-scoped advisory
     lock, the equivalent of SQLite's ``BEGIN IMMEDIATE``: writers are serialised (so a
     read-then-write such as ``record`` or ``acquire_lease`` cannot lose a race), readers
     are never blocked (MVCC), and the lock goes with the commit or rollback."""
+    _pg_session(engine)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

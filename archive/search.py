@@ -53,7 +53,7 @@ spaces, so PostgreSQL's parser sees the same tokens FTS5 did), two generated ``t
 columns (``tsv_folded``, ``tsv_exact``: ``to_tsvector('simple', …)`` with weights A/B/C
 for title/summary/body) and a GIN index on each (``create_pg_search``, migration 0004).
 The parsed query becomes a ``to_tsquery('simple', …)`` (``to_tsquery``: ``<->`` for
-phrases, ``:*`` for a prefix, ``&``/``|``/``!``), ranked by ``ts_rank_cd`` weighted like
+phrases, ``:*`` for a prefix, ``&``/``|``/``!``), ranked by ``ts_rank`` weighted like
 the BM25 weights (title > summary > body). Snippets are cut in Python as on SQLite.
 Other databases: the index hooks are no-ops and ``search`` refuses.
 """

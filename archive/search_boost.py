@@ -20,7 +20,7 @@ from typing import Any
 from archive.fold import exact_key, fold
 from archive.search_query import parse_query, prefix_terms, to_fts, to_tsquery
 
-BONUS = 1_000_000.0  # far above any BM25 or ts_rank_cd score
+BONUS = 1_000_000.0  # far above any BM25 or ts_rank score
 
 
 def exact_tree(query: str, exact: bool, tree: Any) -> Any | None:

@@ -40,7 +40,7 @@ class Hit:
     status: str
     url: str
     version: int
-    score: float | None  # higher is better (-bm25; ts_rank_cd on PostgreSQL)
+    score: float | None  # higher is better (-bm25; ts_rank on PostgreSQL)
     snippet: str  # plain text, matches in [brackets]
     snippet_html: str  # escaped HTML, matches in <mark>
     title_html: str

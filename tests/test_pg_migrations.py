@@ -50,3 +50,48 @@ def test_0006_closes_the_phrase_gap_of_an_older_archive(tmp_path: Path, pg_url: 
     with Archive.open(tmp_path / "data", url=pg_url) as archive:
         assert {h.id for h in search(archive, phrase).hits} == set()
         assert {h.id for h in search(archive, "bao hiem xa hoi").hits} == {"tinh-a:9"}
+
+
+def _storage(engine) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT attname, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'search_docs'::regclass AND attname IN ('tsv_folded', 'tsv_exact')"
+        ).all()
+    return dict(rows)
+
+
+def test_0010_keeps_both_vectors_in_their_row(tmp_path: Path, pg_url: str) -> None:
+    """A search reads thousands of vectors one by one: they are laid out in the row
+    (STORAGE MAIN), also after 0006 regenerated them, and 0010 is what sets it."""
+    with Archive.open(tmp_path / "data", url=pg_url) as archive:
+        archive.record(_article("1", "Hội nghị", "Tóm tắt", "Nội dung " * 400), None)
+    engine = create_engine(pg_url)
+    try:
+        assert _storage(engine) == {"tsv_folded": "m", "tsv_exact": "m"}
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0009")
+        assert _storage(engine) == {"tsv_folded": "x", "tsv_exact": "x"}
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0005")
+        migrate(engine, "head")  # 0006 drops and adds the vectors again, 0010 after it
+        assert _storage(engine) == {"tsv_folded": "m", "tsv_exact": "m"}
+    finally:
+        engine.dispose()
+    with Archive.open(tmp_path / "data", url=pg_url) as archive:
+        assert [h.id for h in search(archive, "noi dung").hits] == ["tinh-a:1"]
+
+
+def test_every_connection_plans_a_search_for_its_own_words(pg_url: str) -> None:
+    """A prepared search statement is never given one plan for any words (generic
+    plans ranked every match of a common word): writer and server-reader engines."""
+    from archive.db import make_engine, server_reader_engine
+
+    for engine in (make_engine(pg_url), server_reader_engine(pg_url, pool_size=1)):
+        try:
+            with engine.connect() as conn:
+                assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == (
+                    "force_custom_plan"
+                )
+        finally:
+            engine.dispose()

@@ -135,3 +135,27 @@ def test_lowered_count_cap_reports_a_lower_bound(archive, monkeypatch):
         result = search(archive, "lao", sort=sort, limit=1)
         assert result.total_is_lower_bound and result.total == 2
         assert search(archive, "tiem", sort=sort).total == 1
+
+
+def test_a_window_past_the_count_cap_is_its_own_count(archive, monkeypatch):
+    """A bounded ranking that already holds more than COUNT_CAP matches reports the
+    lower bound from its own rows: no second pass over the matches to count them."""
+    from sqlalchemy import event
+
+    matches = search(archive, "lao", limit=100).total
+    for name, value in (("RANK_CAP", matches - 1), ("COUNT_CAP", 2)):
+        monkeypatch.setattr(plan, name, value)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 2)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 (conn, cursor, sql, …)
+    event.listen(archive.engine, "before_cursor_execute", listener)
+    try:
+        result = search(archive, "lao", limit=1)
+    finally:
+        event.remove(archive.engine, "before_cursor_execute", listener)
+    assert result.total == 2 and result.total_is_lower_bound  # "2+"
+    assert result.ranking_window == matches - 1
+    assert not [s for s in statements if "SELECT count(*) FROM (SELECT 1" in s]
+    monkeypatch.setattr(plan, "COUNT_CAP", matches)  # a window under the cap: counted
+    monkeypatch.setattr(search_module, "COUNT_CAP", matches)
+    assert search(archive, "lao", limit=1).total == matches
