@@ -33,9 +33,18 @@ def exact_tree(query: str, exact: bool, tree: Any) -> Any | None:
 def sqlite_boost(tree: Any, fts: str, params: dict[str, Any]) -> str:
     """The SQLite score term (``params`` gains ``xmatch``)."""
     params["xmatch"] = to_fts(tree, {})
+    return sqlite_boost_term(f"{fts}.rowid")
+
+
+def sqlite_boost_term(row: str, floor: str = "") -> str:
+    """The score term for the doc id ``row``. ``floor``: an SQL expression; only exact
+    matches from that doc id up are looked up. A ranking window holds the newest matches
+    only, and the exact set of a common word over the whole archive cost more than
+    ranking the window (35-40 ms at 100,000 articles); FTS5 seeks to a rowid bound."""
+    since = f" AND rowid >= {floor}" if floor else ""
     return (
-        f"(CASE WHEN {fts}.rowid IN (SELECT rowid FROM search_exact "
-        f"WHERE search_exact MATCH :xmatch) THEN {BONUS} ELSE 0 END)"
+        f"(CASE WHEN {row} IN (SELECT rowid FROM search_exact "
+        f"WHERE search_exact MATCH :xmatch{since}) THEN {BONUS} ELSE 0 END)"
     )
 
 

@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from archive.search_boost import sqlite_boost_term
+
 COUNT_CAP = 1000  # matches are counted up to this; beyond, the total is a lower bound
 RANK_CAP = 5_000  # relevance ranks the newest this many matches first (module docstring)
 _WEIGHTS = "10.0, 4.0, 1.0"  # bm25 column weights: title, summary, body
@@ -126,7 +128,9 @@ class SqlitePlan:
         self.doc_where = doc_where
         self.one_pass = one_pass
         # ``boost``: a score term putting exact-diacritic matches first (search_boost.py)
-        self.score = f"-bm25({fts}, {_WEIGHTS})" + (f" + {boost}" if boost else "")
+        self.relevance = f"-bm25({fts}, {_WEIGHTS})"
+        self.boosted = bool(boost)
+        self.score = self.relevance + (f" + {boost}" if boost else "")
         articles = " JOIN articles a ON a.id = d.article_id" if status else ""
         self.docs = "search_docs d" + articles
         # CROSS JOIN: SQLite keeps this order, the FTS match drives (else the planner may
@@ -172,6 +176,14 @@ class SqlitePlan:
             f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap) "
             "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
         )
+        if self.boosted:  # the exact matches looked up among the window's docs only
+            boost = sqlite_boost_term("id", "(SELECT min(id) FROM w)")
+            window = (
+                f"WITH w AS (SELECT d.id AS id, d.version_id AS vid, {self.relevance} AS rel "
+                f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap) "
+                f"SELECT vid, rel + {boost} AS score, count(*) OVER (), min(id) OVER () "
+                "FROM w ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
+            )
         newest = (
             f"SELECT count(*), min(id) FROM (SELECT d.id AS id {self.joins} WHERE "
             f"{self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap)"

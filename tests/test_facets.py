@@ -85,6 +85,22 @@ def test_exact_diacritic_matches_rank_first_with_real_scores(archive):
     assert folded == {h.id for h in result.hits}  # the same matches, reordered
 
 
+def test_exact_matches_first_within_a_bounded_ranking_window(archive, monkeypatch):
+    """The exact-diacritic set is looked up from the window's oldest doc up: every doc
+    of the window and every older one keeps the flag it has when all are ranked."""
+    import archive.search_plan as plan
+
+    full = {h.id: h.exact_match for h in search(archive, "lao động", limit=100).hits}
+    assert set(full.values()) == {True, False}
+    monkeypatch.setattr(plan, "RANK_CAP", 3)
+    capped = search(archive, "lao động", limit=100)
+    assert capped.ranking_window == 3
+    assert {h.id: h.exact_match for h in capped.hits} == full
+    for part in (capped.hits[:3], capped.hits[3:]):  # the window, then the older ones
+        flags = [h.exact_match for h in part]
+        assert flags == sorted(flags, reverse=True)
+
+
 def test_folded_matches_are_highlighted_and_phrases_only_where_they_are(archive):
     hit = next(h for h in search(archive, "lao động", limit=100).hits if h.id == "c:f1")
     assert hit.title_html == "<mark>Lão</mark> <mark>đồng</mark> <mark>lão</mark> <mark>đồng</mark>"
