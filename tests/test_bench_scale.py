@@ -43,3 +43,19 @@ def test_importtime_names_what_a_command_imports() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     seen = startup.importtime(["-c", "import sqlite3"], env, runs=1, top=100)
     assert "sqlite3" in seen["top_ms"] and seen["total_ms"] > 0
+
+
+def test_a_query_the_archive_stops_is_counted_not_fatal(monkeypatch) -> None:
+    """At a million versions a query may pass SEARCH_TIMEOUT: the run reports it per kind
+    (what a reader would get) instead of losing the hour-long build to a traceback."""
+    import archive.search as search_module
+
+    def search(archive, query, **kwargs):
+        if query == "ki*":
+            raise search_module.SearchTooCostly("stopped after 5 s")
+
+    monkeypatch.setattr(search_module, "search", search)
+    out = scale.time_queries(object(), seed=1)
+    assert out["stopped"]["short prefix"] >= 1 and set(out["stopped"]) == {"short prefix"}
+    assert out["queries"] == scale.QUERIES
+    assert set(out["worst_by_kind_ms"]) == {label for _kwargs, label in scale.QUERY_MIX}
