@@ -31,7 +31,12 @@ _WEIGHTS = "10.0, 4.0, 1.0"  # bm25 column weights: title, summary, body
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: body C, summary B, title A,
 # in the proportions of _WEIGHTS (10 : 4 : 1)
 _PG_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
-_PROBE = 300  # up to this many ids, look each one up in FTS5; beyond, one pass over the matches
+# Up to this many ids are scored by looking each one up in FTS5; more, by one pass over
+# the matches. bm25 counts each term's documents, a walk of the term's whole list, at
+# every lookup (FTS5 drops a cursor's auxiliary data at each rowid of an IN list): 300
+# ids of a common word cost 1.7 s at 100,000 articles and passed the 5 s timeout at a
+# million, where one pass costs that walk once (21 ms at 100,000). So only a single id.
+_PROBE = 1
 
 
 def _ids(ids: list[int]) -> str:
@@ -199,8 +204,8 @@ class SqlitePlan:
         if not ids:
             return {}
         fts = self.fts
-        # few ids: FTS5 seeks each rowid; many: one pass over the matches ("+" stops the
-        # per-id lookups), testing each against the list
+        # one id: FTS5 seeks it; more: one pass over the matches ("+" stops the per-id
+        # lookups, _PROBE says why), testing each against the list
         rowid = "rowid" if len(ids) <= _PROBE and not self.one_pass else "+rowid"
         return dict(
             self.sql(

@@ -2,7 +2,8 @@
 
 The caps are lowered here so that a dozen articles exercise the paths a 100k-article
 archive takes: ranking only the newest RANK_CAP matches first, the dense date walk
-(more than COUNT_CAP matches) and the one-pass scoring of many ids (more than _PROBE).
+(more than COUNT_CAP matches) and the scoring of ids one by one (raised _PROBE) or in
+one pass (the default for more than one id).
 """
 
 from __future__ import annotations
@@ -106,8 +107,8 @@ def test_a_bounded_ranking_says_so_and_only_then(archive, monkeypatch, filters):
 
 @pytest.mark.parametrize(
     "caps",
-    [{}, {"COUNT_CAP": 2}, {"COUNT_CAP": 2, "_PROBE": 1}, {"_PROBE": 1}],
-    ids=["sparse", "dense", "dense-one-pass", "sparse-one-pass"],
+    [{}, {"COUNT_CAP": 2}, {"COUNT_CAP": 2, "_PROBE": 1000}, {"_PROBE": 1000}],
+    ids=["sparse", "dense", "dense-probed", "sparse-probed"],
 )
 @pytest.mark.parametrize("filters", [{}, {"sites": "tinh-a"}, {"date_from": "2024-05-01"}])
 def test_date_sort_is_date_then_score_then_newest(archive, monkeypatch, caps, filters):
