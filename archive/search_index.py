@@ -71,15 +71,17 @@ def create_pg_search(conn: Connection, gap: bool = True) -> None:
     keep_pg_vectors_inline(conn)
 
 
-def keep_pg_vectors_inline(conn: Connection) -> None:
-    """Keep both tsvectors in the table's own row (migration 0010), the indexed words
-    going to TOAST first. A search tests and ranks the vectors of thousands of rows one
-    by one (archive/search_plan.py); a vector TOAST had moved out of the row (most are
-    over its 2 KB threshold) cost a TOAST index lookup and four page reads each, about
-    40 % of a search. Only rows written afterwards are laid out this way."""
+def keep_pg_vectors_inline(conn: Connection, inline: bool = True) -> None:
+    """Keep both tsvectors in the table's own row (migration 0010; ``inline=False``:
+    PostgreSQL's default again, its downgrade), the indexed words going to TOAST first.
+    A search tests and ranks the vectors of thousands of rows one by one
+    (archive/search_plan.py); a vector TOAST had moved out of the row (most are over its
+    2 KB threshold) cost a TOAST index lookup and four page reads each, about 40 % of a
+    search. Only rows written afterwards are laid out this way."""
+    storage = "MAIN" if inline else "EXTENDED"
     conn.exec_driver_sql(
-        "ALTER TABLE search_docs ALTER COLUMN tsv_folded SET STORAGE MAIN, "
-        "ALTER COLUMN tsv_exact SET STORAGE MAIN"
+        f"ALTER TABLE search_docs ALTER COLUMN tsv_folded SET STORAGE {storage}, "
+        f"ALTER COLUMN tsv_exact SET STORAGE {storage}"
     )
 
 

@@ -175,20 +175,14 @@ class SqlitePlan:
         filters; bm25 runs on those rows only, and counting them gives the total (no second
         pass over the matches)."""
         fts = self.fts
+        # a boost looks the exact matches up among the window's docs only
+        boost = f" + {sqlite_boost_term('id', '(SELECT min(id) FROM w)')}" if self.boosted else ""
         window = (
-            "SELECT vid, score, count(*) OVER (), min(id) OVER () FROM ("
-            f"SELECT d.id AS id, d.version_id AS vid, {self.score} AS score "
+            f"WITH w AS (SELECT d.id AS id, d.version_id AS vid, {self.relevance} AS rel "
             f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap) "
-            "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
+            f"SELECT vid, rel{boost} AS score, count(*) OVER (), min(id) OVER () "
+            "FROM w ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
         )
-        if self.boosted:  # the exact matches looked up among the window's docs only
-            boost = sqlite_boost_term("id", "(SELECT min(id) FROM w)")
-            window = (
-                f"WITH w AS (SELECT d.id AS id, d.version_id AS vid, {self.relevance} AS rel "
-                f"{self.joins} WHERE {self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap) "
-                f"SELECT vid, rel + {boost} AS score, count(*) OVER (), min(id) OVER () "
-                "FROM w ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
-            )
         newest = (
             f"SELECT count(*), min(id) FROM (SELECT d.id AS id {self.joins} WHERE "
             f"{self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap)"
@@ -318,7 +312,7 @@ def pg_page(
         return int(sql(query, cap=COUNT_CAP + 1)[0][0])
 
     # ts_rank, not ts_rank_cd: both weigh the columns and reward nearby terms of an AND,
-    # and ts_rank costs ~40 % less a row (the window ranks up to RANK_CAP rows per search)
+    # and ts_rank costs under half as much a row (the window ranks up to RANK_CAP rows)
     score = f"ts_rank({_PG_WEIGHTS}, d.{tsv}, to_tsquery('simple', :match))"
     score += f" + {boost}" if boost else ""
     if limit == 0:

@@ -38,7 +38,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        bind.exec_driver_sql(
-            "ALTER TABLE search_docs ALTER COLUMN tsv_folded SET STORAGE EXTENDED, "
-            "ALTER COLUMN tsv_exact SET STORAGE EXTENDED"
-        )
+        from archive.search_index import keep_pg_vectors_inline
+
+        keep_pg_vectors_inline(bind, inline=False)
