@@ -160,11 +160,17 @@ def assess(stats: dict[str, Any], history: list[dict[str, Any]], rules: HealthRu
         + _num(stats, "log_count/ERROR")
         + _num(stats, "downloader/exception_count")
     )
+    errors = int(_num(stats, "log_count/ERROR"))
     if requests and trouble / requests > rules.max_error_ratio:
         reasons.append(
             f"{int(trouble)} retries/errors for {int(requests)} requests "
             f"(over {rules.max_error_ratio:.0%}): is the portal failing?"
         )
+    elif errors:
+        # Below the ratio a retry that worked is noise, but an ERROR is something lost
+        # (a listing page given up after its retries, a file not stored): a run that saw
+        # one is not clean, however few.
+        reasons.append(f"{errors} error(s) in the run's log: `luutru log RUN --level ERROR`")
     layout = layout_change(stats)
     if layout:
         reasons.append(layout)

@@ -237,7 +237,21 @@ def health_report(
                      "reasons": [str(error)], "last_run": None, "started_at": None,
                      "profile": "broken", "schedule": None, "overdue": False, "due": None,
                      "attention": True})  # fmt: skip
-    return {"ok": not any(r["attention"] for r in rows), "sites": rows}
+    return {"ok": not any(r["attention"] for r in rows), "sites": rows, "notes": _notes(archive)}
+
+
+def _notes(archive: Archive) -> list[str]:
+    """Advice about the database that does not make a site need attention."""
+    if archive.engine.dialect.name != "postgresql":
+        return []
+    from archive.pg_memory import advice, search_memory
+
+    try:
+        with archive.engine.connect() as conn:
+            note = advice(*search_memory(conn))
+    except Exception as exc:  # advice only: the sites' health is still reported
+        return [f"could not read PostgreSQL's shared_buffers and search table size: {exc}"]
+    return [note] if note else []
 
 
 def cmd_health(args: argparse.Namespace) -> int:
@@ -264,6 +278,8 @@ def cmd_health(args: argparse.Namespace) -> int:
             print(f"all {len(report['sites'])} sites healthy")
         else:
             print("no sites: no site profile and no run in the archive")
+        for note in report["notes"]:
+            print(f"note: {note}")
     return 0 if report["ok"] else 1
 
 

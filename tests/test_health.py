@@ -63,6 +63,17 @@ def test_error_ratio_needs_no_history() -> None:
     assert reasons and "30 retries/errors for 100 requests" in reasons[0]
 
 
+def test_one_error_below_the_ratio_still_makes_the_run_unclean() -> None:
+    # A listing page given up after its retries: 1 error in 100 requests, under the
+    # ratio, and yet something was lost.
+    reasons = assess(stats(**{"log_count/ERROR": 1, "retry/count": 3}), [stats()] * 3, RULES)
+    assert reasons == ["1 error(s) in the run's log: `luutru log RUN --level ERROR`"]
+
+
+def test_retries_that_worked_are_not_errors() -> None:
+    assert assess(stats(**{"retry/count": 3}), [stats()] * 3, RULES) == []
+
+
 def test_slow_run() -> None:
     reasons = assess(stats(elapsed_time_seconds=400), [stats()] * 3, RULES)
     assert reasons == ["run took 400 s, usually 30 s: is the portal slow?"]

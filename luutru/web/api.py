@@ -184,6 +184,7 @@ class HealthSiteOut(_Open):  # `luutru health` grows fields: they pass through a
 class HealthOut(BaseModel):
     ok: bool
     sites: list[HealthSiteOut]
+    notes: list[str] = []  # advice about the database (archive/pg_memory.py), not a fault
 
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut}}
