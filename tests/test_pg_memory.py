@@ -92,3 +92,17 @@ def test_a_failed_reading_is_a_note_not_a_crash(
         assert len(notes) == 1 and "permission denied" in notes[0]
     finally:
         archive.close()
+
+
+def test_the_health_command_prints_the_note_last(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    from luutru.cli import main
+
+    _archive_with_one_article(pg_url, tmp_path).close()
+    monkeypatch.setenv("LUUTRU_DB", pg_url)
+    monkeypatch.setattr(pg_memory, "search_memory", lambda conn: (128 * MB, 880 * MB))
+    main(["health", "--data", str(tmp_path)])  # exit 1: the bundled portals never ran
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"note: {pg_memory.advice(128 * MB, 880 * MB)}"
+    assert any(line.split()[:2] == ["tinh-a", "succeeded"] for line in lines)
