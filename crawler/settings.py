@@ -82,6 +82,13 @@ ITEM_PIPELINES = {
     "crawler.attachment_pipeline.AttachmentPipeline": 310,
 }
 
+# A POST (an ASP.NET postback) on a connection of its own: one the server closed while it
+# waited in the pool fails it for good (crawler/download.py says why).
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.download.FreshConnectionForUnsafe",  # default Scrapy's HTTP11DownloadHandler
+    "https": "crawler.download.FreshConnectionForUnsafe",  # default the same
+}
+
 DOWNLOADER_MIDDLEWARES = {
     # The portal's own hosts, exactly (not every subdomain): replaces Scrapy's offsite filter.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # default 50
