@@ -289,7 +289,7 @@ def test_a_new_archive_opened_while_another_process_writes_waits_for_wal(tmp_pat
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0010"
+    assert head == "0011"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
         # the FTS5 virtual tables of 0004 (search_folded, search_exact and their shadow
@@ -301,12 +301,14 @@ def test_migrated_to_head_and_matches_schema(archive):
 
 def _is_fts(name: str | None) -> bool:
     """The search index's own objects, raw SQL outside metadata: FTS5 tables (SQLite),
-    search_docs' text and tsvector columns and their GIN indexes (PostgreSQL)."""
+    search_docs' text and tsvector columns, their GIN indexes and the (site, id) index of
+    0011 (PostgreSQL)."""
     from archive.search import _PG_TEXT
 
     return bool(name) and (
         name.startswith(("search_folded", "search_exact", "tsv_", "ix_search_docs_tsv_"))
         or name in _PG_TEXT
+        or name == "ix_search_docs_site_id"
     )
 
 

@@ -6,7 +6,9 @@ these never skip there.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from sqlalchemy import create_engine
@@ -95,3 +97,33 @@ def test_every_connection_plans_a_search_for_its_own_words(pg_url: str) -> None:
                 )
         finally:
             engine.dispose()
+
+
+def _indexes(engine: Any) -> dict[str, str]:
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT indexname, indexdef FROM pg_indexes "
+            "WHERE tablename = 'search_docs' AND schemaname = current_schema()"
+        ).all()
+    return dict(rows)
+
+
+def test_0011_finds_a_sites_matches_through_an_index_on_site_and_id(
+    tmp_path: Path, pg_url: str
+) -> None:
+    """A site filter walked the whole table newest first (past the 5 s timeout at 500,000
+    versions over 60 sites): 0011 indexes (site, id), and its downgrade drops it."""
+    with Archive.open(tmp_path / "data", url=pg_url) as archive:
+        archive.record(_article("1", "Hội nghị", "Tóm tắt", "Lao động việc làm"), None)
+        archive.record(
+            replace(_article("2", "Hội nghị", "Tóm tắt", "Lao động"), site="tinh-b"), None
+        )
+        assert [h.id for h in search(archive, "lao dong", sites="tinh-b").hits] == ["tinh-b:2"]
+    engine = create_engine(pg_url)
+    try:
+        assert "(site, id)" in _indexes(engine)["ix_search_docs_site_id"]
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0010")
+        assert "ix_search_docs_site_id" not in _indexes(engine)
+    finally:
+        engine.dispose()
