@@ -299,16 +299,23 @@ def test_migrated_to_head_and_matches_schema(archive):
     assert diff == []
 
 
+FILTER_INDEXES = (
+    "ix_search_docs_site_id",
+    "ix_search_docs_author_id",
+    "ix_search_docs_category_id",
+)
+
+
 def _is_fts(name: str | None) -> bool:
     """The search index's own objects, raw SQL outside metadata: FTS5 tables (SQLite),
-    search_docs' text and tsvector columns, their GIN indexes and the (site, id) index of
+    search_docs' text and tsvector columns, their GIN indexes and the filter indexes of
     0011 (PostgreSQL)."""
     from archive.search import _PG_TEXT
 
     return bool(name) and (
         name.startswith(("search_folded", "search_exact", "tsv_", "ix_search_docs_tsv_"))
         or name in _PG_TEXT
-        or name == "ix_search_docs_site_id"
+        or name in FILTER_INDEXES
     )
 
 
