@@ -37,12 +37,14 @@ INDEXES = {
 
 
 def upgrade() -> None:
+    # IF NOT EXISTS: idempotent, as the other PostgreSQL search objects are (an archive
+    # whose revision was set back is migrated again over what it has)
     if op.get_bind().dialect.name == "postgresql":
         for name, columns in INDEXES.items():
-            op.create_index(name, "search_docs", columns)
+            op.execute(f"CREATE INDEX IF NOT EXISTS {name} ON search_docs ({', '.join(columns)})")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name in INDEXES:
-            op.drop_index(name, table_name="search_docs")
+            op.execute(f"DROP INDEX IF EXISTS {name}")
