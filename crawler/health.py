@@ -155,12 +155,8 @@ def assess(stats: dict[str, Any], history: list[dict[str, Any]], rules: HealthRu
     completed runs of the same site, newest first."""
     reasons: list[str] = []
     requests = _num(stats, "downloader/request_count")
-    trouble = (
-        _num(stats, "retry/count")
-        + _num(stats, "log_count/ERROR")
-        + _num(stats, "downloader/exception_count")
-    )
     errors = int(_num(stats, "log_count/ERROR"))
+    trouble = _num(stats, "retry/count") + errors + _num(stats, "downloader/exception_count")
     if requests and trouble / requests > rules.max_error_ratio:
         reasons.append(
             f"{int(trouble)} retries/errors for {int(requests)} requests "

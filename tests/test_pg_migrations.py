@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from archive.db import alembic_config, migrate
@@ -54,13 +55,18 @@ def test_0006_closes_the_phrase_gap_of_an_older_archive(tmp_path: Path, pg_url: 
         assert {h.id for h in search(archive, "bao hiem xa hoi").hits} == {"tinh-a:9"}
 
 
-def _storage(engine) -> dict[str, str]:
+def _pairs(engine: Any, query: str) -> dict[str, str]:
+    """A catalog query's two columns as {first: second}."""
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT attname, attstorage FROM pg_attribute "
-            "WHERE attrelid = 'search_docs'::regclass AND attname IN ('tsv_folded', 'tsv_exact')"
-        ).all()
-    return dict(rows)
+        return dict(conn.exec_driver_sql(query).all())
+
+
+def _storage(engine: Any) -> dict[str, str]:
+    return _pairs(
+        engine,
+        "SELECT attname, attstorage FROM pg_attribute "
+        "WHERE attrelid = 'search_docs'::regclass AND attname IN ('tsv_folded', 'tsv_exact')",
+    )
 
 
 def test_0010_keeps_both_vectors_in_their_row(tmp_path: Path, pg_url: str) -> None:
@@ -99,20 +105,15 @@ def test_every_connection_plans_a_search_for_its_own_words(pg_url: str) -> None:
             engine.dispose()
 
 
-FILTERS = (
-    "ix_search_docs_site_id",
-    "ix_search_docs_author_id",
-    "ix_search_docs_category_id",
-)
+FILTERS = ScriptDirectory.from_config(alembic_config()).get_revision("0011").module.INDEXES
 
 
 def _indexes(engine: Any) -> dict[str, str]:
-    with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            "SELECT indexname, indexdef FROM pg_indexes "
-            "WHERE tablename = 'search_docs' AND schemaname = current_schema()"
-        ).all()
-    return dict(rows)
+    return _pairs(
+        engine,
+        "SELECT indexname, indexdef FROM pg_indexes "
+        "WHERE tablename = 'search_docs' AND schemaname = current_schema()",
+    )
 
 
 def test_0011_finds_a_filters_matches_through_an_index_per_filtered_column(
