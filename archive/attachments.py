@@ -14,7 +14,7 @@ A mixin of ``Archive`` (archive/store.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,41 +97,65 @@ class AttachmentsMixin:
         """Store one fetch in one transaction: "new" | "updated" | "unchanged" (a new
         version or none), or the fetch's own outcome (not_modified, too_large, gone,
         failed). The article's search document takes in a new version's text."""
-        if capture.fetch not in FETCHES:
-            raise ValueError(f"fetch must be one of {', '.join(FETCHES)}, not {capture.fetch!r}")
-        seen_at = normalize_iso(capture.fetched_at)
-        with self._write() as conn:  # type: ignore[attr-defined]
-            article_id = _article_id(conn, capture.site, capture.article_key)
-            row = conn.execute(
-                select(attachments.c.id).where(
-                    attachments.c.site == capture.site, attachments.c.url == capture.url
+        return self.record_attachments([capture], run_id)[0]
+
+    def record_attachments(
+        self, captures: Sequence[AttachmentCapture], run_id: int | None
+    ) -> list[str]:
+        """Store fetches in one transaction, one outcome each, in order, exactly as
+        ``record_attachment`` one by one would; nothing is stored if one fails. Each
+        article whose search document takes in a file's text is indexed again once, after
+        all of them (the crawl's writer hands over an article's files together, and each
+        file used to rewrite the same document)."""
+        for capture in captures:
+            if capture.fetch not in FETCHES:
+                raise ValueError(
+                    f"fetch must be one of {', '.join(FETCHES)}, not {capture.fetch!r}"
                 )
-            ).scalar()
-            if row is None:
-                row = conn.execute(
-                    attachments.insert().values(
-                        site=capture.site, url=capture.url, first_seen=seen_at
-                    )
-                ).inserted_primary_key[0]
-            attachment_id = int(row)
-            linked = article_id is not None and self._link(conn, article_id, attachment_id, seen_at)
-            outcome, values = capture.fetch, {"last_checked": seen_at}
-            if capture.fetch in ("ok", "not_modified"):
-                values.update(last_seen=seen_at, note=None)
-                if capture.etag or capture.last_modified:
-                    values.update(etag=capture.etag, last_modified=capture.last_modified)
-            else:
-                values["note"] = capture.note or capture.fetch
-            if capture.fetch == "ok":
-                outcome = self._version(conn, attachment_id, capture, run_id, seen_at)
-            where = attachments.c.id == attachment_id
-            conn.execute(update(attachments).where(where).values(values))
-            if outcome in ("new", "updated"):
-                for other in self._linked_articles(conn, attachment_id):
-                    reindex_article(conn, other)
-            elif linked and _latest(conn, attachment_id) is not None:
-                reindex_article(conn, article_id)  # a known file, newly linked to this one
-        return outcome
+        outcomes: list[str] = []
+        with self._write() as conn:  # type: ignore[attr-defined]
+            reindex: dict[int, None] = {}  # ordered: documents rewritten in a stable order
+            for capture in captures:
+                outcome, articles_to_index = self._store_fetch(conn, capture, run_id)
+                outcomes.append(outcome)
+                reindex.update(dict.fromkeys(articles_to_index))
+            for article_id in reindex:
+                reindex_article(conn, article_id)
+        return outcomes
+
+    def _store_fetch(
+        self, conn: Connection, capture: AttachmentCapture, run_id: int | None
+    ) -> tuple[str, list[int]]:
+        """One fetch inside the caller's transaction: its outcome, and the articles whose
+        search document must take in the file's text."""
+        seen_at = normalize_iso(capture.fetched_at)
+        article_id = _article_id(conn, capture.site, capture.article_key)
+        row = conn.execute(
+            select(attachments.c.id).where(
+                attachments.c.site == capture.site, attachments.c.url == capture.url
+            )
+        ).scalar()
+        if row is None:
+            row = conn.execute(
+                attachments.insert().values(site=capture.site, url=capture.url, first_seen=seen_at)
+            ).inserted_primary_key[0]
+        attachment_id = int(row)
+        linked = article_id is not None and self._link(conn, article_id, attachment_id, seen_at)
+        outcome, values = capture.fetch, {"last_checked": seen_at}
+        if capture.fetch in ("ok", "not_modified"):
+            values.update(last_seen=seen_at, note=None)
+            if capture.etag or capture.last_modified:
+                values.update(etag=capture.etag, last_modified=capture.last_modified)
+        else:
+            values["note"] = capture.note or capture.fetch
+        if capture.fetch == "ok":
+            outcome = self._version(conn, attachment_id, capture, run_id, seen_at)
+        conn.execute(update(attachments).where(attachments.c.id == attachment_id).values(values))
+        if outcome in ("new", "updated"):
+            return outcome, self._linked_articles(conn, attachment_id)
+        if linked and _latest(conn, attachment_id) is not None:
+            return outcome, [article_id]  # a known file, newly linked to this one
+        return outcome, []
 
     @staticmethod
     def _link(conn: Connection, article_id: int, attachment_id: int, seen_at: str) -> bool:
@@ -200,6 +224,15 @@ class AttachmentsMixin:
         return "updated" if latest is not None else "new"
 
     # ---------------------------------------------------------------- reads
+
+    def has_attachments(self, site: str) -> bool:
+        """Whether any file of ``site`` is archived (a crawl that finds none at its start
+        asks nothing about each file it fetches: none can have an earlier state)."""
+        with self._read() as conn:  # type: ignore[attr-defined]
+            found = conn.execute(
+                select(attachments.c.id).where(attachments.c.site == site).limit(1)
+            ).first()
+        return found is not None
 
     def attachment_state(self, site: str, url: str) -> dict | None:
         """The validators of a known file (for a conditional GET), or None."""

@@ -5,8 +5,9 @@ for the length of its transaction (SQL, commit, near-duplicate lookup). Here the
 hands each item to one writer thread and awaits its outcome; the reactor goes on with other
 responses meanwhile. The writer takes everything queued when it is free — one item when the
 crawl is slow, up to ``max_batch`` when it is fast — and stores the consecutive article
-records of it with one ``record_many`` (one transaction, one commit); 304s, gone and dead
-links and attached files are written one by one, in their place in the order.
+records of it with one ``record_many`` (one transaction, one commit) and its attached files
+with one ``record_attachments``; 304s, gone and dead links are written one by one, in their
+place in the order.
 
 Fault safety: an item counts as stored (its await returns, Scrapy counts it scraped, the
 run's stats count its outcome) only after its batch committed. A killed process loses only
@@ -105,15 +106,25 @@ class ArchiveWriter:
                 return
 
     def _write(self, batch: list[Entry]) -> None:
+        """Between two other items (304s, gone, dead links: written one by one, in their
+        place), the article records in one ``record_many``, then the files in one
+        ``record_attachments``. Files after records: a file links to its article, whose
+        record the pipeline handed over before the file was fetched; interleaved, the two
+        cut each other's batches into transactions of one or two items."""
         records: list[Entry] = []
+        files: list[Entry] = []
         for entry in batch:
             if isinstance(entry[0], ArticleRecord):
                 records.append(entry)
-                continue
-            self._records(records)
-            records = []
-            self._one(entry)
+            elif isinstance(entry[0], AttachmentCapture):
+                files.append(entry)
+            else:
+                self._records(records)
+                self._files(files)
+                records, files = [], []
+                self._one(entry)
         self._records(records)
+        self._files(files)
 
     def _records(self, entries: list[Entry]) -> None:
         if not entries:
@@ -133,6 +144,23 @@ class ArchiveWriter:
         for (_item, d), outcome in zip(entries, outcomes, strict=True):
             self._call(d.callback, outcome)
 
+    def _files(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        try:
+            outcomes = self.archive.record_attachments([item for item, _d in entries], self.run_id)
+        except Exception as exc:
+            if len(entries) == 1:
+                self._fail(entries[0][1], exc)
+                return
+            log.warning("a batch of %d files failed (%s): writing them one by one",
+                        len(entries), exc)  # fmt: skip
+            for entry in entries:
+                self._files([entry])
+            return
+        for (_item, d), outcome in zip(entries, outcomes, strict=True):
+            self._call(d.callback, outcome)
+
     def _one(self, entry: Entry) -> None:
         item, d = entry
         archive, run_id = self.archive, self.run_id
@@ -144,8 +172,6 @@ class ArchiveWriter:
             elif isinstance(item, DeadLink):
                 archive.dead_link(item)
                 outcome = "dead_link"
-            elif isinstance(item, AttachmentCapture):  # after its article, in queue order
-                outcome = archive.record_attachment(item, run_id)
             else:
                 raise TypeError(f"not an archive item: {type(item).__name__}")
         except Exception as exc:

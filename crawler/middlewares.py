@@ -182,7 +182,7 @@ def _earlier_lookup(session: CrawlSession, request: Request) -> Any:
         # keys included) has no earlier capture: a first crawl asks nothing per page.
         return session.archive.latest_payload if key in session.state else None
     link = request.meta.get("attachment_url")
-    if link:
+    if link and session.files_known:  # a site with no file archived: nothing to look up
         return lambda site, _url: session.archive.latest_attachment_payload(site, link)
     return None
 

@@ -39,6 +39,9 @@ class CrawlSession:
         self.run_id: int | None = None
         self.mode = "full"
         self.state: dict[str, Any] = {}
+        # Whether the site had files archived when the run opened: without, no file fetched
+        # (each URL once per run) has an earlier state or capture to look up.
+        self.files_known = True
         self.warc: Any = None
         # article captures just written (WARC-Record-ID -> archive.warc.ReadRecord), for the
         # pipeline's records beside them: no reading back from the file (bounded: a
@@ -138,6 +141,7 @@ class CrawlSession:
         if job:
             self.crawler.stats.set_value("luutru/worker_job", str(job))
         self.state = self.archive.crawl_state(site)
+        self.files_known = self.archive.has_attachments(site)
         if self.mode == "full":
             # A full walk re-checks every known article: it serves as the layout canary.
             self.crawler.stats.set_value("luutru/canary", "full walk")

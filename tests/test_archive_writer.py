@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from archive.attachments import AttachmentCapture
 from archive.records import ArticleRecord, DeadLink
 from crawler.archivewriter import ArchiveWriter
 
@@ -25,6 +26,12 @@ class FakeArchive:
 
     def dead_link(self, item: DeadLink) -> None:
         self.dead.append(item.article_key)
+
+    def record_attachments(self, files: list[AttachmentCapture], run_id: int | None) -> list[str]:
+        self.batches.append([f"file:{f.url}" for f in files])
+        if any(f.fetch == "bad" for f in files):
+            raise ValueError("bad file")
+        return ["new"] * len(files)
 
 
 def record(key: str, title: str = "Tiêu đề") -> ArticleRecord:
@@ -107,6 +114,38 @@ def test_other_items_keep_their_place_between_batches() -> None:
         writer.close()
     assert results == ["new", "dead_link", "new"]
     assert archive.batches == [["1"], ["2"]] and archive.dead == ["9"]
+
+
+def file(url: str, key: str = "1", fetch: str = "ok") -> AttachmentCapture:
+    return AttachmentCapture("s", key, url, url, "2026-12-03T10:00:00+07:00", fetch)
+
+
+def test_records_then_files_each_in_one_transaction_between_other_items() -> None:
+    archive = FakeArchive()
+    writer = ArchiveWriter(archive, 1, direct, linger=0.5)
+    dead = DeadLink("s", "9", "http://a.vn/9", "http_404", "2026-12-03T10:00:00+07:00")
+    items = [record("1"), file("a.pdf"), record("2"), file("b.pdf", "2"), dead, record("3")]
+    try:
+        results = outcomes(writer, items)
+    finally:
+        writer.close()
+    assert results == ["new", "new", "new", "new", "dead_link", "new"]
+    # the records of a stretch first (a file's article is stored before it), then its files
+    assert archive.batches == [["1", "2"], ["file:a.pdf", "file:b.pdf"], ["3"]]
+    assert archive.dead == ["9"]
+
+
+def test_a_failed_batch_of_files_is_written_again_one_by_one() -> None:
+    archive = FakeArchive()
+    writer = ArchiveWriter(archive, 1, direct, linger=0.5)
+    items = [file("a.pdf"), file("b.pdf", fetch="bad"), file("c.pdf")]
+    try:
+        results = outcomes(writer, items)
+    finally:
+        writer.close()
+    assert results[0] == "new" and results[2] == "new"
+    assert isinstance(results[1], ValueError)
+    assert archive.batches[1:] == [["file:a.pdf"], ["file:b.pdf"], ["file:c.pdf"]]
 
 
 def test_close_writes_what_is_queued() -> None:

@@ -226,6 +226,48 @@ def test_one_file_linked_from_two_articles(archive: Archive) -> None:
     assert archive.linked_attachment_urls("tinh-a", "2") == [URL]
 
 
+def test_a_batch_of_fetches_answers_as_one_by_one_would(
+    archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import archive.attachments as attachments_module
+
+    other = "https://tinh-a.gov.vn/files/phu-luc.pdf"
+    archive.record(_article("1", attachments=[URL, other]), None)
+    archive.record(_article("2", body="Bài thứ hai."), None)
+    annex = "Phụ lục kèm theo: danh sách hộ nghèo được hỗ trợ."
+    rewritten: list[int] = []
+    real = attachments_module.reindex_article
+    monkeypatch.setattr(
+        attachments_module, "reindex_article", lambda conn, a: rewritten.append(a) or real(conn, a)
+    )
+    batch = [
+        _file(key="1"),
+        _file(annex, key="1", url=other, fetched_url=other, filename="phu-luc.pdf"),
+        _file(key="2"),  # the same bytes, now linked from a second article
+        _file(key="1"),  # fetched again in the same batch: no new version
+    ]
+    assert archive.record_attachments(batch, None) == ["new", "new", "unchanged", "unchanged"]
+    assert sorted(rewritten) == [1, 2]  # each article's document rewritten once, not per file
+    assert sorted(h.id for h in search(archive, "bao yagi").hits) == ["tinh-a:1", "tinh-a:2"]
+    assert [h.id for h in search(archive, '"danh sách hộ nghèo"', exact=True).hits] == ["tinh-a:1"]
+    assert archive.linked_attachment_urls("tinh-a", "1") == [URL, other]
+
+
+def test_has_attachments_per_site(archive: Archive) -> None:
+    archive.record(_article(), None)
+    assert not archive.has_attachments("tinh-a")
+    archive.record_attachment(_file(fetch="failed", note="timeout"), None)  # a row, no version
+    assert archive.has_attachments("tinh-a") and not archive.has_attachments("tinh-b")
+
+
+def test_a_batch_with_one_bad_fetch_stores_none_of_it(archive: Archive) -> None:
+    archive.record(_article(), None)
+    with pytest.raises(ValueError):
+        archive.record_attachments([_file(), _file(fetch="fetched")], None)
+    assert archive.attachments_of([1])[1] == []
+    assert search(archive, "bao yagi").hits == []
+
+
 def test_a_file_past_the_cap_is_noted_not_stored(archive: Archive) -> None:
     archive.record(_article(), None)
     note = "not fetched: larger than 1,000 bytes (LUUTRU_ATTACHMENT_MAXSIZE)"
@@ -262,7 +304,7 @@ def test_files_off_the_portal_are_not_requested() -> None:
     spider.site_id, spider.check_articles = "tinh-a", 0
     spider.allowed_domains = ["tinh-a.gov.vn", "storage.tinh-a.gov.vn"]
     archive = type("A", (), {"attachment_state": lambda self, site, url: None})()
-    spider.session = type("S", (), {"is_open": True, "archive": archive})()
+    spider.session = type("S", (), {"is_open": True, "archive": archive, "files_known": True})()
     stats = _Stats()
     spider.crawler = type("C", (), {"settings": Settings(vars(project_settings)), "stats": stats})()
     spider.logger = __import__("logging").getLogger("test")
@@ -278,6 +320,35 @@ def test_files_off_the_portal_are_not_requested() -> None:
     assert [r.url for r in requests] == links[:2]
     assert requests[0].meta["download_maxsize"] == 50 * 1024 * 1024
     assert stats.values == {"luutru/attachments_offsite": 2, "luutru/attachments_requested": 2}
+
+
+def test_a_known_file_is_asked_for_conditionally_unless_the_site_had_no_files() -> None:
+    from scrapy.settings import Settings
+
+    from crawler import settings as project_settings
+    from crawler.spiders.attachment_fetch import AttachmentFetch
+
+    asked: list[str] = []
+
+    def state(_self: Any, site: str, url: str) -> dict:
+        asked.append(url)
+        return {"etag": '"v1"', "last_modified": None}
+
+    for files_known, expected in ((True, b'"v1"'), (False, None)):
+        spider = type("Spider", (AttachmentFetch,), {})()
+        spider.site_id, spider.check_articles = "tinh-a", 0
+        spider.allowed_domains = ["tinh-a.gov.vn"]
+        archive = type("A", (), {"attachment_state": state})()
+        spider.session = type(
+            "S", (), {"is_open": True, "archive": archive, "files_known": files_known}
+        )()
+        settings = Settings(vars(project_settings))
+        spider.crawler = type("C", (), {"settings": settings, "stats": _Stats()})()
+        spider.logger = __import__("logging").getLogger("test")
+        asked.clear()
+        (request,) = spider.attachment_requests(_article())
+        assert request.headers.get("If-None-Match") == expected
+        assert asked == ([URL] if files_known else [])
 
 
 # ---------------------------------------------------------------- crawling the demo portal

@@ -1,6 +1,6 @@
 """Per-page work the crawl skips: the earlier-capture lookup for a key the archive never
-held (crawler/middlewares.py) and the URL patterns for a link already keyed
-(PortalSpider.key_of's memo)."""
+held or for a file of a site with no file archived (crawler/middlewares.py) and the URL
+patterns for a link already keyed (PortalSpider.key_of's memo)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,12 @@ from crawler.spiders import portal
 from crawler.spiders.portal import PortalSpider
 
 
-def _session(state: dict[str, Any]) -> Any:
-    archive = SimpleNamespace(latest_payload=lambda site, url: {"asked": url})
-    return SimpleNamespace(archive=archive, state=state, site="demo")
+def _session(state: dict[str, Any], files_known: bool = True) -> Any:
+    archive = SimpleNamespace(
+        latest_payload=lambda site, url: {"asked": url},
+        latest_attachment_payload=lambda site, url: {"file asked": url},
+    )
+    return SimpleNamespace(archive=archive, state=state, site="demo", files_known=files_known)
 
 
 def test_a_key_the_archive_never_held_is_not_looked_up() -> None:
@@ -39,6 +42,15 @@ def test_an_alias_key_counts_as_known() -> None:
     request = Request("http://127.0.0.1/a?id=8", meta={"article_key": "8"})
     state = {"8": SimpleNamespace(status="alias", target="7")}
     assert middlewares._earlier_lookup(_session(state), request) is not None
+
+
+def test_a_file_is_looked_up_only_when_the_site_had_files_archived() -> None:
+    url = "http://127.0.0.1/asp/Uploads/qd-1.pdf"
+    request = Request(url, meta={"attachment_url": url})
+    lookup = middlewares._earlier_lookup(_session({}), request)
+    assert lookup is not None and lookup("demo", url) == {"file asked": url}
+    # no file of the site in the archive when the run opened (a first crawl)
+    assert middlewares._earlier_lookup(_session({}, files_known=False), request) is None
 
 
 @pytest.fixture

@@ -121,7 +121,9 @@ class AttachmentFetch:
                 self.logger.info("attachment on another host, not fetched: %s", url)
                 continue
             headers = {}
-            state = session.archive.attachment_state(self.site_id, url)
+            state = (
+                session.archive.attachment_state(self.site_id, url) if session.files_known else None
+            )
             if state:
                 if state.get("etag"):
                     headers["If-None-Match"] = state["etag"]
