@@ -8,6 +8,12 @@ that wrote it says so, with a marker written atomically after Scrapy saved the q
 (``mark_paused``); anything else is discarded and the next walk is full — every listing
 again, a conditional GET per known article, nothing lost. A marker is taken (removed)
 when the resumed run starts, so a crash during the resumed run is not trusted either.
+
+A queue also names the portal it was saved for (the scheme, host and port of the run's
+start pages): when the portal is reached elsewhere now (a new ``--base-url``, a profile
+updated after the portal moved), every request in it would go to the old address, and the
+resumed run failed as "unreachable" at once although the portal answers where it is. Such
+a queue is discarded too, and the walk starts from the current start pages.
 """
 
 from __future__ import annotations
@@ -15,16 +21,26 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MARKER = "luutru-paused.json"
 
 
-def mark_paused(jobdir: str | Path, run_id: int | None) -> bool:
-    """Write the marker atomically (temp file, fsync, rename); False if it could not."""
+def portal_origins(start_urls: Iterable[str]) -> list[str]:
+    """Where a run reaches its portal: the scheme://host[:port] of its start pages."""
+    return sorted({f"{p.scheme}://{p.netloc}".lower() for p in map(urlsplit, start_urls)})
+
+
+def mark_paused(jobdir: str | Path, run_id: int | None, origins: list[str] | None = None) -> bool:
+    """Write the marker atomically (temp file, fsync, rename); False if it could not.
+    ``origins``: ``portal_origins`` of the run that saved the queue."""
     folder = Path(jobdir)
-    data = {"run": run_id, "paused_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    data: dict = {"run": run_id, "paused_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    if origins is not None:
+        data["origins"] = origins
     temp = folder / f".{MARKER}.tmp"
     try:
         with temp.open("w", encoding="utf-8") as fh:
@@ -38,16 +54,24 @@ def mark_paused(jobdir: str | Path, run_id: int | None) -> bool:
         return False
 
 
-def why_untrusted(jobdir: str | Path) -> str | None:
-    """Why the saved queue in ``jobdir`` must not be resumed, or None when it may be."""
+def why_untrusted(jobdir: str | Path, origins: list[str] | None = None) -> str | None:
+    """Why the saved queue in ``jobdir`` must not be resumed, or None when it may be.
+    ``origins``: where the coming run reaches the portal (a marker that names none, written
+    before markers did, is not compared)."""
     folder = Path(jobdir)
     marker = folder / MARKER
     if not marker.is_file():
         return "the run that wrote it did not finish its pause (killed, crashed or disk full)"
     try:
-        json.loads(marker.read_text("utf-8"))
+        saved = json.loads(marker.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         return f"its marker is unreadable ({exc})"
+    was = saved.get("origins") if isinstance(saved, dict) else None
+    if origins is not None and was is not None and was != origins:
+        return (
+            f"it was saved for the portal at {', '.join(map(str, was))}, "
+            f"which is now reached at {', '.join(origins)}"
+        )
     queue = folder / "requests.queue"
     if queue.exists():
         active = queue / "active.json"
@@ -58,13 +82,13 @@ def why_untrusted(jobdir: str | Path) -> str | None:
     return None
 
 
-def prepare(jobdir: str | Path) -> str | None:
+def prepare(jobdir: str | Path, origins: list[str] | None = None) -> str | None:
     """Before a run: keep a trusted queue (taking its marker), discard any other.
     Returns why it was discarded, or None."""
     folder = Path(jobdir)
     if not folder.exists():
         return None
-    reason = why_untrusted(folder)
+    reason = why_untrusted(folder, origins)
     if reason is None:
         (folder / MARKER).unlink(missing_ok=True)
         return None

@@ -253,9 +253,11 @@ class CrawlSession:
                 extra={"site": self.site},
             )
             return
-        from crawler.jobstate import mark_paused
+        from crawler.jobstate import mark_paused, portal_origins
 
-        mark_paused(jobdir, self.run_id)
+        profile = getattr(self.crawler.spider, "profile", None)
+        origins = portal_origins(profile.start_urls) if profile is not None else None
+        mark_paused(jobdir, self.run_id, origins)
 
 
 _FATAL_ERRNO = {

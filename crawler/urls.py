@@ -71,3 +71,24 @@ def on_portal(url: str, domains: Iterable[str]) -> bool:
     if not hosts:
         return True
     return (urlsplit(url).hostname or "").lower().removeprefix("www.") in hosts
+
+
+def current_origins(start_urls: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Host → (scheme, netloc) where the portal answers now: its start pages'."""
+    origins: dict[str, tuple[str, str]] = {}
+    for parts in map(urlsplit, start_urls):
+        if parts.hostname:
+            origins.setdefault(parts.hostname, (parts.scheme, parts.netloc))
+    return origins
+
+
+def at_current_origin(url: str, origins: dict[str, tuple[str, str]]) -> str:
+    """A URL an earlier run stored (an article's, to revisit it; a file's, to check it
+    again) moved to the scheme and port its host answers on now, when that host is one of
+    the start pages' (a portal moved to https, or served at another ``--base-url``): where
+    the page's relative link resolves today. Any other URL is returned as it is."""
+    parts = urlsplit(url)
+    now = origins.get(parts.hostname or "")
+    if now is None or (parts.scheme, parts.netloc) == now:
+        return url
+    return urlunsplit((*now, parts.path, parts.query, parts.fragment))

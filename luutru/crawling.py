@@ -134,7 +134,7 @@ def run_crawls(
         if not check and resumable:
             # A stopped run (Ctrl-C, SIGTERM) leaves its queue here and the next run
             # resumes from it; a killed one leaves nothing trustworthy (see below).
-            discard_killed_jobdir(workspace, profile.id)
+            discard_killed_jobdir(workspace, profile.id, profile.start_urls)
             crawler_obj.settings.set("JOBDIR", str(job_dir(data_dir, profile.id)), "cmdline")
 
         def collect(item: Any, summary: CrawlSummary = summary) -> None:
@@ -223,15 +223,16 @@ def job_dir(data_dir: str | Path, site: str) -> Path:
     return Path(data_dir) / JOBS_DIR / site
 
 
-def discard_killed_jobdir(workspace: Workspace, site: str) -> None:
+def discard_killed_jobdir(workspace: Workspace, site: str, start_urls: Iterable[str]) -> None:
     """Before a run: a saved queue is resumed only when the run that wrote it finished its
-    pause (crawler/jobstate.py); otherwise it is discarded and the walk is full."""
-    from crawler.jobstate import prepare
+    pause and reached the portal where this one does (crawler/jobstate.py); otherwise it
+    is discarded and the walk is full."""
+    from crawler.jobstate import portal_origins, prepare
 
     interrupted = workspace.archive.interrupt_stale_runs(site)
     if interrupted:
         log.warning("run(s) %s of %s were killed: marked interrupted", interrupted, site)
-    reason = prepare(job_dir(workspace.data, site))
+    reason = prepare(job_dir(workspace.data, site), portal_origins(start_urls))
     if reason:
         log.warning("the saved queue of %s is not resumed (%s): walking fully", site, reason)
 

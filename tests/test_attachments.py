@@ -303,6 +303,7 @@ def test_files_off_the_portal_are_not_requested() -> None:
     spider = Spider()
     spider.site_id, spider.check_articles = "tinh-a", 0
     spider.allowed_domains = ["tinh-a.gov.vn", "storage.tinh-a.gov.vn"]
+    spider.origins = {"tinh-a.gov.vn": ("https", "tinh-a.gov.vn")}
     archive = type("A", (), {"attachment_state": lambda self, site, url: None})()
     spider.session = type("S", (), {"is_open": True, "archive": archive, "files_known": True})()
     stats = _Stats()
@@ -318,8 +319,14 @@ def test_files_off_the_portal_are_not_requested() -> None:
     ]
     requests = list(spider.attachment_requests(_article(attachments=links)))
     assert [r.url for r in requests] == links[:2]
+    # a link an earlier run stored under http:// is asked for where the portal answers now
+    # (https), and keeps its identity
+    old = "http://tinh-a.gov.vn/files/cu.pdf"
+    (moved,) = spider._attachment_requests("1", [old])
+    assert (moved.url, moved.cb_kwargs["link"]) == ("https://tinh-a.gov.vn/files/cu.pdf", old)
+    assert moved.meta["attachment_url"] == old
     assert requests[0].meta["download_maxsize"] == 50 * 1024 * 1024
-    assert stats.values == {"luutru/attachments_offsite": 2, "luutru/attachments_requested": 2}
+    assert stats.values == {"luutru/attachments_offsite": 2, "luutru/attachments_requested": 3}
 
 
 def test_a_known_file_is_asked_for_conditionally_unless_the_site_had_no_files() -> None:
@@ -338,6 +345,7 @@ def test_a_known_file_is_asked_for_conditionally_unless_the_site_had_no_files() 
         spider = type("Spider", (AttachmentFetch,), {})()
         spider.site_id, spider.check_articles = "tinh-a", 0
         spider.allowed_domains = ["tinh-a.gov.vn"]
+        spider.origins = {}
         archive = type("A", (), {"attachment_state": state})()
         spider.session = type(
             "S", (), {"is_open": True, "archive": archive, "files_known": files_known}

@@ -103,3 +103,31 @@ def test_graceful_stop_keeps_jobdir_and_the_next_run_resumes(tmp_path: Path) -> 
     with Archive.open(data) as archive:
         assert {(a["site"], a["article_key"]) for a in archive.articles()} == live
         assert archive.counts()["versions"] == len(live)
+
+
+def test_a_queue_saved_for_another_address_of_the_portal_is_not_resumed(tmp_path: Path) -> None:
+    # Stopped, then the portal is reached elsewhere (a new --base-url): resuming the old
+    # queue sent every request to the old address and the run failed as "unreachable".
+    data = tmp_path / "archive"
+    env = {**os.environ, "PYTHONUTF8": "1"}
+    with DemoPortal(articles=ARTICLES, port=0, delay=0.02) as portal:
+        proc = subprocess.Popen(command(portal.base_url, data), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while versions_in(data / "archive.sqlite") < 40:
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=120) != 0
+        assert list((data / "jobs").rglob("requests.queue"))
+    with DemoPortal(articles=ARTICLES, port=0) as moved:
+        again = subprocess.run([*command(moved.base_url, data), "-v"], env=env,
+                               capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert "which is now reached at " + moved.base_url in again.stderr
+        live = {(t["site"], t["key"]) for t in moved.truth() if t["status"] == "live"}
+    with Archive.open(data) as archive:
+        assert {(a["site"], a["article_key"]) for a in archive.articles()} == live
+        latest = {r["site"]: r for r in reversed(archive.runs())}  # newest per site
+        # not "unhealthy" with hundreds of retries to the old address
+        assert {s: r["status"] for s, r in latest.items()} == dict.fromkeys(latest, "succeeded")

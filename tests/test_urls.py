@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from crawler.profiles import get_profile
-from crawler.urls import article_key, canonical_url, is_denied
+from crawler.urls import (
+    article_key,
+    at_current_origin,
+    canonical_url,
+    current_origins,
+    is_denied,
+)
 
 ASP = get_profile("demo-aspnet")
 LIFERAY = get_profile("demo-liferay")
@@ -73,3 +79,24 @@ def test_deny_rules_stop_traps_and_print_views() -> None:
     assert is_denied(ASP, f"{BASE}/asp/Pages/print.aspx?ItemID=5")
     assert is_denied(LIFERAY, f"{BASE}/lf/web/so-tttt/tin-theo-ngay?ngay=21/07/2022")
     assert not is_denied(ASP, f"{BASE}/asp/Pages/ChiTiet.aspx?ItemID=5")
+
+
+def test_current_origins_by_host() -> None:
+    starts = ["https://sldtbxh.tinh-a.gov.vn/tin-tuc", "https://sldtbxh.tinh-a.gov.vn/thong-bao",
+              "http://127.0.0.1:8123/lf/web/so-tttt"]  # fmt: skip
+    assert current_origins(starts) == {
+        "sldtbxh.tinh-a.gov.vn": ("https", "sldtbxh.tinh-a.gov.vn"),
+        "127.0.0.1": ("http", "127.0.0.1:8123"),
+    }
+
+
+def test_a_stored_url_moves_to_where_its_host_answers_now() -> None:
+    origins = current_origins(["https://sldtbxh.tinh-a.gov.vn/", "http://127.0.0.1:8123/lf/"])
+    moved = at_current_origin("http://sldtbxh.tinh-a.gov.vn/files/qd-1.pdf?v=2#p3", origins)
+    assert moved == "https://sldtbxh.tinh-a.gov.vn/files/qd-1.pdf?v=2#p3"  # portal went https
+    assert (
+        at_current_origin("http://127.0.0.1:4100/lf/view_content/7-a", origins)
+        == "http://127.0.0.1:8123/lf/view_content/7-a"  # served at another --base-url
+    )
+    for same in ("https://sldtbxh.tinh-a.gov.vn/a", "https://cdn.tinh-a.gov.vn/b.pdf"):
+        assert at_current_origin(same, origins) == same  # already there; another host

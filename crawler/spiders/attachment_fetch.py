@@ -38,7 +38,7 @@ from archive.records import ArticleRecord
 from crawler.extract import filetext
 from crawler.middlewares import capture_written
 from crawler.spiders.extraction_step import off_reactor
-from crawler.urls import on_portal
+from crawler.urls import at_current_origin, on_portal
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # What a download cut at download_maxsize fails with: Scrapy >= 2.13 its own error, older
@@ -80,11 +80,12 @@ def file_name(url: str, disposition: str | None) -> str:
 
 class AttachmentFetch:
     """Needs the portal spider's ``session``, ``site_id``, ``allowed_domains``,
-    ``check_articles`` and ``crawler``."""
+    ``origins``, ``check_articles`` and ``crawler``."""
 
     session: Any
     site_id: str
     allowed_domains: list[str]
+    origins: dict[str, tuple[str, str]]
     check_articles: int
     crawler: Any
     logger: Any
@@ -116,7 +117,10 @@ class AttachmentFetch:
             if filetext.kind_of_url(url) is None or url in seen:
                 continue  # listed with the article (pptx, zip…), not fetched; or done
             seen.add(url)
-            if not on_portal(url, self.allowed_domains):
+            # A link an earlier run stored is asked for where its host answers now; the
+            # file keeps its identity (the link), whatever address served it.
+            where = at_current_origin(url, self.origins)
+            if not on_portal(where, self.allowed_domains):
                 stats.inc_value(f"{STAT}offsite")
                 self.logger.info("attachment on another host, not fetched: %s", url)
                 continue
@@ -131,7 +135,7 @@ class AttachmentFetch:
                     headers["If-Modified-Since"] = state["last_modified"]
             stats.inc_value(f"{STAT}requested")
             yield Request(
-                url,
+                where,
                 headers=headers,
                 callback=self.parse_attachment,
                 errback=self.attachment_failed,

@@ -42,7 +42,7 @@ from crawler.spiders.check import SiteCheck
 from crawler.spiders.generic_walk import GenericWalk
 from crawler.spiders.profiled_walk import ProfiledWalk
 from crawler.spiders.sitemaps import SitemapCheck
-from crawler.urls import article_key, is_denied
+from crawler.urls import article_key, at_current_origin, current_origins, is_denied
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # The next listing page goes before the articles queued from the last one: the walk is a
@@ -82,6 +82,8 @@ class PortalSpider(ArticleParsing, AttachmentFetch, SiteCheck, scrapy.Spider):
         self.site_id = profile.id
         # The portal's hosts: nothing elsewhere is requested (crawler/middlewares.py).
         self.allowed_domains = profile.allowed_domains
+        # Where each of its hosts answers now, for URLs earlier runs stored.
+        self.origins = current_origins(profile.start_urls)
         # `luutru site check`: one listing page and this many articles, nothing archived.
         self.check_articles = int(check or 0)
         self.session: CrawlSession | None = None
@@ -332,7 +334,8 @@ class PortalSpider(ArticleParsing, AttachmentFetch, SiteCheck, scrapy.Spider):
                 continue
             via = "vanished" if self.full and self.listing_walk_complete else "revisit"
             self.seen_keys.add(key)
-            self.crawler.engine.crawl(self._article_request(state.url, key, via, state))
+            url = at_current_origin(state.url, self.origins)
+            self.crawler.engine.crawl(self._article_request(url, key, via, state))
             scheduled += 1
         if scheduled:
             self.crawler.stats.set_value("luutru/revisits_unlisted", scheduled)
