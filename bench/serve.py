@@ -12,7 +12,8 @@ while a crawl writes into the same archive, beside one client alone (same run).
    carries a parameter no route reads, so the server's response cache never answers it:
    what a page costs when it is made), and 30 clients while ``luutru crawl demo-liferay
    demo-aspnet`` crawls a demo portal (its own process) into the same archive, restarted
-   until the phase ends. The request list (bench/serve_load.py) mixes JSON and HTML
+   until the phase ends: once flat out (politeness off), once at the product's own
+   politeness (a scheduled crawl). The request list (bench/serve_load.py) mixes JSON and HTML
    searches (words with and without diacritics, phrases, filters, pages 1–3), article
    pages, version pages and the article API.
 4. With a PostgreSQL URL (``--search-pg-url`` or env ``LUUTRU_BENCH_PG_URL``) the same
@@ -201,8 +202,23 @@ def server(
         log.close()
 
 
+# The crawl beside the readers: flat out (the crawl benchmark's overrides: politeness off,
+# dozens of versions a second, every one matching the mix's queries), or at the politeness
+# a real portal's profile gets (crawler/settings.py's defaults, which the demo profiles
+# lower for a quick demo: 2 requests at a time per portal, 0.25 s apart at least,
+# AutoThrottle from 1 s), as a scheduled crawl runs beside readers.
+POLITE = (
+    "CONCURRENT_REQUESTS_PER_DOMAIN=2",
+    "DOWNLOAD_DELAY=0.25",
+    "AUTOTHROTTLE_START_DELAY=1.0",
+    "LOG_LEVEL=INFO",
+)
+
+
 @contextmanager
-def crawling(data: Path, log_dir: Path, db: str | None) -> Iterator[dict[str, Any]]:
+def crawling(
+    data: Path, log_dir: Path, db: str | None, polite: bool = False
+) -> Iterator[dict[str, Any]]:
     """A demo-portal crawl of both demo sites into ``data``, restarted whenever it ends,
     until the block exits; yields counters filled in when it stops."""
     import threading
@@ -214,7 +230,7 @@ def crawling(data: Path, log_dir: Path, db: str | None) -> Iterator[dict[str, An
                "--quiet", "--base-url", portal, "--data", str(data)]  # fmt: skip
         if db is not None:
             cmd += ["--db", db]
-        for pair in OVERRIDES:
+        for pair in POLITE if polite else OVERRIDES:
             cmd += ["-s", pair]
         holder: dict[str, subprocess.Popen] = {}
 
@@ -276,17 +292,18 @@ def _phases(
         out["concurrent"] = measured(CLIENTS)
         # The same clients with no request repeated: what the response cache saves.
         out["concurrent_unseen"] = measured(CLIENTS, unseen=True)
-        before = _versions_written(data, db)
-        with crawling(data, log_dir, db) as crawl:
-            t0 = time.monotonic()
-            out["during_crawl"] = measured(CLIENTS)
-            crawl_seconds = time.monotonic() - t0
-        written = _versions_written(data, db) - before
-        out["during_crawl"]["crawl"] = {
-            **crawl,
-            "versions_written": written,
-            "versions_per_s": round(written / max(crawl_seconds + 3.0, 1e-9), 1),
-        }
+        for phase, polite in (("during_crawl", False), ("during_polite_crawl", True)):
+            before = _versions_written(data, db)
+            with crawling(data, log_dir, db, polite) as crawl:
+                t0 = time.monotonic()
+                out[phase] = measured(CLIENTS)
+                crawl_seconds = time.monotonic() - t0
+            written = _versions_written(data, db) - before
+            out[phase]["crawl"] = {
+                **crawl,
+                "versions_written": written,
+                "versions_per_s": round(written / max(crawl_seconds + 3.0, 1e-9), 1),
+            }
     return out
 
 
@@ -353,8 +370,17 @@ def run(
     return out
 
 
+PHASE_LABELS = (
+    ("single", "1 client"),
+    ("concurrent", f"{CLIENTS} clients"),
+    ("concurrent_unseen", f"{CLIENTS} clients, unseen"),
+    ("during_crawl", f"{CLIENTS} clients + crawl"),
+    ("during_polite_crawl", f"{CLIENTS} clients + polite crawl"),
+)
+
+
 def table(result: dict[str, Any]) -> str:
-    lines = [f"{'backend':<11} {'phase':<22} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+    lines = [f"{'backend':<11} {'phase':<26} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
              f"{'p99 ms':>7} {'errors':>6} {'cpu ms/req':>10}"]  # fmt: skip
     for backend in ("sqlite", "postgresql"):
         phases = result.get(backend) or {}
@@ -362,24 +388,25 @@ def table(result: dict[str, Any]) -> str:
             lines.append(f"{backend:<11} not run ({phases['not_run']}: --search-pg-url URL "
                          "or env LUUTRU_BENCH_PG_URL)")  # fmt: skip
             continue
-        for name, label in (("single", "1 client"), ("concurrent", f"{CLIENTS} clients"),
-                            ("concurrent_unseen", f"{CLIENTS} clients, unseen"),
-                            ("during_crawl", f"{CLIENTS} clients + crawl")):  # fmt: skip
+        for name, label in PHASE_LABELS:
             f = phases.get(name)
             if not f:
                 continue
             lines.append(
-                f"{backend:<11} {label:<22} {f['req_per_s']:>7} {f['p50_ms']:>7} "
+                f"{backend:<11} {label:<26} {f['req_per_s']:>7} {f['p50_ms']:>7} "
                 f"{f['p95_ms']:>7} {f['p99_ms']:>7} {f['errors']:>6} "
                 f"{f.get('server_cpu_ms_per_request', '–'):>10}"
             )
             for sample in f.get("error_samples", []):
                 lines.append(f"{'':<11}   error: {sample[:120]}")
-        crawl = (phases.get("during_crawl") or {}).get("crawl")
-        if crawl:
-            lines.append(f"{'':<11}   crawl beside it: {crawl['versions_written']} versions "
-                         f"written ({crawl['versions_per_s']}/s), {crawl['crawls']} crawls "
-                         f"finished, {crawl['failed']} failed")  # fmt: skip
+        for phase, how in (("during_crawl", "flat-out"), ("during_polite_crawl", "polite")):
+            crawl = (phases.get(phase) or {}).get("crawl")
+            if crawl:
+                lines.append(
+                    f"{'':<11}   {how} crawl beside it: {crawl['versions_written']} versions "
+                    f"written ({crawl['versions_per_s']}/s), {crawl['crawls']} crawls "
+                    f"finished, {crawl['failed']} failed"
+                )
     return "\n".join(lines)
 
 

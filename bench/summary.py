@@ -249,6 +249,12 @@ def _serve(s: dict[str, Any]) -> list[Row]:
             if crawl
             else ""
         )
+        polite = phases.get("during_polite_crawl")
+        if polite:
+            during += (
+                f"; during a polite crawl ({polite['crawl']['versions_per_s']} versions/s) "
+                f"{polite['req_per_s']} req/s, p95 {polite['p95_ms']} ms, {polite['errors']} errors"
+            )
         rows.append(
             _row(
                 f"luutru serve, {s['clients']} clients, {s['articles']:,} articles{label}",

@@ -163,7 +163,8 @@ def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
 ) -> None:
     """The first new version shows at once; once a page was recomputed for new versions,
     later ones show within SEARCH_LAG, in the facet counts within FACETS_LAG (a crawl
-    writing does not recompute them each time)."""
+    writing does not recompute them each time), recomputed in the background: the reader
+    who finds the page due gets it as it was."""
     from luutru.web import cache as web_cache
 
     monkeypatch.setattr(web_cache, "SEARCH_LAG", 60.0)  # no slow machine outlasts it
@@ -182,6 +183,8 @@ def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
             writer.record(news_record("4", "Lao động nông thôn được học nghề."), None)
         assert total() == 2 and cache.stale_served == 2  # within the lag: page and facets
         monkeypatch.setattr(web_cache, "SEARCH_LAG", 0.0)  # as when the lag has passed
+        assert total() == 2  # due: answered as it was, recomputed in the background
+        assert cache.wait_refreshed() and cache.refreshed >= 1
         assert total() == 3
 
         def counted() -> int:
@@ -190,7 +193,46 @@ def test_while_versions_keep_arriving_a_search_lags_by_at_most_search_lag(
 
         assert counted() == 2  # the facets lag longer (FACETS_LAG: they cost more)
         monkeypatch.setattr(web_cache, "FACETS_LAG", 0.0)
+        assert counted() == 2
+        assert cache.wait_refreshed()
         assert counted() == 3
+
+
+def test_a_page_due_beside_new_versions_is_recomputed_in_the_background(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from luutru.web import cache as web_cache
+
+    monkeypatch.setattr(web_cache, "SEARCH_LAG", 0.0)
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app):
+        cache = app.state.cache
+        assert cache.search(("k",), lambda: "v1") == "v1"
+
+        def add(key: str) -> None:
+            with Archive.open(data) as writer:
+                writer.record(news_record(key, f"Tin lao động số {key}."), None)
+
+        add("3")
+        assert cache.search(("k",), lambda: "v2") == "v2"  # after a quiet spell: at once
+        add("4")  # versions keep coming: the page is due (lag 0)
+        release, threads = threading.Event(), []
+
+        def slow() -> str:
+            threads.append(threading.current_thread().name)
+            release.wait(10)
+            return "v3"
+
+        assert cache.search(("k",), slow) == "v2"  # answered as it was, not after `slow`
+        assert cache.search(("k",), lambda: "never") == "v2"  # being recomputed
+        release.set()
+        assert cache.wait_refreshed()
+        assert threads and threads[0].startswith("luutru-refresh")
+        assert cache.search(("k",), lambda: "never") == "v3"
+        # Never more than STALE_LIMIT behind: past it the reader's request recomputes.
+        add("5")
+        monkeypatch.setattr(web_cache, "STALE_LIMIT", 0.0)
+        assert cache.search(("k",), lambda: "v4") == "v4"
 
 
 def test_a_reader_is_not_kept_waiting_while_the_same_page_is_recomputed(data: Path) -> None:

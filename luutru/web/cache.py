@@ -18,7 +18,11 @@ While a crawl keeps adding versions a query matches, its page would be recompute
 every commit (several a second), taking the CPU its readers need: once a page has been
 recomputed for new versions, it is kept ``SEARCH_LAG`` seconds whatever is added, and a
 reader asking while another computes the same page gets it as it was. The first new
-version after a quiet spell shows at once.
+version after a quiet spell shows at once. Past ``SEARCH_LAG`` such a page is recomputed
+in the background (stale-while-revalidate, RFC 5861's idea) by one thread per process,
+and the reader who found it due gets it as it was too: beside a crawl no reader waits for
+a recomputation, and however many pages are due, their recomputing takes at most that one
+thread. A page is never served more than ``STALE_LIMIT`` seconds behind.
 
 A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
 Site profiles are files, not archive rows: they are read again after ``PROFILES_TTL``.
@@ -29,10 +33,12 @@ since the route functions run in the thread pool.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -57,8 +63,12 @@ SEARCH_LAG = 5.0
 # are recounted at most this often, while the page itself follows within SEARCH_LAG.
 FACETS_LAG = 60.0
 ONCE_WAIT = 10.0  # seconds a request waits for another one computing the same entry
+# The oldest a page behind new versions may be when served; past it the reader's own
+# request recomputes it (a background refresh queue that long means an overloaded server).
+STALE_LIMIT = 60.0
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # What a search can show, read when data_version moves (see the module doc). The sites of
 # the articles are walked by the (site, status) index one site at a time (a loose index
@@ -104,6 +114,8 @@ class WebCache:
         self.revalidated = 0  # hits kept by unchanged_since
         self.stale_served = 0  # hits answered with a page behind new versions (SEARCH_LAG)
         self._running: dict[Hashable, threading.Event] = {}  # slots being computed
+        self._refresher: ThreadPoolExecutor | None = None  # one thread, made on first use
+        self.refreshed = 0  # pages recomputed in the background
         self._cleared_with: list[Callable[[], None]] = []  # others' caches (clear_with)
 
     def marker(self) -> Hashable:
@@ -161,35 +173,6 @@ class WebCache:
         with self._lock:
             entry = self._results.get(slot)
             recomputing = slot in self._running
-        if entry is not None:
-            then_base, then_marks, value, computed_at, churned = entry
-            if then_base == base and then_marks == marks:
-                self.hits += 1
-                return value
-            if then_base == base and (
-                recomputing or (churned and time.monotonic() - computed_at < lag)
-            ):
-                # Only new versions since (no removal, no site change), and either another
-                # request is computing this page with them already, or they keep coming
-                # (this page was itself recomputed for new versions under SEARCH_LAG ago):
-                # the page as it was a moment ago. A crawl commits several times a second;
-                # recomputing every popular search each time took the CPU its readers need.
-                self.hits += 1
-                self.stale_served += 1
-                return value
-            if (
-                unchanged_since is not None
-                and then_base == base
-                and marks is not None
-                and then_marks is not None
-                and time.monotonic() - computed_at < REVALIDATE_FOR
-                and unchanged_since(then_marks)
-            ):
-                with self._lock:
-                    self._results[slot] = (base, marks, value, computed_at, churned)
-                self.hits += 1
-                self.revalidated += 1
-                return value
 
         def fresh() -> Any:  # what another thread may have computed meanwhile
             found = self._results.get(slot)
@@ -207,7 +190,75 @@ class WebCache:
                 self._results[slot] = (base, marks, value, computed_at, churn)
             return value
 
+        if entry is not None:
+            then_base, then_marks, value, computed_at, churned = entry
+            if then_base == base and then_marks == marks:
+                self.hits += 1
+                return value
+            age = time.monotonic() - computed_at
+            if then_base == base and (recomputing or churned) and age < STALE_LIMIT:
+                # Only new versions since (no removal, no site change), and either another
+                # request is computing this page with them already, or they keep coming
+                # (this page was itself recomputed for new versions): the page as it was a
+                # moment ago, recomputed in the background once SEARCH_LAG has passed. A
+                # crawl commits several times a second; recomputing every popular search
+                # each time, in the readers' requests, took the CPU its readers need.
+                if not recomputing and age >= lag:
+                    self._in_background(slot, computed)
+                self.hits += 1
+                self.stale_served += 1
+                return value
+            if (
+                unchanged_since is not None
+                and then_base == base
+                and marks is not None
+                and then_marks is not None
+                and time.monotonic() - computed_at < REVALIDATE_FOR
+                and unchanged_since(then_marks)
+            ):
+                with self._lock:
+                    self._results[slot] = (base, marks, value, computed_at, churned)
+                self.hits += 1
+                self.revalidated += 1
+                return value
         return self._once(slot, fresh, computed)
+
+    def _in_background(self, slot: Hashable, compute: Callable[[], Any]) -> None:
+        """Recompute ``slot`` on the refresh thread; meanwhile it counts as being computed
+        (readers get it as it was, nobody computes it again)."""
+        with self._lock:
+            if slot in self._running:
+                return
+            done = self._running[slot] = threading.Event()
+            if self._refresher is None:
+                self._refresher = ThreadPoolExecutor(1, thread_name_prefix="luutru-refresh")
+            refresher = self._refresher
+
+        def run() -> None:
+            try:
+                compute()
+                self.refreshed += 1
+            except Exception:  # the page stays as it was; a reader's request computes it
+                log.exception("search page %r not recomputed in the background", slot)
+            finally:
+                with self._lock:
+                    if self._running.get(slot) is done:
+                        del self._running[slot]
+                done.set()
+
+        refresher.submit(run)
+
+    def wait_refreshed(self, timeout: float = 10.0) -> bool:
+        """Wait until no page is being recomputed in the background (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = list(self._running.values())
+            if not pending:
+                return True
+            if time.monotonic() > deadline:
+                return False
+            pending[0].wait(max(0.0, deadline - time.monotonic()))
 
     def _get(self, full: Hashable, compute: Callable[[], T]) -> T:
         def computed() -> T:
@@ -272,6 +323,9 @@ class WebCache:
             clear()
 
     def close(self) -> None:
+        if self._refresher is not None:
+            self._refresher.shutdown(wait=True, cancel_futures=True)
+            self._refresher = None
         if self._conn is not None:
             self._conn.close()
             self._conn = None

@@ -12,9 +12,12 @@ When a kept response is still right, using the markers of luutru/web/cache.py:
   archive's last-write marker has not moved (any commit, a new capture included);
 - searches (``/``, ``/search``, ``/api/search``): while what a search can show is
   unchanged (``WebCache.content_marker``), so a crawl's commits that add no version keep
-  them. A search response is kept only once that content has been still for SEARCH_LAG
-  seconds and the search cache served nothing lagged meanwhile, since while versions keep
-  arriving the search cache may answer with a page a few seconds behind (SEARCH_LAG).
+  them, once that content has been still for SEARCH_LAG seconds and the search cache
+  served nothing lagged meanwhile. A search response the search cache answered with a
+  lagged page (versions keep arriving: a crawl writing) is kept too, SEARCH_LAG seconds
+  at most whatever the markers say, and only while no removal or site change came (those
+  show at once): the search cache answers that far behind anyway, and beside a crawl
+  rendering each repeated search again (FastAPI, Jinja) was most of a request's CPU.
 - and never longer than RESPONSE_TTL: pages print relative times ("3 phút trước").
 
 Only 200 answers without Set-Cookie, to requests without Authorization or Cookie, are
@@ -51,6 +54,15 @@ class _Kept:
     marker: Hashable
     start: Message
     body: bytes
+    made_at: float = 0.0
+    lagging: bool = False  # made from a lagged search page: kept SEARCH_LAG at most
+
+    def valid(self, marker: Hashable) -> bool:
+        if not self.lagging:
+            return self.marker == marker
+        # (base, marks) search markers: the same removals and sites, whatever was added
+        same_base = isinstance(marker, tuple) and self.marker[0] == marker[0]  # type: ignore[index]
+        return same_base and time.monotonic() - self.made_at < web_cache.SEARCH_LAG
 
 
 def _language(headers: list[tuple[bytes, bytes]]) -> str:
@@ -83,7 +95,7 @@ class ResponseCache:
         while True:
             marker = self._marker(kind)
             kept = self._kept.get(key)
-            if kept is not None and kept.marker == marker:
+            if kept is not None and kept.valid(marker):
                 await send({**kept.start, "headers": [*kept.start["headers"], _HIT]})
                 await send({"type": "http.response.body", "body": kept.body})
                 return
@@ -134,9 +146,12 @@ class ResponseCache:
             or any(name.lower() == b"set-cookie" for name, _ in start.get("headers", []))
         ):
             return
+        lagging = False
         if kind == "search" and not self._search_settled(lagged_before):
-            return
-        self._kept[key] = _Kept(marker, start, b"".join(chunks))
+            if self.cache.stale_served == lagged_before:
+                return  # made fresh, but new versions may come any moment: not kept
+            lagging = True  # the search cache lagged already
+        self._kept[key] = _Kept(marker, start, b"".join(chunks), time.monotonic(), lagging)
 
     def _search_settled(self, lagged_before: int) -> bool:
         """Whether a search page just made may be kept: no lagged answer was given while it
