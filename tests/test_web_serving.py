@@ -235,6 +235,51 @@ def test_a_page_due_beside_new_versions_is_recomputed_in_the_background(
         assert cache.search(("k",), lambda: "v4") == "v4"
 
 
+def test_a_first_new_version_while_other_pages_are_computed_is_refreshed_behind(
+    data: Path,
+) -> None:
+    app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
+    with TestClient(app):
+        cache = app.state.cache
+        assert cache.search(("a",), lambda: "a1") == "a1"
+        assert cache.search(("b",), lambda: "b1") == "b1"
+        with Archive.open(data) as writer:  # a crawl starts writing: both pages are due
+            writer.record(news_record("3", "Tuyển dụng lao động cho khu công nghiệp."), None)
+        release = threading.Event()
+
+        def slow() -> str:
+            release.wait(10)
+            return "a2"
+
+        with ThreadPoolExecutor(1) as pool:
+            computing = pool.submit(cache.search, ("a",), slow)  # after a quiet spell
+            while ("search", ("a",)) not in cache._running:
+                threading.Event().wait(0.01)
+            # "b" meanwhile: answered as it was, recomputed behind "a"
+            assert cache.search(("b",), lambda: "b2") == "b1"
+            release.set()
+            assert computing.result(10) == "a2"
+        assert cache.wait_refreshed()
+        assert cache.search(("b",), lambda: "never") == "b2"
+
+
+def test_lookups_never_evict_search_pages(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beside a crawl each commit makes new lookup keys (an article at this marker): they
+    once filled the cache the search pages shared and evicted them."""
+    from luutru.web import cache as web_cache
+
+    monkeypatch.setattr(web_cache, "SEARCH_ENTRIES", 4)
+    monkeypatch.setattr(web_cache, "LOOKUP_ENTRIES", 4)
+    cache = web_cache.WebCache(open_reader(data, None))
+    try:
+        assert cache.search(("k",), lambda: "page") == "page"
+        for i in range(20):
+            assert cache.get(("find", i), lambda i=i: i) == i
+        assert cache.search(("k",), lambda: "evicted") == "page"
+    finally:
+        cache.close()
+
+
 def test_a_reader_is_not_kept_waiting_while_the_same_page_is_recomputed(data: Path) -> None:
     app = create_app(WebSettings(data=str(data)), archive=open_reader(data, None))
     with TestClient(app):
