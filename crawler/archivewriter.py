@@ -127,39 +127,29 @@ class ArchiveWriter:
         self._files(files)
 
     def _records(self, entries: list[Entry]) -> None:
-        if not entries:
-            return
-        try:
-            outcomes = self.archive.record_many([item for item, _d in entries], self.run_id)
-        except Exception as exc:
-            if len(entries) == 1:
-                self._fail(entries[0][1], exc)
-                return
-            log.warning("a batch of %d records failed (%s): writing them one by one",
-                        len(entries), exc)  # fmt: skip
-            for entry in entries:
-                self._records([entry])
-            return
-        self.batches += 1
-        for (_item, d), outcome in zip(entries, outcomes, strict=True):
-            self._call(d.callback, outcome)
+        self.batches += self._batch(entries, self.archive.record_many, "records")
 
     def _files(self, entries: list[Entry]) -> None:
+        self._batch(entries, self.archive.record_attachments, "files")
+
+    def _batch(self, entries: list[Entry], write: Callable[..., list[str]], what: str) -> int:
+        """``write`` the items in one transaction and answer each; when it fails, write
+        them again one by one, so one bad item fails alone. Returns the transactions
+        that committed."""
         if not entries:
-            return
+            return 0
         try:
-            outcomes = self.archive.record_attachments([item for item, _d in entries], self.run_id)
+            outcomes = write([item for item, _d in entries], self.run_id)
         except Exception as exc:
             if len(entries) == 1:
                 self._fail(entries[0][1], exc)
-                return
-            log.warning("a batch of %d files failed (%s): writing them one by one",
-                        len(entries), exc)  # fmt: skip
-            for entry in entries:
-                self._files([entry])
-            return
+                return 0
+            log.warning("a batch of %d %s failed (%s): writing them one by one",
+                        len(entries), what, exc)  # fmt: skip
+            return sum(self._batch([entry], write, what) for entry in entries)
         for (_item, d), outcome in zip(entries, outcomes, strict=True):
             self._call(d.callback, outcome)
+        return 1
 
     def _one(self, entry: Entry) -> None:
         item, d = entry

@@ -78,18 +78,23 @@ def test_kill_9_mid_crawl_then_resume(tmp_path: Path, kill_after: int) -> None:
     assert verify.returncode == 0, verify.stdout[-3000:]
 
 
+def stop_gracefully(base_url: str, data: Path, env: dict[str, str]) -> None:
+    """Crawl until 40 versions are stored, then Ctrl-C once (Scrapy's graceful shutdown)."""
+    proc = subprocess.Popen(command(base_url, data), env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while versions_in(data / "archive.sqlite") < 40:
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=120) != 0  # an unfinished crawl is not a success
+
+
 def test_graceful_stop_keeps_jobdir_and_the_next_run_resumes(tmp_path: Path) -> None:
     data = tmp_path / "archive"
+    env = {**os.environ, "PYTHONUTF8": "1"}
     with DemoPortal(articles=ARTICLES, port=0, delay=0.02) as portal:
-        env = {**os.environ, "PYTHONUTF8": "1"}
-        proc = subprocess.Popen(command(portal.base_url, data), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 120
-        while versions_in(data / "archive.sqlite") < 40:
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)  # Ctrl-C once: Scrapy's graceful shutdown
-        assert proc.wait(timeout=120) != 0  # an unfinished crawl is not a success
+        stop_gracefully(portal.base_url, data, env)
         with Archive.open(data) as archive:
             assert {r["status"] for r in archive.runs()} == {"interrupted"}
         queues = list((data / "jobs").rglob("requests.queue"))
@@ -111,14 +116,7 @@ def test_a_queue_saved_for_another_address_of_the_portal_is_not_resumed(tmp_path
     data = tmp_path / "archive"
     env = {**os.environ, "PYTHONUTF8": "1"}
     with DemoPortal(articles=ARTICLES, port=0, delay=0.02) as portal:
-        proc = subprocess.Popen(command(portal.base_url, data), env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        deadline = time.monotonic() + 120
-        while versions_in(data / "archive.sqlite") < 40:
-            assert proc.poll() is None and time.monotonic() < deadline
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=120) != 0
+        stop_gracefully(portal.base_url, data, env)
         assert list((data / "jobs").rglob("requests.queue"))
     with DemoPortal(articles=ARTICLES, port=0) as moved:
         again = subprocess.run([*command(moved.base_url, data), "-v"], env=env,
