@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler import patterns
 from crawler.selectors import check_selector
 
 BUNDLED_SITES = Path(__file__).parent / "sites"
@@ -280,6 +279,8 @@ def _resolve_extends(
 
 
 def _regex(path: Path, key: str, pattern: str) -> None:
+    from crawler import patterns  # RE2: imported only where a profile is compiled
+
     try:
         patterns.check(pattern)
     except patterns.PatternError as exc:
@@ -302,8 +303,43 @@ def default_schedule(site_id: str) -> str:
     return f"{spread % 60} {5 + spread // 60} * * *"
 
 
-def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = ()) -> SiteProfile:
-    """Validate raw TOML data (already read from ``path``) and build a SiteProfile."""
+def _compile_checks(
+    path: Path, data: dict[str, Any], listing: dict[str, Any], article: dict[str, Any]
+) -> None:
+    """Every selector and regex of the (merged) profile compiles."""
+    for table, keys in _SELECTOR_KEYS.items():
+        values = listing if table == "listing" else article
+        for key in keys:
+            if values.get(key):
+                try:
+                    check_selector(values[key])
+                except ValueError as exc:
+                    raise ProfileError(path, f"{table}.{key}", str(exc)) from exc
+    for i, selector in enumerate(article.get("drop", [])):
+        try:
+            check_selector(selector)
+        except ValueError as exc:
+            raise ProfileError(path, f"article.drop[{i}]", str(exc)) from exc
+    if article.get("url_pattern"):
+        _regex(path, "article.url_pattern", article["url_pattern"])
+        from crawler import patterns
+
+        if "id" not in patterns.compiled(article["url_pattern"]).groupindex:
+            raise ProfileError(path, "article.url_pattern", "regex needs a named group (?P<id>...)")
+    if listing.get("url_pattern"):
+        _regex(path, "listing.url_pattern", listing["url_pattern"])
+    for i, pattern in enumerate(data.get("deny", [])):
+        _regex(path, f"deny[{i}]", pattern)
+
+
+def parse_profile(
+    path: Path, data: dict[str, Any], templates: Iterable[Path] = (), trusted: bool = False
+) -> SiteProfile:
+    """Validate raw TOML data (already read from ``path``) and build a SiteProfile.
+
+    ``trusted`` skips compiling the selectors and regexes: only for the bundled profiles,
+    which tests/test_profiles.py compiles. Compiling needs lxml, cssselect and RE2, about
+    a tenth of `luutru health`'s start-up beyond SQLAlchemy; a crawl compiles them anyway."""
     search = [*templates, TEMPLATES_DIR]
     _check_types(path, "", data, _TOP_KEYS)
     data = _resolve_extends(path, data, search, (path.stem,))
@@ -323,29 +359,10 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
     _check_types(path, "health", health, _HEALTH_KEYS)
     if listing.get("stop_after", 1) < 1:
         raise ProfileError(path, "listing.stop_after", "must be at least 1")
-    for table, keys in _SELECTOR_KEYS.items():
-        values = listing if table == "listing" else article
-        for key in keys:
-            if values.get(key):
-                try:
-                    check_selector(values[key])
-                except ValueError as exc:
-                    raise ProfileError(path, f"{table}.{key}", str(exc)) from exc
-    for i, selector in enumerate(article.get("drop", [])):
-        try:
-            check_selector(selector)
-        except ValueError as exc:
-            raise ProfileError(path, f"article.drop[{i}]", str(exc)) from exc
-    if article.get("url_pattern"):
-        _regex(path, "article.url_pattern", article["url_pattern"])
-        if "id" not in patterns.compiled(article["url_pattern"]).groupindex:
-            raise ProfileError(path, "article.url_pattern", "regex needs a named group (?P<id>...)")
+    if not trusted:
+        _compile_checks(path, data, listing, article)
     if article.get("canonical") and "{id}" not in article["canonical"]:
         raise ProfileError(path, "article.canonical", "template needs an {id} placeholder")
-    if listing.get("url_pattern"):
-        _regex(path, "listing.url_pattern", listing["url_pattern"])
-    for i, pattern in enumerate(data.get("deny", [])):
-        _regex(path, f"deny[{i}]", pattern)
     for i, url in enumerate(data["start_urls"]):
         if not isinstance(url, str) or not re.match(r"https?://[^/\s]+", url):
             raise ProfileError(path, f"start_urls[{i}]", f"not an http(s) URL: {url!r}")
@@ -384,7 +401,9 @@ def parse_profile(path: Path, data: dict[str, Any], templates: Iterable[Path] = 
 
 def load_profile_file(path: Path | str, templates: Iterable[Path] = ()) -> SiteProfile:
     path = Path(path)
-    return parse_profile(path, _read_toml(path), templates)
+    # A bundled profile extends bundled templates only (load_profiles' search path).
+    bundled = path.parent == BUNDLED_SITES
+    return parse_profile(path, _read_toml(path), templates, trusted=bundled)
 
 
 def site_dirs(extra: str | Path | None = None) -> list[Path]:

@@ -711,7 +711,8 @@ def test_verbose_puts_scrapys_log_on_screen(tmp_path: Path) -> None:
 
 
 HEAVY = ("scrapy", "twisted", "scipy", "datasketch", "numpy", "fastapi", "uvicorn", "pyarrow",
-         "sqlalchemy", "alembic", "apscheduler", "parsel", "w3lib")  # fmt: skip
+         "sqlalchemy", "alembic", "apscheduler", "parsel", "w3lib", "lxml", "cssselect",
+         "re2")  # fmt: skip
 # What a reading command may load beyond SQLAlchemy (bench --only startup measures the rest).
 READING_MAY_LOAD = {"sqlalchemy"}
 
@@ -754,7 +755,8 @@ def test_help_loads_nothing_heavy() -> None:
 def test_reading_commands_load_nothing_heavy_but_sqlalchemy(data: Path, args: list[str]) -> None:
     """`luutru health`, `runs` and `search`, each run through to its output on a real
     archive in a fresh interpreter: no Scrapy, SciPy, datasketch, NumPy, web stack, Alembic,
-    APScheduler or parsel (profiles' selectors are checked with cssselect and lxml)."""
+    APScheduler, parsel, lxml or cssselect (the bundled profiles' selectors are trusted:
+    tests/test_profiles.py compiles them)."""
     code = (
         "from luutru.cli import main\n"
         "import contextlib, io\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,6 +140,57 @@ def test_selector_check_agrees_with_parsel(selector: str) -> None:
         assert "does not compile" in str(exc)
         ours_ok = False
     assert ours_ok == parsel_ok
+
+
+def _selectors_of(table: str, values: dict[str, Any]) -> list[str]:
+    from crawler.profiles import _SELECTOR_KEYS
+
+    found = [values[key] for key in _SELECTOR_KEYS[table] if values.get(key)]
+    return found + list(values.get("drop", [])) if table == "article" else found
+
+
+def test_every_bundled_selector_and_regex_compiles() -> None:
+    """Loading the bundled profiles compiles none of their selectors and regexes (it
+    would import lxml, cssselect and RE2 into `luutru health`): this test is what that
+    trust rests on. Selectors as parsel compiles them, regexes as the crawl does."""
+    import tomllib
+
+    from parsel import Selector
+
+    from crawler import patterns
+    from crawler.profiles import BUNDLED_SITES
+
+    probe = Selector(text="<html></html>")
+    checked = 0
+    for path in sorted(BUNDLED_SITES.rglob("*.toml")):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        for table in ("listing", "article"):
+            for selector in _selectors_of(table, data.get(table, {})):
+                if selector.startswith("xpath:"):
+                    probe.xpath(selector[len("xpath:") :])
+                else:
+                    probe.css(selector)
+                checked += 1
+        regexes = [*data.get("deny", [])]
+        regexes += [data.get(t, {}).get("url_pattern") for t in ("listing", "article")]
+        for regex in filter(None, regexes):
+            patterns.check(regex)
+            checked += 1
+    assert checked > 45
+
+
+def test_a_bundled_profile_copied_to_a_user_directory_is_checked(tmp_path: Path) -> None:
+    from crawler.profiles import BUNDLED_SITES
+
+    text = (BUNDLED_SITES / "demo-aspnet.toml").read_text(encoding="utf-8")
+    (tmp_path / "demo-aspnet.toml").write_text(
+        text.replace("[listing]", '[listing]\nlinks = "a[["', 1),
+        encoding="utf-8",
+    )
+    errors: list[ProfileError] = []
+    profiles = load_profiles(tmp_path, errors)
+    assert "demo-aspnet" not in profiles
+    assert [e.key for e in errors] == ["listing.links"]
 
 
 def test_bad_regex_is_refused(tmp_path: Path) -> None:
