@@ -43,7 +43,20 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """A process that has exited but not been reaped yet still answers ``kill(pid, 0)``.
+    A killed `luutru crawl` takes its site crawls with it (luutru/crawl_processes.py);
+    they are orphans then, reaped whenever init gets to it, and must not count as
+    holders meanwhile. Linux says so in /proc; elsewhere the pid is taken as alive."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read().rpartition(b")")[2].split()[:1]
+    except OSError:
+        return False
+    return state in ([b"Z"], [b"X"])
 
 
 class CrawlStateMixin:

@@ -25,9 +25,16 @@ __all__ = ["COMMANDS", "READING", "build_parser", "main"]
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from luutru.crawl_processes import process_count
     from luutru.crawling import crawl_sites, parse_setting_pairs
 
-    overrides: dict[str, Any] = parse_setting_pairs(args.settings)
+    overrides: dict[str, Any] = parse_setting_pairs(args.settings)  # a bad pair: exit 2 here
+    count = process_count(args.processes, len(dict.fromkeys(args.site)))
+    if count > 1:
+        from luutru.crawl_processes import run
+
+        args.site = list(dict.fromkeys(args.site))
+        return run(args, count)
     if args.full:
         overrides["LUUTRU_FULL"] = True
     return crawl_sites(

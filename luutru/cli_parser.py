@@ -111,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="walk every listing page and revisit every known article (default: incremental)",
     )
     crawl.add_argument("--trigger", choices=["manual", "schedule"], default="manual")
+    crawl.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        metavar="N",
+        help="crawl several sites in N processes (default 0: one per site, up to the cores)",
+    )
     crawl.add_argument("--quiet", action="store_true", help="no progress line")
     crawl.add_argument(
         "--verbose",

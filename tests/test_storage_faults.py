@@ -55,8 +55,11 @@ def crawl(
     env = {**os.environ, "PYTHONUTF8": "1", **env_extra}
     if env_extra:
         env["PYTHONPATH"] = os.pathsep.join([str(hook), env.get("PYTHONPATH", "")])
+    # One process for both sites: the injector counts calls in its process, and a disk
+    # that fills up fails every crawl writing to it, which one counter stands for.
     command = [sys.executable, "-m", "luutru", "crawl", "demo-liferay", "demo-aspnet",
-               "--base-url", base_url, "--data", str(data), "--quiet"]  # fmt: skip
+               "--base-url", base_url, "--data", str(data), "--quiet",
+               "--processes", "1"]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
 
 
