@@ -103,7 +103,9 @@ def crawl(base: str, data: Path, log_path: Path, full: bool) -> dict[str, Any]:
             before = max((r["id"] for r in archive.runs()), default=0)
     archive_before = data_bytes(data)["total"] if (data / "archive.sqlite").exists() else 0
     cmd = [sys.executable, "-m", "luutru", "crawl", *SITES, "--base-url", base]
-    cmd += ["--data", str(data), "--quiet"]
+    # One process for both sites: its peak RSS is the whole crawl's (by default each site
+    # would get a process of its own, and the peak would be the larger one's alone).
+    cmd += ["--data", str(data), "--quiet", "--processes", "1"]
     if full:
         cmd.append("--full")
     for pair in OVERRIDES:
