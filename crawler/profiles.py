@@ -401,8 +401,11 @@ def parse_profile(
 
 def load_profile_file(path: Path | str, templates: Iterable[Path] = ()) -> SiteProfile:
     path = Path(path)
-    # A bundled profile extends bundled templates only (load_profiles' search path).
-    bundled = path.parent == BUNDLED_SITES
+    templates = list(templates)
+    # Trusted: a bundled profile whose templates can only be bundled ones too.
+    bundled = path.parent == BUNDLED_SITES and all(
+        Path(t).is_relative_to(BUNDLED_SITES) for t in templates
+    )
     return parse_profile(path, _read_toml(path), templates, trusted=bundled)
 
 
