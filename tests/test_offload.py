@@ -178,3 +178,44 @@ def test_a_crawl_process_runs_below_interactive_work() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+_WARMED = """
+import sys
+from crawler import offload
+if {warm}:
+    offload.warm(offload.EXTRACTION_WARM_UP, 1)
+    started = offload._pool is not None and len(offload._pool._processes) == 1
+    assert started, "no worker started ahead of the first page"
+assert "crawler.spiders.page_facts" not in sys.modules  # named, not imported here
+probe = "'crawler.spiders.page_facts' in __import__('sys').modules"
+print(offload.submit(eval, (probe,), 1).result(timeout=120))
+"""
+
+
+@pytest.mark.parametrize("warm", [True, False])
+def test_warming_starts_a_worker_that_has_the_extraction_loaded(warm: bool) -> None:
+    """A crawl starts its workers before Scrapy's own start-up (luutru/crawling.py), so
+    their imports are not paid by the first articles; without it a worker imports the
+    extraction at its first page."""
+    code = _WARMED.format(warm=warm)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == str(warm)
+
+
+def test_the_warm_up_page_is_an_article() -> None:
+    from crawler.spiders import page_facts as module
+
+    facts = module.page_facts(module._SAMPLE, "http://warm-up.invalid/tin/1", ArticleRules(),
+                              "utf-8", "div.other a")  # fmt: skip
+    assert facts.extracted.title.startswith("Hội nghị")
+    assert facts.other_news == ["/tin/2"]
+    module.warm_up()
+
+
+def test_a_warm_up_that_fails_leaves_the_pool_working() -> None:
+    offload.warm("crawler.no_such_module:nothing", 1)
+    future = offload.submit(os.getpid, (), 1)
+    assert future is not None and future.result(timeout=60) != os.getpid()

@@ -50,3 +50,21 @@ def page_facts(
     elif recognise_on:
         facts.items = find_items(page, url, same_site_check(list(recognise_on)))
     return facts
+
+
+_SAMPLE = (
+    "<html><head><title>Hội nghị - Sở Y tế</title></head><body><div class='news'>"
+    "<h1>Hội nghị triển khai công tác năm 2025</h1><p>Ngày cập nhật 24/01/2025</p>"
+    + "<p>Sáng nay, Sở Y tế tổ chức hội nghị triển khai nhiệm vụ năm 2025 với sự tham dự"
+    " của lãnh đạo các đơn vị trực thuộc, các bệnh viện và trung tâm y tế huyện.</p>"
+    * 4
+    + "<p>Thanh Thúy</p></div>"
+    "<div class='other'><a href='/tin/2'>Tin khác</a></div></body></html>"
+).encode()
+
+
+def warm_up() -> None:
+    """A new worker's first job (crawler/offload.py ``warm``): one small page worked out,
+    so that the lazy imports and first-call caches of an extraction are paid before the
+    crawl's first article arrives."""
+    page_facts(_SAMPLE, "http://warm-up.invalid/tin/1", ArticleRules(), "utf-8", "div.other a")

@@ -30,7 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response, TextResponse
 
-from crawler import patterns
+from crawler import offload, patterns
 from crawler.offload import worker_count
 from crawler.profiles import SiteProfile, get_profile
 from crawler.revisits import Action, decide, revisit_due
@@ -125,6 +125,8 @@ class PortalSpider(ArticleParsing, AttachmentFetch, SiteCheck, scrapy.Spider):
                 spider.session.given_archive = spider.given_archive
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         spider.extract_workers = worker_count(settings.getint("LUUTRU_EXTRACT_WORKERS"))
+        # Before the reactor starts: the workers' start-up overlaps the crawl's own.
+        offload.warm(offload.EXTRACTION_WARM_UP, spider.extract_workers)
         return spider
 
     @property
