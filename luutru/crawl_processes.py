@@ -14,7 +14,9 @@ one-process crawl does. The parent:
 - opens the archive first (a fresh one is created and migrated once, not raced by the
   children);
 - passes Ctrl-C and SIGTERM on to every child once (they stop gracefully; a second one
-  forces them, as with Scrapy alone);
+  forces them, as with Scrapy alone); children are in process groups of their own but in
+  its session, so their nice value (``LUUTRU_CRAWL_NICE``) weighs against `luutru serve`
+  as a one-process crawl's does (with autogroup scheduling a new session would not);
 - takes its children with it when it is killed (``PR_SET_PDEATHSIG``, Linux): a killed
   `luutru crawl` leaves no crawl running behind it, as before;
 - relays their progress and error lines as they come and prints their summaries in site
@@ -123,8 +125,12 @@ def run(args: argparse.Namespace, count: int) -> int:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                # Signals reach a child from here only, once each (see forward).
-                start_new_session=True,
+                # A process group of its own: a terminal's Ctrl-C reaches it from here
+                # only, once (see forward). Not a session of its own: Linux's autogroup
+                # scheduling shares CPU between sessions, and a crawl in a new one would
+                # get a full session's share whatever its nice value, beside the
+                # readers of `luutru serve`.
+                process_group=0,
                 preexec_fn=arm,  # only prctl, between fork and exec
             )
             children.append(child)

@@ -98,14 +98,16 @@ def run_site(site: str, data: str, sites: str | None = None, config: str | None 
             if _stopping.is_set():
                 log.info("%s: not started, the scheduler is stopping", site)
                 return EXIT_FAILED
-            # A session of its own: a terminal's Ctrl-C reaches only the scheduler, which
-            # then decides when its crawls stop (after the shutdown grace).
+            # A process group of its own: a terminal's Ctrl-C reaches only the scheduler,
+            # which then decides when its crawls stop (after the shutdown grace). Not a
+            # session of its own: with Linux's autogroup scheduling a new session gets a
+            # full share of the CPU whatever the crawl's nice value, beside `luutru serve`.
             proc = subprocess.Popen(
                 crawl_command(site, data, sites, config),
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                process_group=0,
             )
             _children[proc.pid] = _Child(site, proc)
         try:
