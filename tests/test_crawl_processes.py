@@ -129,6 +129,7 @@ def _descendants(pid: int) -> list[int]:
 @pytest.mark.slow
 @pytest.mark.skipif(not LINUX, reason="children are tied to the parent with prctl (Linux)")
 def test_killing_the_command_kills_its_site_crawls(tmp_path: Path) -> None:
+    """And each site crawl is in the command's session, in a process group of its own."""
     with DemoPortal(articles=200, epoch=0, port=0, delay=0.05) as portal:
         proc = subprocess.Popen(_crawl(portal.base_url, tmp_path / "a", "--processes", "2"),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
@@ -139,6 +140,10 @@ def test_killing_the_command_kills_its_site_crawls(tmp_path: Path) -> None:
             time.sleep(0.05)
             crawls = [p for p in _descendants(proc.pid) if b"crawl" in
                       Path(f"/proc/{p}/cmdline").read_bytes()]  # fmt: skip
+        for pid in crawls:
+            # Own process group (Ctrl-C comes through the parent), same session (with
+            # autogroup scheduling a session of its own would ignore the nice value).
+            assert os.getpgid(pid) == pid and os.getsid(pid) == os.getsid(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         while any(_pid_alive(p) for p in crawls):

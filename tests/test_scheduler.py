@@ -364,3 +364,29 @@ def test_schedule_list_prints_jobs_and_next_runs(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert [line.split()[0] for line in lines] == ["demo-aspnet", "demo-liferay"]
     assert re.search(r"T06:30:00\+07:00", lines[0]) and "T06:15:00+07:00" in lines[1]
+
+
+def test_a_scheduled_crawl_keeps_the_schedulers_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process group of its own (a terminal's Ctrl-C reaches only the scheduler), not a
+    session: with Linux's autogroup scheduling a new session gets a full share of the CPU
+    whatever the crawl's nice value, beside `luutru serve` (luutru/schedule_runs.py)."""
+    seen: dict[str, Any] = {}
+
+    class Recorded:
+        pid, returncode = 4242, 0
+
+        def __init__(self, command: list[str], **kwargs: Any) -> None:
+            seen.update(kwargs, command=command)
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    from luutru import schedule_runs
+
+    monkeypatch.setattr(schedule_runs.subprocess, "Popen", Recorded)
+    assert sched.run_site("demo-aspnet", str(tmp_path / "data")) == 0
+    assert seen["process_group"] == 0
+    assert not seen.get("start_new_session")
+    assert seen["command"][3:5] == ["crawl", "demo-aspnet"]
