@@ -19,8 +19,9 @@ one-process crawl does. The parent:
   as a one-process crawl's does (with autogroup scheduling a new session would not);
 - takes its children with it when it is killed (``PR_SET_PDEATHSIG``, Linux): a killed
   `luutru crawl` leaves no crawl running behind it, as before;
-- relays their progress and error lines as they come and prints their summaries in site
-  order; its exit code is the worst of theirs.
+- draws one progress line for all of them on a terminal (each child feeds its own,
+  luutru/progress.py ``ProgressBoard``), passes their other lines through as they come,
+  and prints their summaries in site order; its exit code is the worst of theirs.
 """
 
 from __future__ import annotations
@@ -98,19 +99,33 @@ def extract_workers(processes: int, cpus: int | None = None) -> int:
     return max(1, ((cpus or os.cpu_count() or 1) - processes) // processes)
 
 
-def _relay(stream: BinaryIO, to: Any) -> None:
+def _relay(stream: BinaryIO, board: Any, child: int) -> None:
     for line in iter(stream.readline, b""):
-        to.write(line.decode("utf-8", "replace"))
-        to.flush()
+        board.take(child, line.decode("utf-8", "replace"))
+
+
+def _draw_until(board: Any, done: threading.Event) -> None:
+    from luutru.progress import TTY_INTERVAL
+
+    while not done.wait(TTY_INTERVAL):
+        board.draw()
 
 
 def run(args: argparse.Namespace, count: int) -> int:
     """Crawl ``args.site`` in ``count`` child processes; returns the worst exit code."""
+    from luutru.progress import FEED_ENV, ProgressBoard
+
     _ = args.workspace.archive  # created and migrated here, before any child opens it
+    board = ProgressBoard()
+    env = dict(os.environ)
+    if board.tty and not args.quiet:
+        env[FEED_ENV] = "1"  # one line on this terminal for all of them (board)
     arm = _death_signal()
     workers = extract_workers(count)
     children: list[subprocess.Popen[bytes]] = []
     relays: list[threading.Thread] = []
+    done = threading.Event()
+    drawer = threading.Thread(target=_draw_until, args=(board, done), daemon=True)
 
     def forward(signum: int, _frame: Any) -> None:
         for child in children:
@@ -119,9 +134,10 @@ def run(args: argparse.Namespace, count: int) -> int:
 
     previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        for group in groups(args.site, count):
+        for index, group in enumerate(groups(args.site, count)):
             child = subprocess.Popen(
                 child_command(args, group, workers),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
@@ -134,16 +150,19 @@ def run(args: argparse.Namespace, count: int) -> int:
                 preexec_fn=arm,  # only prctl, between fork and exec
             )
             children.append(child)
-            relay = threading.Thread(target=_relay, args=(child.stderr, sys.stderr), daemon=True)
+            relay = threading.Thread(target=_relay, args=(child.stderr, board, index), daemon=True)
             relay.start()
             relays.append(relay)
+        drawer.start()
         outputs = [child.stdout.read() if child.stdout else b"" for child in children]
         codes = [child.wait() for child in children]
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        done.set()
     for relay in relays:
         relay.join(timeout=5)
+    board.finish()
     for output in outputs:
         sys.stdout.write(output.decode("utf-8", "replace"))
     sys.stdout.flush()

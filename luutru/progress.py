@@ -13,8 +13,10 @@ timed out or not resolved: ``crawler.health.unreachable``) apart from a failing 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from typing import IO, Any
@@ -22,6 +24,11 @@ from typing import IO, Any
 TTY_INTERVAL = 0.5  # seconds between redraws of the line on a terminal
 PLAIN_INTERVAL = 10.0  # seconds between progress lines in a file or pipe
 MAX_ERRORS_KEPT = 3  # first error messages kept per site for the summary
+# A site crawl started by `luutru crawl A B` (luutru/crawl_processes.py) for a terminal
+# feeds its progress to that command, which draws one line for all: marked lines, at
+# the terminal's pace, on its stderr (a pipe).
+FEED_ENV = "LUUTRU_PROGRESS_FEED"
+FEED_MARK = "\x1e"  # ASCII record separator: never the start of a log line
 
 
 # Download exception class names (Scrapy's, Twisted's) → what a person calls it.
@@ -74,16 +81,19 @@ class ErrorTally(logging.Handler):
 class Progress:
     """One line for every site of a crawl: requests, listing pages, articles, errors."""
 
-    def __init__(self, stream: IO[str] | None = None, tty: bool | None = None) -> None:
+    def __init__(
+        self, stream: IO[str] | None = None, tty: bool | None = None, feed: bool | None = None
+    ) -> None:
         self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty() if tty is None else tty
+        self.feed = bool(os.environ.get(FEED_ENV)) if feed is None else feed
+        self.tty = False if self.feed else self.stream.isatty() if tty is None else tty
         self.crawlers: dict[str, Any] = {}
         self.started = time.monotonic()
         self._drawn = False
 
     @property
     def interval(self) -> float:
-        return TTY_INTERVAL if self.tty else PLAIN_INTERVAL
+        return TTY_INTERVAL if self.tty or self.feed else PLAIN_INTERVAL
 
     def watch(self, site: str, crawler: Any) -> None:
         self.crawlers[site] = crawler
@@ -137,7 +147,7 @@ class Progress:
                 self.stream.write("\r" + line + "\x1b[K")
                 self._drawn = True
             else:
-                self.stream.write(self.text() + "\n")
+                self.stream.write((FEED_MARK if self.feed else "") + self.text() + "\n")
             self.stream.flush()
         except (OSError, ValueError):  # a closed terminal must not stop the crawl
             pass
@@ -151,6 +161,61 @@ class Progress:
             except (OSError, ValueError):
                 pass
             self._drawn = False
+
+
+class ProgressBoard:
+    """The terminal's one progress line for several site crawls in processes of their own
+    (luutru/crawl_processes.py): each feeds its line (``FEED_MARK``), redrawn here in
+    place every ``TTY_INTERVAL``; their other lines (warnings, errors) are written above
+    it. Without a terminal the children's plain lines are passed through as they are."""
+
+    def __init__(self, stream: IO[str] | None = None, tty: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.started = time.monotonic()
+        self.lines: dict[int, str] = {}
+        self._lock = threading.Lock()
+        self._drawn = False
+
+    def take(self, child: int, line: str) -> None:
+        """A line from a child's stderr."""
+        with self._lock:
+            if line.startswith(FEED_MARK):
+                # "12 s · demo-liferay 40 requests, …": the elapsed time is drawn once.
+                text = line[len(FEED_MARK) :].strip()
+                self.lines[child] = text.split(" · ", 1)[-1]
+                return
+            self._clear()
+            self._write(line if line.endswith("\n") else line + "\n")
+
+    def draw(self) -> None:
+        with self._lock:
+            if not self.tty or not self.lines:
+                return
+            width = max(shutil.get_terminal_size((100, 20)).columns - 1, 20)
+            line = f"{time.monotonic() - self.started:.0f} s · " + " | ".join(
+                text for _, text in sorted(self.lines.items())
+            )
+            if len(line) > width:
+                line = line[: width - 1] + "…"
+            self._write("\r" + line + "\x1b[K")
+            self._drawn = True
+
+    def finish(self) -> None:
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self._write("\r\x1b[K")
+            self._drawn = False
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # a closed terminal must not stop the crawls
+            pass
 
 
 class BriefLines(logging.Handler):

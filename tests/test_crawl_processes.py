@@ -149,3 +149,70 @@ def test_killing_the_command_kills_its_site_crawls(tmp_path: Path) -> None:
         while any(_pid_alive(p) for p in crawls):
             assert time.monotonic() < deadline + 30, "a site crawl outlived its command"
             time.sleep(0.05)
+
+
+# ------------------------------------------------ one progress line on the terminal
+
+
+class _Stats:
+    def __init__(self, values: dict[str, int]) -> None:
+        self.values = values
+
+    def get_stats(self) -> dict[str, int]:
+        return self.values
+
+
+class _Crawler:
+    def __init__(self, values: dict[str, int]) -> None:
+        self.stats = _Stats(values)
+
+
+def test_a_site_crawl_feeds_marked_lines_at_the_terminals_pace() -> None:
+    import io
+
+    from luutru.progress import FEED_MARK, TTY_INTERVAL, Progress
+
+    out = io.StringIO()
+    fed = Progress(out, tty=True, feed=True)  # a terminal's pace, not its redraws
+    fed.watch("demo-aspnet", _Crawler({"downloader/request_count": 7, "item_scraped_count": 3,
+                                       "downloader/response_count": 7}))  # fmt: skip
+    assert fed.interval == TTY_INTERVAL
+    fed.tick()
+    fed.finish()
+    assert out.getvalue().startswith(FEED_MARK) and out.getvalue().endswith("\n")
+    assert "\r" not in out.getvalue() and "demo-aspnet 7 requests" in out.getvalue()
+
+
+def test_the_board_draws_one_line_for_every_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from luutru.progress import FEED_MARK, ProgressBoard
+
+    monkeypatch.setenv("COLUMNS", "200")
+    screen = io.StringIO()
+    board = ProgressBoard(screen, tty=True)
+    board.take(0, FEED_MARK + "3 s · demo-liferay 10 requests, 2 listings, 5 articles\n")
+    board.take(1, FEED_MARK + "3 s · demo-aspnet 7 requests, 1 listings, 2 articles\n")
+    board.take(0, FEED_MARK + "4 s · demo-liferay 12 requests, 2 listings, 6 articles\n")
+    assert screen.getvalue() == ""  # fed lines are drawn, not printed
+    board.draw()
+    line = screen.getvalue()
+    assert line.startswith("\r") and line.endswith("\x1b[K") and line.count(" s · ") == 1
+    assert "demo-liferay 12 requests, 2 listings, 6 articles | demo-aspnet 7 requests" in line
+    board.take(1, "demo-aspnet: WARNING: listing answered 500\n")
+    board.finish()
+    rest = screen.getvalue()[len(line) :]
+    assert rest == "\r\x1b[Kdemo-aspnet: WARNING: listing answered 500\n"  # above the line
+
+
+def test_without_a_terminal_the_childrens_lines_pass_through() -> None:
+    import io
+
+    from luutru.progress import ProgressBoard
+
+    out = io.StringIO()
+    board = ProgressBoard(out, tty=False)
+    board.take(0, "10 s · demo-liferay 40 requests, 4 listings, 30 articles\n")
+    board.draw()
+    board.finish()
+    assert out.getvalue() == "10 s · demo-liferay 40 requests, 4 listings, 30 articles\n"
