@@ -33,12 +33,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, BinaryIO
 
 MAX_AUTO_PROCESSES = 8  # past this, a machine is better served by Scrapyd workers
-EXIT_FAILED = 1  # a child that died by a signal
 
 
+@cache  # asked by process_count and by run: libc is looked up once
 def _death_signal() -> Any:
     """A ``preexec_fn`` making the child receive SIGKILL when this process dies, or None
     where the kernel offers no such thing (then several sites share one process)."""
@@ -166,4 +167,6 @@ def run(args: argparse.Namespace, count: int) -> int:
     for output in outputs:
         sys.stdout.write(output.decode("utf-8", "replace"))
     sys.stdout.flush()
-    return max(code if code >= 0 else EXIT_FAILED for code in codes)
+    from luutru.crawling import EXIT_FAILED
+
+    return max(code if code >= 0 else EXIT_FAILED for code in codes)  # < 0: a signal

@@ -657,17 +657,7 @@ def test_progress_redraws_one_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch
     import io
 
     from luutru.progress import Progress
-
-    class Stats:
-        def __init__(self, values: dict[str, int]) -> None:
-            self.values = values
-
-        def get_stats(self) -> dict[str, int]:
-            return self.values
-
-    class Crawler:
-        def __init__(self, values: dict[str, int]) -> None:
-            self.stats = Stats(values)
+    from tests.fake_crawler import FakeCrawler as Crawler
 
     monkeypatch.setenv("COLUMNS", "200")
     screen = io.StringIO()

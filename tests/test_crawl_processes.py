@@ -16,6 +16,7 @@ from archive.crawlstate import _pid_alive
 from archive.store import Archive
 from demo_portal import DemoPortal
 from luutru import crawl_processes as cp
+from tests.fake_crawler import FakeCrawler
 
 LINUX = sys.platform.startswith("linux")
 
@@ -154,19 +155,6 @@ def test_killing_the_command_kills_its_site_crawls(tmp_path: Path) -> None:
 # ------------------------------------------------ one progress line on the terminal
 
 
-class _Stats:
-    def __init__(self, values: dict[str, int]) -> None:
-        self.values = values
-
-    def get_stats(self) -> dict[str, int]:
-        return self.values
-
-
-class _Crawler:
-    def __init__(self, values: dict[str, int]) -> None:
-        self.stats = _Stats(values)
-
-
 def test_a_site_crawl_feeds_marked_lines_at_the_terminals_pace() -> None:
     import io
 
@@ -174,7 +162,7 @@ def test_a_site_crawl_feeds_marked_lines_at_the_terminals_pace() -> None:
 
     out = io.StringIO()
     fed = Progress(out, tty=True, feed=True)  # a terminal's pace, not its redraws
-    fed.watch("demo-aspnet", _Crawler({"downloader/request_count": 7, "item_scraped_count": 3,
+    fed.watch("demo-aspnet", FakeCrawler({"downloader/request_count": 7, "item_scraped_count": 3,
                                        "downloader/response_count": 7}))  # fmt: skip
     assert fed.interval == TTY_INTERVAL
     fed.tick()
