@@ -32,7 +32,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import QueuePool
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+from archive import revisions
+from archive.revisions import MIGRATIONS_DIR
+
 _WRITE = "luutru_write"  # execution option: this connection is a write transaction
 
 
@@ -267,10 +269,9 @@ def settle(path: Path) -> bool:
 def check_schema_current(engine: Engine) -> None:
     """A read-only archive cannot be migrated: refuse one that is not at the head
     revision, rather than fail later on a missing column."""
-    from alembic.script import ScriptDirectory
-
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    current = current_revision(engine)
+    head = revisions.head()
+    with engine.connect() as conn:
+        current = revisions.schema_revision(conn)
     if current != head:
         what = "is not an archive" if current is None else f"has schema revision {current}"
         raise ReadOnlyArchiveError(
@@ -372,7 +373,14 @@ def alembic_config(connection: Connection | None = None):
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database to ``revision`` (idempotent; serialised on SQLite)."""
+    """Upgrade the database to ``revision`` (idempotent; serialised on SQLite). A
+    database already at the head is left without loading Alembic (archive/revisions.py
+    says why); its version row is written in the same transaction as the schema it
+    names, so reading the head there means the schema is whole."""
+    if revision == "head":
+        with engine.connect() as conn:
+            if revisions.schema_revision(conn) == revisions.head():
+                return
     from alembic import command
 
     with engine.execution_options(**{_WRITE: True}).begin() as conn:

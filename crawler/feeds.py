@@ -9,20 +9,15 @@ set on the command line) makes every feed that chooses no ``item_classes`` or
 ``item_filter`` of its own export articles only. A feed can still ask for the others
 (docs/exports.md): ``"item_classes": ["archive.records.DeadLink"]`` in its FEEDS options.
 
-``ArticleCsvItemExporter`` writes a CSV that Excel opens as it is, like ``luutru export
---format csv``: UTF-8 with a byte-order mark (without it Excel reads UTF-8 as the local
-code page and garbles Vietnamese), lists and objects as JSON (Scrapy's default joins
-lists with "," — ambiguous for URLs and titles that hold commas), and a fixed header.
+Their CSV is crawler/feed_csv.py's, a module of its own: this add-on is loaded by every
+crawl, and Scrapy's exporters (a twentieth of a second of imports) only by one that
+exports.
 """
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
-import json
-from typing import Any
 
-from scrapy.exporters import CsvItemExporter
 from scrapy.settings import BaseSettings
 
 from archive.records import ArticleRecord
@@ -52,29 +47,3 @@ class ArticleFeeds:
         # At the priority the feeds were set with (the command line's for -o/-O): an
         # add-on's own priority is lower and would be ignored.
         settings.set("FEEDS", chosen, priority=settings.getpriority("FEEDS") or "addon")
-
-
-def _json_cell(value: Any) -> Any:
-    """A list, tuple, dict or record (``WarcRef``) as JSON text; anything else as is."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        value = dataclasses.asdict(value)
-    if isinstance(value, list | tuple | dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-class ArticleCsvItemExporter(CsvItemExporter):
-    """Scrapy's CSV exporter with a BOM, JSON lists and the ``CSV_FIELDS`` header."""
-
-    def __init__(self, file: Any, **kwargs: Any) -> None:
-        encoding = kwargs.get("encoding")
-        if encoding is None or codecs.lookup(encoding).name == "utf-8":
-            # utf-8-sig writes the BOM once, at the start of the file: not when -o
-            # appends to an existing file (the stream's position is not 0 then).
-            kwargs["encoding"] = "utf-8-sig"
-        if not kwargs.get("fields_to_export"):
-            kwargs["fields_to_export"] = list(CSV_FIELDS)
-        super().__init__(file, **kwargs)
-
-    def _join_if_needed(self, value: Any) -> Any:
-        return _json_cell(value)

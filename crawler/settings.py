@@ -67,8 +67,8 @@ REMOTE_CONTROL_ENABLED = False  # default True (Scrapy ≥ 2.19): same reason
 LOG_LEVEL = "INFO"  # default "DEBUG"
 FEED_EXPORT_ENCODING = "utf-8"  # default None (ASCII escapes): Vietnamese text stays readable
 # `scrapy crawl portal -O out.csv|jsonl`: feeds hold articles only, and the CSV opens in a
-# spreadsheet as it is (BOM, lists as JSON): crawler/feeds.py says why.
-FEED_EXPORTERS = {"csv": "crawler.feeds.ArticleCsvItemExporter"}  # default {} (Scrapy's own)
+# spreadsheet as it is (BOM, lists as JSON): crawler/feeds.py and feed_csv.py say why.
+FEED_EXPORTERS = {"csv": "crawler.feed_csv.ArticleCsvItemExporter"}  # default {} (Scrapy's own)
 ADDONS = {"crawler.feeds.ArticleFeeds": 0}  # default {}
 
 ITEM_PIPELINES = {

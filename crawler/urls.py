@@ -9,7 +9,7 @@ profile without ``url_pattern`` uses the generic identity of crawler/listing/ide
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -92,3 +92,14 @@ def at_current_origin(url: str, origins: dict[str, tuple[str, str]]) -> str:
     if now is None or (parts.scheme, parts.netloc) == now:
         return url
     return urlunsplit((*now, parts.path, parts.query, parts.fragment))
+
+
+def same_site_check(domains: list[str]) -> Callable[[str], bool]:
+    """True for URLs on the profile's hosts (www. or not)."""
+    hosts = {d.removeprefix("www.") for d in domains}
+
+    def same(url: str) -> bool:
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        return host in hosts
+
+    return same

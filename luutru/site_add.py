@@ -83,7 +83,7 @@ def infer_profile(url: str, site_id: str, name: str | None) -> tuple[str, list[s
         template_fits,
     )
     from crawler.listing import find_items, find_pager
-    from crawler.spiders.generic_walk import same_site_check
+    from crawler.urls import same_site_check
 
     fetched: list[str] = []
     url, html = _fetch(url)

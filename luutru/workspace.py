@@ -14,7 +14,6 @@ refused with one line saying what to run instead, and nothing is written.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,51 +44,6 @@ def _where(data: Path, db: str | None) -> str:
     return make_url(db).render_as_string(hide_password=True)
 
 
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN = re.compile(r"^down_revision\s*=\s*(?:None|['\"]([^'\"]+)['\"])", re.M)
-
-
-def _revisions() -> tuple[set[str], set[str]]:
-    """(every revision, the head revisions) of the archive's migrations, read from the
-    migration files' ``revision``/``down_revision`` lines: loading Alembic's script
-    directory would cost a reading command a third of a second more to start."""
-    from archive.db import MIGRATIONS_DIR
-
-    known: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(text), _DOWN.search(text)
-        if revision is None or down is None:
-            return _alembic_revisions()  # not the usual layout: ask Alembic
-        known.add(revision.group(1))
-        if down.group(1):
-            parents.add(down.group(1))
-    if not known:
-        return _alembic_revisions()
-    return known, known - parents
-
-
-def _alembic_revisions() -> tuple[set[str], set[str]]:
-    from alembic.script import ScriptDirectory
-
-    from archive.db import alembic_config
-
-    script = ScriptDirectory.from_config(alembic_config())
-    return {s.revision for s in script.walk_revisions()}, set(script.get_heads())
-
-
-def _schema_revision(conn: Any) -> str | None:
-    """The revision the database is at (Alembic's table); None: no luutru schema."""
-    from sqlalchemy import inspect, text
-
-    tables = set(inspect(conn).get_table_names())
-    if "alembic_version" not in tables or "runs" not in tables:
-        return None
-    rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    return ",".join(sorted(rows)) or None
-
-
 def open_existing(data: Path, db: str | None = None, *, only_read: bool = False) -> Archive:
     """The archive at ``data`` (or ``db``) as it is: nothing created, nothing migrated.
 
@@ -100,6 +54,8 @@ def open_existing(data: Path, db: str | None = None, *, only_read: bool = False)
     luutru's; a database that cannot be reached raises the driver's error (the command
     line names it)."""
     from archive.db import is_writable, make_engine, read_only_engine
+    from archive.revisions import head as revision_head
+    from archive.revisions import revisions, schema_revision
     from archive.store import Archive
 
     path: Path | None = None
@@ -124,7 +80,7 @@ def open_existing(data: Path, db: str | None = None, *, only_read: bool = False)
     where = _where(data, db)
     try:
         with engine.connect() as conn:
-            revision = _schema_revision(conn)
+            revision = schema_revision(conn)
     except BaseException as exc:
         engine.dispose()
         _not_a_database(exc, path)
@@ -132,8 +88,8 @@ def open_existing(data: Path, db: str | None = None, *, only_read: bool = False)
     try:
         if revision is None:
             raise UsageError(f"no archive at {where}: {NO_SCHEMA} ({CREATE_HINT})")
-        known, heads = _revisions()
-        head = ",".join(sorted(heads))
+        known, _heads = revisions()
+        head = revision_head()
         if revision != head:
             if revision in known:
                 raise UsageError(

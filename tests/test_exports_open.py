@@ -23,7 +23,8 @@ from archive.export import EXPORT_COLUMNS, EXPORT_FIELDS, csv_chunks, write_json
 from archive.records import ArticleRecord, WarcRef
 from archive.store import Archive
 from archive.tabular import FILES_TYPE
-from crawler.feeds import CSV_FIELDS, ArticleCsvItemExporter, ArticleFeeds
+from crawler.feed_csv import ArticleCsvItemExporter
+from crawler.feeds import CSV_FIELDS, ArticleFeeds
 from luutru.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -58,3 +58,14 @@ def test_profile_settings_table_applies_to_its_crawl() -> None:
     PortalSpider.from_crawler(crawler, profile=profile)
     assert crawler.settings.getfloat("DOWNLOAD_DELAY") == 0
     assert crawler.settings.getfloat("AUTOTHROTTLE_START_DELAY") == 0.05
+
+
+def test_the_feeds_add_on_leaves_scrapys_exporters_to_a_crawl_that_exports() -> None:
+    """Every crawl loads the add-on (ADDONS); only one with -o/-O needs the exporters."""
+    probe = "import sys, crawler.feeds; print('scrapy.exporters' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+    from crawler import settings
+
+    assert settings.FEED_EXPORTERS["csv"] == "crawler.feed_csv.ArticleCsvItemExporter"

@@ -219,3 +219,16 @@ def test_a_warm_up_that_fails_leaves_the_pool_working() -> None:
     offload.warm("crawler.no_such_module:nothing", 1)
     future = offload.submit(os.getpid, (), 1)
     assert future is not None and future.result(timeout=60) != os.getpid()
+
+
+def test_a_worker_imports_neither_scrapy_nor_twisted() -> None:
+    """A worker runs page_facts (crawler/spiders/page_facts.py) only: the crawl's
+    framework would cost each worker a fifth of a second of imports and ~20 MB."""
+    probe = (
+        "import sys, crawler.spiders.page_facts as p\n"
+        "p.warm_up()\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -60,6 +60,16 @@ def select(sel: parsel.Selector, selector: str) -> parsel.SelectorList:
         return parsel.SelectorList([])
 
 
+def selected_hrefs(sel: parsel.Selector, selector: str) -> list[str]:
+    """``hrefs`` of a page already parsed (``sel``: a parsel selector)."""
+    found: list[str] = []
+    for node in select(sel, selector):
+        own = node.attrib.get("href")
+        values = [own] if own else node.css("a::attr(href)").getall()
+        found.extend(v.strip() for v in values if v and v.strip())
+    return found
+
+
 def element_text(node: object) -> str:
     """Flattened text of an lxml element (or a string result), blocks separated by spaces.
 

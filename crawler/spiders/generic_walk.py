@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from scrapy.http import Request, TextResponse
 
 from crawler.listing import ListingItem, PagerLink, find_items, find_pager
+from crawler.urls import same_site_check
 
 BARREN_PAGES = 2  # listing pages in a row without a new article before a chain is left
 # URLs of this shape must have proved to be articles this many times before a link of
@@ -39,17 +40,6 @@ def url_shape(url: str) -> tuple:
     last = _DIGITS.sub("9", _SLUG.sub("<slug>", segments[-1])) if segments else ""
     names = tuple(sorted(k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)))
     return (len(segments), last, parts.path.endswith("/"), names)
-
-
-def same_site_check(domains: list[str]) -> Callable[[str], bool]:
-    """True for URLs on the profile's hosts (www. or not)."""
-    hosts = {d.removeprefix("www.") for d in domains}
-
-    def same(url: str) -> bool:
-        host = (urlsplit(url).hostname or "").removeprefix("www.")
-        return host in hosts
-
-    return same
 
 
 class GenericWalk:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from crawler.extract import ExtractedArticle, extract_article
-from crawler.extract.page import make_selector
+from crawler.extract.page import make_selector, selected_hrefs
 from crawler.listing import ListingItem, find_items
 from crawler.profiles import ArticleRules
-from crawler.spiders.generic_walk import same_site_check
-from crawler.spiders.profiled_walk import selected_hrefs
+from crawler.urls import same_site_check
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import Any
 from scrapy.http import TextResponse
 
 from crawler.extract import select
+from crawler.extract.page import selected_hrefs
 from crawler.extract.vietnamese.dates import parse_vietnamese_date
 from crawler.urls import article_key
 
@@ -82,13 +83,3 @@ class ProfiledWalk:
 def hrefs(response: TextResponse, selector: str) -> list[str]:
     """Link targets under ``selector``: the matched ``a`` elements or links inside them."""
     return selected_hrefs(response.selector, selector)
-
-
-def selected_hrefs(sel: Any, selector: str) -> list[str]:
-    """``hrefs`` of a page already parsed (``sel``: a parsel selector)."""
-    found: list[str] = []
-    for node in select(sel, selector):
-        own = node.attrib.get("href")
-        values = [own] if own else node.css("a::attr(href)").getall()
-        found.extend(v.strip() for v in values if v and v.strip())
-    return found
