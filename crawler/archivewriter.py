@@ -37,6 +37,13 @@ log = logging.getLogger(__name__)
 
 _STOP = object()
 Entry = tuple[Any, defer.Deferred]
+# A batch also closes once no item came for LULL_GAPS times the usual gap between items
+# (never less than MIN_LULL seconds). The crawl's last items, or those before a pause,
+# would otherwise wait out the whole linger, and the crawl's close with them. On the demo
+# portal at 0.1 s a page: last page to close 143-213 ms -> 88 ms; ~10 items a batch (~14).
+LULL_GAPS = 4.0
+MIN_LULL = 0.02
+_GAP_WEIGHT = 0.2  # of the newest gap in the running mean
 
 
 class ArchiveWriter:
@@ -58,6 +65,11 @@ class ArchiveWriter:
         # is one transaction (commit, near-duplicate pass), and without waiting a fast crawl
         # wrote ~1.1 records per batch, so per-batch costs were paid per article.
         self.linger = linger
+        # Running mean of the time between two submitted items (each gap counted up to
+        # the linger): a slow crawl's batches linger out as before, a fast one's close in
+        # its first lull.
+        self._gap = 0.0
+        self._last_submit: float | None = None
         self._queue: queue.Queue[Any] = queue.Queue(max_queue)
         self.batches = 0  # committed record_many calls (for the run's stats)
         self._thread = threading.Thread(target=self._run, name="luutru-archive-writer")
@@ -68,8 +80,17 @@ class ArchiveWriter:
         """A Deferred that fires (on the reactor thread) with the item's outcome once it is
         committed, or fails with the error that kept it out of the archive."""
         d: defer.Deferred = defer.Deferred()
+        now = time.monotonic()
+        if self._last_submit is not None:
+            gap = min(now - self._last_submit, self.linger)
+            self._gap += _GAP_WEIGHT * (gap - self._gap)
+        self._last_submit = now
         self._queue.put((item, d))
         return d
+
+    def lull(self) -> float:
+        """Seconds without a new item after which a batch is closed before its linger."""
+        return max(MIN_LULL, LULL_GAPS * self._gap)
 
     def close(self) -> None:
         """Write what is queued, then stop the thread (waits for it)."""
@@ -88,7 +109,7 @@ class ArchiveWriter:
             stop = False
             deadline = time.monotonic() + self.linger
             while len(batch) < self.max_batch:
-                wait = deadline - time.monotonic()
+                wait = min(deadline - time.monotonic(), self.lull())
                 try:
                     entry = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:

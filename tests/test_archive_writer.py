@@ -4,6 +4,7 @@ batch to fill, one-by-one retry of a failed batch, every item answered."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from archive.attachments import AttachmentCapture
@@ -155,3 +156,42 @@ def test_close_writes_what_is_queued() -> None:
         writer.submit(record(str(i)))
     writer.close()
     assert archive.batches == [["0", "1", "2"]]
+
+
+def test_a_batch_closes_when_the_items_stop_coming_not_at_the_end_of_its_linger() -> None:
+    """The crawl's last items (crawler/archivewriter.py LULL_GAPS): written once no more
+    came for a few of the usual gaps, while a linger of 5 s would keep them waiting."""
+    archive = FakeArchive()
+    writer = ArchiveWriter(archive, 1, direct, linger=5.0)
+    answered = threading.Event()
+    try:
+        for i in range(5):
+            d = writer.submit(record(str(i)))
+            time.sleep(0.002)
+        d.addCallback(lambda _outcome: answered.set())
+        assert answered.wait(2.0)  # well before the 5 s linger
+    finally:
+        writer.close()
+    assert archive.batches == [["0", "1", "2", "3", "4"]]
+
+
+def test_a_slow_crawls_items_still_wait_out_the_linger_together() -> None:
+    """Gaps longer than the linger count as the linger: items a little more than the
+    lull apart (but within the linger) still share a batch when the crawl is slow."""
+    archive = FakeArchive()
+    writer = ArchiveWriter(archive, 1, direct, linger=1.0)
+    try:
+        first = writer.submit(record("0"))
+        time.sleep(0.05)  # past MIN_LULL: with no gap known yet, the first goes alone
+        writer.submit(record("1"))
+        time.sleep(1.1)  # a gap of a slow crawl: counted as the whole linger
+        writer.submit(record("2"))
+        time.sleep(0.3)  # well within the lull the slow gap set (4 x 0.2 s)
+        last = writer.submit(record("3"))
+        done = threading.Event()
+        last.addCallback(lambda _outcome: done.set())
+        first.addCallback(lambda _outcome: None)
+        assert done.wait(5)
+    finally:
+        writer.close()
+    assert archive.batches[-1] == ["2", "3"]
