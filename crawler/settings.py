@@ -69,7 +69,12 @@ FEED_EXPORT_ENCODING = "utf-8"  # default None (ASCII escapes): Vietnamese text 
 # `scrapy crawl portal -O out.csv|jsonl`: feeds hold articles only, and the CSV opens in a
 # spreadsheet as it is (BOM, lists as JSON): crawler/feeds.py and feed_csv.py say why.
 FEED_EXPORTERS = {"csv": "crawler.feed_csv.ArticleCsvItemExporter"}  # default {} (Scrapy's own)
-ADDONS = {"crawler.feeds.ArticleFeeds": 0}  # default {}
+# Feeds of articles only (crawler/feeds.py); the extensions turned off above not even
+# imported (crawler/lean_extensions.py).
+ADDONS = {  # default {}
+    "crawler.feeds.ArticleFeeds": 0,
+    "crawler.lean_extensions.LeanExtensions": 0,
+}
 
 ITEM_PIPELINES = {
     # Normalise first so dedup and hashing see NFC text with decoded entities.

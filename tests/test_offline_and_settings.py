@@ -69,3 +69,41 @@ def test_the_feeds_add_on_leaves_scrapys_exporters_to_a_crawl_that_exports() -> 
     from crawler import settings
 
     assert settings.FEED_EXPORTERS["csv"] == "crawler.feed_csv.ArticleCsvItemExporter"
+
+
+def test_a_crawl_does_not_even_import_the_extensions_it_turns_off() -> None:
+    """crawler/lean_extensions.py: Scrapy's remote control (aiohttp) and telnet console
+    are off in crawler/settings.py; building a crawl imports neither."""
+    probe = (
+        "import sys\n"
+        "from scrapy.settings import Settings\n"
+        "from scrapy.utils.reactor import install_reactor\n"
+        "from scrapy.utils.test import get_crawler\n"
+        "install_reactor('twisted.internet.asyncioreactor.AsyncioSelectorReactor')\n"
+        "from crawler.spiders.portal import PortalSpider\n"
+        "settings = Settings()\n"
+        "settings.setmodule('crawler.settings', priority='project')\n"
+        "crawler = get_crawler(PortalSpider, settings.copy_to_dict())\n"
+        "names = [type(e).__name__ for e in crawler.extensions.middlewares]\n"
+        "assert 'CoreStats' in names, names\n"
+        "print(sorted({'aiohttp', 'scrapy.extensions.remote_control',\n"
+        "              'scrapy.extensions.telnet'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_an_extension_turned_back_on_is_still_loaded() -> None:
+    from scrapy.settings import Settings
+
+    from crawler.lean_extensions import LeanExtensions
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("TELNETCONSOLE_ENABLED", True, priority="cmdline")
+    LeanExtensions().update_settings(settings)
+    base = settings.getdict("EXTENSIONS_BASE")
+    assert "scrapy.extensions.telnet.TelnetConsole" in base
+    assert "scrapy.extensions.remote_control.RemoteControl" not in base
+    assert "scrapy.extensions.corestats.CoreStats" in base
