@@ -232,3 +232,24 @@ def test_a_worker_imports_neither_scrapy_nor_twisted() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_crawl_process_leaves_the_article_extraction_to_its_workers() -> None:
+    """The spider's modules load no BeautifulSoup nor the article extractor
+    (crawler/extract/__init__.py loads its names on first use): the workers do that."""
+    probe = (
+        "import sys, crawler.spiders.portal, luutru.crawling\n"
+        "print(sorted({'bs4', 'crawler.extract.article'} & set(sys.modules)))\n"
+        "from crawler.extract import extract_article, is_soft_404\n"
+        "print(callable(extract_article) and callable(is_soft_404), 'bs4' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True True"]
+
+
+def test_the_extraction_package_names_only_what_it_has() -> None:
+    import crawler.extract
+
+    with pytest.raises(AttributeError):
+        crawler.extract.no_such_name  # noqa: B018

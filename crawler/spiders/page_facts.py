@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from crawler.extract import ExtractedArticle, extract_article
+from crawler.extract.model import ExtractedArticle
 from crawler.extract.page import make_selector, selected_hrefs
 from crawler.listing import ListingItem, find_items
 from crawler.profiles import ArticleRules
@@ -38,6 +38,10 @@ def page_facts(
     """``other_news``: the profile's selector for links to other articles; else, when
     ``recognise_on`` names the portal's hosts, the article links the listing recogniser
     finds on the page (the walk decides which of them to follow)."""
+    # Here, not at the top: the crawl process imports this module (for its jobs and
+    # their results) and extracts nothing itself while it has workers.
+    from crawler.extract.article import extract_article
+
     page = make_selector(html, encoding)
     facts = PageFacts(extract_article(html, url, rules, encoding, page))
     if facts.extracted.no_article:
