@@ -124,8 +124,10 @@ LUUTRU_ATTACHMENT_MAXSIZE = 50 * 1024 * 1024
 # core besides the reactor's, at most 4; 0 = in the crawl's own process.
 LUUTRU_EXTRACT_WORKERS = -1
 # Nice value added to a `luutru crawl` process (luutru/crawling.py): readers of `luutru
-# serve` on the same machine go first; 0 = unchanged.
-LUUTRU_CRAWL_NICE = 5
+# serve` on the same machine go first; 0 = unchanged. At 5, a crawl flat out beside 30
+# readers of a 100,000-article archive left them a p95 of 384-457 ms; at 10, 175-216 ms
+# (docs/performance.md, twelfth pass). With no reader busy it changes nothing.
+LUUTRU_CRAWL_NICE = 10
 # Seconds the archive writer waits for more items to join a batch (crawler/archivewriter.py):
 # one transaction per batch instead of one per article when the crawl is fast.
 LUUTRU_WRITE_LINGER = 0.2

@@ -174,7 +174,9 @@ def test_a_crawl_process_runs_below_interactive_work() -> None:
         "_lower_priority({'LUUTRU_CRAWL_NICE': '0'})\n"
         "assert os.nice(0) == before, 'nice 0 changed the priority'\n"
         "_lower_priority({})\n"
-        "assert os.nice(0) == min(19, before + 5), os.nice(0)\n"
+        "from crawler.settings import LUUTRU_CRAWL_NICE\n"
+        "assert LUUTRU_CRAWL_NICE == 10\n"
+        "assert os.nice(0) == min(19, before + 10), os.nice(0)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
