@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 from crawler.profiles import get_profile
 from crawler.spiders.portal import PortalSpider
 from luutru.crawling import build_settings
+from tests.fresh_python import output_of
 
 
 def test_tldextract_never_reaches_for_the_public_suffix_list() -> None:
@@ -17,8 +15,7 @@ def test_tldextract_never_reaches_for_the_public_suffix_list() -> None:
         "import crawler, scrapy.downloadermiddlewares.cookies as c;"
         "print(c._split_domain.suffix_list_urls)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "()"
+    assert output_of(code).strip() == "()"
 
 
 def test_polite_defaults() -> None:
@@ -63,9 +60,7 @@ def test_profile_settings_table_applies_to_its_crawl() -> None:
 def test_the_feeds_add_on_leaves_scrapys_exporters_to_a_crawl_that_exports() -> None:
     """Every crawl loads the add-on (ADDONS); only one with -o/-O needs the exporters."""
     probe = "import sys, crawler.feeds; print('scrapy.exporters' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "False"
+    assert output_of(probe).strip() == "False"
     from crawler import settings
 
     assert settings.FEED_EXPORTERS["csv"] == "crawler.feed_csv.ArticleCsvItemExporter"
@@ -89,9 +84,7 @@ def test_a_crawl_does_not_even_import_the_extensions_it_turns_off() -> None:
         "print(sorted({'aiohttp', 'scrapy.extensions.remote_control',\n"
         "              'scrapy.extensions.telnet'} & set(sys.modules)))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert output_of(probe).strip() == "[]"
 
 
 def test_an_extension_turned_back_on_is_still_loaded() -> None:

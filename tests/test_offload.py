@@ -17,6 +17,7 @@ from crawler import offload
 from crawler.profiles import ArticleRules, get_profile
 from crawler.spiders.page_facts import page_facts
 from demo_portal import DemoPortal
+from tests.fresh_python import output_of
 
 PAGES = Path(__file__).parent / "pages"
 REAL = sorted((PAGES / "real").glob("*.html"))
@@ -178,8 +179,7 @@ def test_a_crawl_process_runs_below_interactive_work() -> None:
         "assert LUUTRU_CRAWL_NICE == 10\n"
         "assert os.nice(0) == min(19, before + 10), os.nice(0)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    output_of(code)
 
 
 _WARMED = """
@@ -201,10 +201,7 @@ def test_warming_starts_a_worker_that_has_the_extraction_loaded(warm: bool) -> N
     their imports are not paid by the first articles; without it a worker imports the
     extraction at its first page."""
     code = _WARMED.format(warm=warm)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=180)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip() == str(warm)
+    assert output_of(code, timeout=180).strip() == str(warm)
 
 
 def test_the_warm_up_page_is_an_article() -> None:
@@ -231,9 +228,7 @@ def test_a_worker_imports_neither_scrapy_nor_twisted() -> None:
         "p.warm_up()\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'scrapy', 'twisted'}))"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    assert output_of(probe).strip() == "[]"
 
 
 def test_the_crawl_process_leaves_the_article_extraction_to_its_workers() -> None:
@@ -245,9 +240,7 @@ def test_the_crawl_process_leaves_the_article_extraction_to_its_workers() -> Non
         "from crawler.extract import extract_article, is_soft_404\n"
         "print(callable(extract_article) and callable(is_soft_404), 'bs4' in sys.modules)"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[:2] == ["[]", "True True"]
+    assert output_of(probe).split("\n")[:2] == ["[]", "True True"]
 
 
 def test_the_extraction_package_names_only_what_it_has() -> None:

@@ -3,8 +3,6 @@ loads Alembic only when there is something to upgrade."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from alembic import command
@@ -13,8 +11,7 @@ from sqlalchemy import inspect
 from archive import revisions
 from archive.db import alembic_config, migrate
 from archive.store import Archive
-
-REPO = Path(__file__).resolve().parent.parent
+from tests.fresh_python import output_of
 
 
 def test_the_migration_files_read_as_alembic_reads_them() -> None:
@@ -35,10 +32,7 @@ def test_an_archive_at_the_head_opens_without_loading_alembic(tmp_path: Path) ->
         f"Archive.open({str(tmp_path)!r}).close()\n"
         "print('alembic' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "False"
+    assert output_of(code).strip() == "False"
 
 
 def test_a_new_archive_is_migrated_to_the_head(tmp_path: Path) -> None:
