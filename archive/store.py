@@ -20,35 +20,27 @@ writer, and reads use a plain deferred ``BEGIN`` (WAL lets them run beside a wri
 from __future__ import annotations
 
 import json
-import os
-import socket
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, func, select
 
-from archive import blobs, schema, statements
+from archive import blobs, statements
 from archive.attachments import AttachmentsMixin
+from archive.core import DB_FILENAME, ArchiveCore
 from archive.crawlstate import CrawlStateMixin
 from archive.db import (
-    _WRITE,
     MIGRATIONS_DIR,
-    ReadOnlyArchiveError,
     alembic_config,
     migrate,
-    open_database,
-    settle,
 )
 from archive.history import HistoryMixin
 from archive.ids import public_id
 from archive.leases import LeasesMixin
 from archive.schema import aliases, articles, runs, versions
 from archive.search import SearchMixin
-from archive.times import now_iso
 from archive.writes import WritesMixin
 
-DB_FILENAME = "archive.sqlite"
 _BATCH = 500  # rows per read transaction in ``articles()`` (tests patch it here)
 
 # MIGRATIONS_DIR, alembic_config and migrate live in archive/db.py, public_id in
@@ -78,155 +70,16 @@ def _version_dict(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Archive(
-    WritesMixin, CrawlStateMixin, HistoryMixin, LeasesMixin, SearchMixin, AttachmentsMixin
+    WritesMixin,
+    CrawlStateMixin,
+    HistoryMixin,
+    LeasesMixin,
+    SearchMixin,
+    AttachmentsMixin,
+    ArchiveCore,
 ):
-    """The archive. Open with ``Archive.open(data_dir)``; use as a context manager."""
-
-    def __init__(
-        self, engine: Engine, *, path: Path | None = None, read_only: bool = False
-    ) -> None:
-        self._engine = engine
-        self._write_engine = engine.execution_options(**{_WRITE: True})
-        self.path = path
-        self.read_only = read_only
-
-    # ---------------------------------------------------------------- lifecycle
-
-    @classmethod
-    def open(
-        cls,
-        data_dir: str | Path | None = None,
-        *,
-        url: str | None = None,
-        read_only: bool | None = None,
-    ) -> Archive:
-        """Open (create, migrate) the archive in ``data_dir`` (``archive.sqlite``), or
-        the database at SQLAlchemy ``url`` (e.g. PostgreSQL) when given.
-
-        ``read_only``: never write — no migration, no file created beside the database,
-        and every write raises ``ReadOnlyArchiveError`` (archive/db.py says how a SQLite
-        archive is read from read-only media). None, the default: read-only exactly when
-        ``data_dir`` cannot be written by this process, so reading commands (search,
-        export, show, verify, serve) work on read-only media without being told.
-        """
-        engine, path, read_only = open_database(
-            data_dir, url=url, read_only=read_only, filename=DB_FILENAME
-        )
-        return cls(engine, path=path, read_only=read_only)
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine
-
-    def close(self) -> None:
-        self._engine.dispose()
-        if self.path is not None and not self.read_only:
-            settle(self.path)  # the file alone complete, if this was the last connection
-
-    def __enter__(self) -> Archive:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _write(self):
-        if self.read_only:
-            where = self.path or self._engine.url.render_as_string(hide_password=True)
-            raise ReadOnlyArchiveError(f"the archive at {where} is open read-only")
-        return self._write_engine.begin()
-
-    def _read(self):
-        return self._engine.begin()
-
-    # ---------------------------------------------------------------- runs
-
-    def start_run(
-        self,
-        site: str,
-        trigger: str = "manual",
-        *,
-        log_path: str | Path | None = None,
-        mode: str | None = None,
-    ) -> int:
-        if trigger not in schema.RUN_TRIGGERS:
-            raise ValueError(f"trigger must be one of {schema.RUN_TRIGGERS}, not {trigger!r}")
-        with self._write() as conn:
-            result = conn.execute(
-                runs.insert().values(
-                    site=site,
-                    trigger=trigger,
-                    started_at=now_iso(),
-                    status="running",
-                    log_path=str(log_path) if log_path is not None else None,
-                    pid=os.getpid(),
-                    host=socket.gethostname(),
-                    mode=mode,
-                )
-            )
-            return int(result.inserted_primary_key[0])
-
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        stats: Mapping[str, Any] | None = None,
-        reasons: list[str] | None = None,
-    ) -> None:
-        """Close a run once: sets finished_at, status, stats and health reasons (JSON)."""
-        if not status or status == "running":
-            raise ValueError(f"invalid final status {status!r}")
-        payload = json.dumps(dict(stats or {}), ensure_ascii=False, sort_keys=True, default=str)
-        with self._write() as conn:
-            row = conn.execute(select(runs.c.finished_at).where(runs.c.id == run_id)).first()
-            if row is None:
-                raise KeyError(f"no run {run_id}")
-            if row.finished_at is not None:
-                raise ValueError(f"run {run_id} is already finished")
-            conn.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(
-                    finished_at=now_iso(),
-                    status=status,
-                    stats=payload,
-                    reasons=json.dumps(reasons, ensure_ascii=False) if reasons else None,
-                )
-            )
-
-    def fail_runs_of_this_process(self, reason: str) -> list[int]:
-        """Runs this process left open (a crash) become "failed" with ``reason``."""
-        query = select(runs.c.id).where(
-            runs.c.status == "running",
-            runs.c.pid == os.getpid(),
-            runs.c.host == socket.gethostname(),
-        )
-        with self._read() as conn:
-            open_runs = list(conn.execute(query).scalars())
-        for run_id in open_runs:
-            self.finish_run(run_id, "failed", {"error": reason})
-        return open_runs
-
-    def run(self, run_id: int) -> dict | None:
-        with self._read() as conn:
-            row = conn.execute(select(runs).where(runs.c.id == run_id)).mappings().first()
-        return self._run_dict(row) if row else None
-
-    def runs(self, site: str | None = None, limit: int | None = None) -> list[dict]:
-        """Runs, newest first."""
-        query = select(runs).order_by(runs.c.id.desc())
-        if site is not None:
-            query = query.where(runs.c.site == site)
-        if limit is not None:
-            query = query.limit(limit)
-        with self._read() as conn:
-            return [self._run_dict(r) for r in conn.execute(query).mappings()]
-
-    @staticmethod
-    def _run_dict(row: Mapping[str, Any]) -> dict:
-        data = dict(row)
-        data["stats"] = json.loads(data["stats"]) if data["stats"] else {}
-        data["reasons"] = json.loads(data["reasons"]) if data.get("reasons") else []
-        return data
+    """The archive. Open with ``Archive.open(data_dir)``; use as a context manager.
+    Opening, closing and the runs are ``ArchiveCore``'s (archive/core.py)."""
 
     # ---------------------------------------------------------------- reads
 

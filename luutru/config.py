@@ -49,7 +49,6 @@ The database URL is taken from `--db`, else env `LUUTRU_DB`, else `[database] ur
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +142,8 @@ def load_config(data_dir: str | Path, explicit: str | Path | None = None) -> Con
         if explicit:
             raise ConfigError(f"{path}: no such configuration file")
         return Config()
+    import tomllib  # here: most archives have no configuration file to parse
+
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

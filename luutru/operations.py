@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from archive.store import Archive
+    from archive.core import ArchiveCore
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LEVEL_IN_LINE = re.compile(r"\] (DEBUG|INFO|WARNING|ERROR|CRITICAL): ")
@@ -52,7 +52,7 @@ def _counts(run: dict) -> str:
 def cmd_runs(args: argparse.Namespace) -> int:
     if getattr(args, "runs_command", None) == "show":
         return cmd_runs_show(args)
-    archive = args.workspace.archive
+    archive = args.workspace.archive_core
     runs = archive.runs(args.site, limit=None)
     if args.status:
         runs = [r for r in runs if r["status"] == args.status]
@@ -71,7 +71,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_runs_show(args: argparse.Namespace) -> int:
-    archive = args.workspace.archive
+    archive = args.workspace.archive_core
     run = archive.run(args.id)
     if run is None:
         raise KeyError(f"no run {args.id}")
@@ -103,7 +103,7 @@ def _lines(path: Path, min_level: int) -> list[str]:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    archive = args.workspace.archive
+    archive = args.workspace.archive_core
     run = archive.run(args.id)
     if run is None:
         raise KeyError(f"no run {args.id}")
@@ -184,7 +184,7 @@ def _local(when: datetime) -> str:
 
 
 def health_report(
-    archive: Archive, sites_dir: str | None, now: datetime | None = None
+    archive: ArchiveCore, sites_dir: str | None, now: datetime | None = None
 ) -> dict[str, Any]:
     """Every site's last run (and every broken profile): what `luutru health` prints and
     `/api/health` returns. ``ok`` is false when any site needs attention: its last run
@@ -240,7 +240,7 @@ def health_report(
     return {"ok": not any(r["attention"] for r in rows), "sites": rows, "notes": _notes(archive)}
 
 
-def _notes(archive: Archive) -> list[str]:
+def _notes(archive: ArchiveCore) -> list[str]:
     """Advice about the database that does not make a site need attention."""
     if archive.engine.dialect.name != "postgresql":
         return []
@@ -255,7 +255,7 @@ def _notes(archive: Archive) -> list[str]:
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    archive = args.workspace.archive
+    archive = args.workspace.archive_core
     report = health_report(archive, args.sites)
     if args.format == "json":
         _json(report)

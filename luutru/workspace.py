@@ -17,14 +17,16 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from luutru.config import Config, load_config
 from luutru.errors import UsageError
 
 if TYPE_CHECKING:
+    from archive.core import ArchiveCore
     from archive.store import Archive
 
+_Opened = TypeVar("_Opened", bound="ArchiveCore")
 DB_FILENAME = "archive.sqlite"  # archive.store.DB_FILENAME, without importing the store
 CREATE_HINT = "run `luutru crawl` or `luutru demo` first"
 NO_SCHEMA = "the database has no luutru schema"
@@ -45,7 +47,27 @@ def _where(data: Path, db: str | None) -> str:
 
 
 def open_existing(data: Path, db: str | None = None, *, only_read: bool = False) -> Archive:
-    """The archive at ``data`` (or ``db``) as it is: nothing created, nothing migrated.
+    """The archive at ``data`` (or ``db``) as it is (see ``open_existing_as``)."""
+    from archive.store import Archive
+
+    return open_existing_as(Archive, data, db, only_read=only_read)
+
+
+def open_existing_core(
+    data: Path, db: str | None = None, *, only_read: bool = False
+) -> ArchiveCore:
+    """``open_existing``'s archive with its lifecycle and runs only (archive/core.py):
+    for commands that read runs, without loading the search and write code."""
+    from archive.core import ArchiveCore
+
+    return open_existing_as(ArchiveCore, data, db, only_read=only_read)
+
+
+def open_existing_as(
+    kind: type[_Opened], data: Path, db: str | None = None, *, only_read: bool = False
+) -> _Opened:
+    """The archive at ``data`` (or ``db``) as it is, as ``kind``: nothing created,
+    nothing migrated.
 
     ``only_read`` (commands that never write): a settled SQLite file (rollback-journal
     mode, as every closed archive is) is opened ``mode=ro``, since switching it to WAL
@@ -56,7 +78,6 @@ def open_existing(data: Path, db: str | None = None, *, only_read: bool = False)
     from archive.db import is_writable, make_engine, read_only_engine
     from archive.revisions import head as revision_head
     from archive.revisions import revisions, schema_revision
-    from archive.store import Archive
 
     path: Path | None = None
     read_only = False
@@ -103,7 +124,7 @@ def open_existing(data: Path, db: str | None = None, *, only_read: bool = False)
     except BaseException:
         engine.dispose()
         raise
-    return Archive(engine, path=path, read_only=read_only)
+    return kind(engine, path=path, read_only=read_only)
 
 
 def _read_only(factory: Any, path: Path) -> Any:
@@ -168,6 +189,7 @@ class Workspace:
     only_read: bool = False  # and never write it (not `serve`, whose operators act)
     _config: Config | None = field(default=None, repr=False)
     _archive: Archive | None = field(default=None, repr=False)
+    _core: ArchiveCore | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
@@ -198,6 +220,9 @@ class Workspace:
         ``must_exist``, as it is (see ``open_existing``)."""
         with self._lock:  # the scheduler's job threads share one workspace
             if self._archive is None:
+                if self._core is not None:  # one engine per workspace: the whole one now
+                    self._core.close()
+                    self._core = None
                 if self.must_exist:
                     self._archive = open_existing(self.data, self.db, only_read=self.only_read)
                 else:
@@ -205,14 +230,30 @@ class Workspace:
             return self._archive
 
     @property
+    def archive_core(self) -> ArchiveCore:
+        """The archive for a command that reads runs only (``health``, ``runs``, ``log``):
+        the whole archive if it is open, else its lifecycle and runs alone (a tenth of
+        such a command's start went to loading search and write code it never calls)."""
+        with self._lock:
+            if self._archive is not None:
+                return self._archive
+            if self._core is None:
+                if self.must_exist:
+                    self._core = open_existing_core(self.data, self.db, only_read=self.only_read)
+                else:
+                    self._core = open_or_create(self.data, self.db)
+            return self._core
+
+    @property
     def is_open(self) -> bool:
-        return self._archive is not None
+        return self._archive is not None or self._core is not None
 
     def close(self) -> None:
         with self._lock:
-            if self._archive is not None:
-                self._archive.close()
-                self._archive = None
+            for opened in (self._archive, self._core):
+                if opened is not None:
+                    opened.close()
+            self._archive = self._core = None
 
     def __enter__(self) -> Workspace:
         return self

@@ -756,3 +756,28 @@ def test_reading_commands_load_nothing_heavy_but_sqlalchemy(data: Path, args: li
         "assert status in (0, 1) and out.getvalue(), (status, out.getvalue())"
     )
     assert set(_heavy_modules_after(code)) <= READING_MAY_LOAD
+
+
+@pytest.mark.parametrize("args", [["runs"], ["health"], ["runs", "show", "1"]])
+def test_commands_that_read_runs_do_not_load_search_or_writes(
+    data: Path, args: list[str]
+) -> None:
+    """They open the archive's core (archive/core.py): the search and write code was a
+    tenth of their start. The output is checked too, so the core did the work."""
+    probe = (
+        "import sys, json, contextlib, io\n"
+        "from luutru.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        f"    status = main([*{args!r}, '--data', {str(data)!r}])\n"
+        "loaded = sorted(m for m in ('archive.store', 'archive.search', 'archive.writes') "
+        "if m in sys.modules)\n"
+        "print(json.dumps([status, out.getvalue(), loaded]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    status, out, loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert status in (0, 1) and out.strip()
+    assert loaded == []

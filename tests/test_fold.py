@@ -68,6 +68,20 @@ def test_long_texts_and_batches_fold_as_short_ones() -> None:
     assert fold(lone) == lone and exact_key(lone.upper()) == lone
 
 
+def test_short_texts_fold_by_the_table_filled_on_sight() -> None:
+    """Short texts map through tables filled as characters are seen: every BMP character
+    maps as in the whole tables, surrogates and characters beyond the BMP stay."""
+    from archive.fold import _NUMPY_FROM, _tables, _translate
+
+    every = [chr(c) for c in range(1, 0x10000)] + ["😀", "𝔘", "𐐀"]
+    step = _NUMPY_FROM // 2
+    for which in (0, 1):
+        for lo in range(0, len(every), step):
+            chunk = "".join(every[lo : lo + step])
+            assert _translate(chunk, which) == chunk.translate(_tables()[which])
+    assert fold("𐐀") == "𐐀"  # Deseret capital: lowercase exists, kept as documented
+
+
 def test_token_pattern_finds_what_token_re_finds() -> None:
     """The quick ``\\w+`` is chosen only where it cannot differ from TOKEN_RE: texts with
     "_" (a separator for FTS5, a word character for \\w) or combining marks (inside a
