@@ -45,6 +45,11 @@ def check_loopback(host: str) -> None:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog is 5: a crawler opening more connections at
+    # once than the accepting thread keeps up with had SYNs dropped and waited out TCP's
+    # 1 s retransmission (ListenDrops in /proc/net/netstat). Web servers use 511 (nginx,
+    # Apache); the kernel caps it at net.core.somaxconn.
+    request_queue_size = 511
 
 
 class _Server6(_Server):

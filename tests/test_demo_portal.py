@@ -437,3 +437,26 @@ def test_padding_weighs_pages_like_a_real_portal_and_changes_no_article() -> Non
                 assert getattr(a, field) == getattr(b, field), field
         robots = "/robots.txt"
         assert fetch_ok(plain.base_url + robots)[2] == fetch_ok(padded.base_url + robots)[2]
+
+
+def test_connections_wait_in_a_full_size_listen_backlog() -> None:
+    """Connections the accepting thread has not taken yet wait in the kernel's queue, as
+    on a real web server; with socketserver's default backlog of 5 the sixth or seventh
+    connect of a burst had its SYN dropped and waited out TCP's 1 s retransmission."""
+    import socket
+
+    from demo_portal.server import _Server
+
+    server = _Server(("127.0.0.1", 0), object)  # listening, never accepting
+    clients: list[socket.socket] = []
+    try:
+        for _ in range(40):
+            c = socket.socket()
+            c.settimeout(0.5)
+            c.connect(server.server_address)  # times out once the backlog is full
+            clients.append(c)
+        assert len(clients) == 40
+    finally:
+        for c in clients:
+            c.close()
+        server.server_close()
