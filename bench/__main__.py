@@ -142,6 +142,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["crawl"]["with_real_pages"] = heavy
         print(f"\n== crawl: the same, pages {crawl.REAL_PAGE_KB} KB heavier (real portals') ==")
         print(crawl.table(heavy))
+        bare_profile = crawl.run(size, rounds=max(1, args.rounds // 2),
+                                 delay=crawl.UNPROFILED_LATENCY_S, unprofiled=True)  # fmt: skip
+        results["crawl"]["unprofiled"] = bare_profile
+        print(f"\n== crawl: one portal without selectors, each response after "
+              f"{crawl.UNPROFILED_LATENCY_S} s ==")  # fmt: skip
+        print(crawl.table(bare_profile))
     if args.only in (None, "extraction"):
         from bench import extraction
 

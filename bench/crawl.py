@@ -163,11 +163,32 @@ def side(stats: list[dict[str, Any]], pages: int, wall: float, cpu: float) -> di
     }
 
 
-def run_luutru(base: str, work: Path) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
+def unprofiled_sites(where: Path) -> tuple[str, ...]:
+    """A profile nobody wrote selectors for, in ``where``: an id, a name and the demo
+    portal's Liferay home page, as `luutru site add` would start one (generic walk and
+    extraction). The bar of issue 16 is measured on portals like it."""
+    where.mkdir(parents=True, exist_ok=True)
+    (where / f"{UNPROFILED}.toml").write_text(
+        f'id = "{UNPROFILED}"\n'
+        'name = "Sở Thông tin và Truyền thông (no selectors)"\n'
+        'start_urls = ["http://127.0.0.1:8765/lf/web/so-tttt/trang-chu"]\n',
+        encoding="utf-8",
+    )
+    return (UNPROFILED,)
+
+
+UNPROFILED = "bench-unprofiled"
+
+
+def run_luutru(
+    base: str, work: Path, sites: tuple[str, ...] = SITES
+) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
     from archive.store import Archive
 
     data = work / "archive"
-    cmd = [sys.executable, "-m", "luutru", "crawl", *SITES, "--base-url", base, "--data", str(data)]
+    cmd = [sys.executable, "-m", "luutru", "crawl", *sites, "--base-url", base, "--data", str(data)]
+    if sites == (UNPROFILED,):
+        cmd += ["--sites", str(work / "profiles")]
     for pair in OVERRIDES:
         cmd += ["-s", pair]
     log_path = work / "luutru-crawl.log"
@@ -224,11 +245,14 @@ def run_bare(urls: list[str], work: Path) -> dict[str, Any]:
     return side(list(out["crawlers"].values()), len(pages), wall, cpu)
 
 
-def one_round(articles: int, delay: float = 0.0, padding_kb: int = 0) -> dict[str, Any]:
+def one_round(
+    articles: int, delay: float = 0.0, padding_kb: int = 0, unprofiled: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="luutru-bench-") as tmp:
         work = Path(tmp)
+        sites = unprofiled_sites(work / "profiles") if unprofiled else SITES
         with portal_process(articles, work, delay=delay, padding_kb=padding_kb) as base:
-            luutru, pages = run_luutru(base, work)
+            luutru, pages = run_luutru(base, work, sites)
         robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
         posts = [u for _, m, u in pages if m == "POST"]
         gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]
@@ -255,14 +279,22 @@ LATENCY_S = 0.25
 # The third measure: real portal pages weigh 100 KB and more (scripts, menus) around a
 # 5 KB article; the demo's weigh 6 KB (demo_portal/furniture.py adds the difference).
 REAL_PAGE_KB = 100
+# The fourth: one portal with no selectors (generic walk and extraction, one crawl
+# process), answering in 50 ms: a near, fast portal, where the crawl's own work shows.
+UNPROFILED_LATENCY_S = 0.05
 
 
 def run(
-    articles: int = MIN_ARTICLES, rounds: int = 5, delay: float = 0.0, padding_kb: int = 0
+    articles: int = MIN_ARTICLES,
+    rounds: int = 5,
+    delay: float = 0.0,
+    padding_kb: int = 0,
+    unprofiled: bool = False,
 ) -> dict[str, Any]:
     """``rounds`` independent rounds (fresh portals, fresh archive), each running luutru
-    then the bare spider (so the two alternate); medians reported."""
-    done = [one_round(articles, delay, padding_kb) for _ in range(rounds)]
+    then the bare spider (so the two alternate); medians reported. ``unprofiled``: the
+    demo's Liferay site alone, through a profile without selectors."""
+    done = [one_round(articles, delay, padding_kb, unprofiled) for _ in range(rounds)]
 
     def median(name: str, key: str) -> float:
         return round(statistics.median(float(r[name][key]) for r in done), 3)
@@ -272,6 +304,7 @@ def run(
         "rounds": rounds,
         "portal_delay_s": delay,
         "page_padding_kb": padding_kb,
+        "unprofiled": unprofiled,
         "overrides": list(OVERRIDES),
     }
     for name in ("luutru", "bare"):

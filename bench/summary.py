@@ -23,7 +23,8 @@ def _row(metric: str, value: str, unit: str, comparison: str = "", notes: str = 
 def _crawl(c: dict[str, Any]) -> list[Row]:
     rows = []
     measures = (("loopback", c), ("portal answering in", c.get("with_latency")),
-                ("portal answering in", c.get("with_real_pages")))  # fmt: skip
+                ("portal answering in", c.get("with_real_pages")),
+                ("one portal without selectors, answering in", c.get("unprofiled")))  # fmt: skip
     for label, r in measures:
         if not r:
             continue
