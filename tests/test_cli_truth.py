@@ -759,9 +759,7 @@ def test_reading_commands_load_nothing_heavy_but_sqlalchemy(data: Path, args: li
 
 
 @pytest.mark.parametrize("args", [["runs"], ["health"], ["runs", "show", "1"]])
-def test_commands_that_read_runs_do_not_load_search_or_writes(
-    data: Path, args: list[str]
-) -> None:
+def test_commands_that_read_runs_do_not_load_search_or_writes(data: Path, args: list[str]) -> None:
     """They open the archive's core (archive/core.py): the search and write code was a
     tenth of their start. The output is checked too, so the core did the work."""
     probe = (
