@@ -385,11 +385,3 @@ def migrate(engine: Engine, revision: str = "head") -> None:
 
     with engine.execution_options(**{_WRITE: True}).begin() as conn:
         command.upgrade(alembic_config(conn), revision)
-
-
-def current_revision(engine: Engine) -> str | None:
-    """The Alembic revision the database is at (None: never migrated)."""
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()

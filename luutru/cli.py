@@ -109,10 +109,11 @@ def cmd_bench(argv: Sequence[str]) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from archive.db import current_revision
+    from archive.revisions import schema_revision
 
     archive = args.workspace.archive  # opening upgrades to head
-    revision = current_revision(archive.engine)
+    with archive.engine.connect() as conn:
+        revision = schema_revision(conn)
     where = archive.path or archive.engine.url.render_as_string(hide_password=True)
     print(f"{where}: at revision {revision}")
     return 0
