@@ -127,6 +127,9 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+_SITE_CRAWL = b"\x00--processes\x001\x00"  # the parent's is `--processes 2`
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not LINUX, reason="children are tied to the parent with prctl (Linux)")
 def test_killing_the_command_kills_its_site_crawls(tmp_path: Path) -> None:
@@ -139,7 +142,9 @@ def test_killing_the_command_kills_its_site_crawls(tmp_path: Path) -> None:
         while len(crawls) < 2:
             assert proc.poll() is None and time.monotonic() < deadline
             time.sleep(0.05)
-            crawls = [p for p in _descendants(proc.pid) if b"crawl" in
+            # A child between fork and exec still shows the parent's command line (and
+            # group); only an exec'd site crawl shows its own `--processes 1`.
+            crawls = [p for p in _descendants(proc.pid) if _SITE_CRAWL in
                       Path(f"/proc/{p}/cmdline").read_bytes()]  # fmt: skip
         for pid in crawls:
             # Own process group (Ctrl-C comes through the parent), same session (with
