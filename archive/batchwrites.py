@@ -4,7 +4,7 @@ Same rules as one ``record`` after another (archive/writes.py): new / updated / 
 alias, aliases and key aliases claimed first come first served, every capture logged. What
 changes is the cost: a fixed number of statements per batch, each an ``executemany`` of one
 prepared statement (SQLite runs those in a C loop), instead of about twelve statements per
-capture; one commit per batch; the MinHash signatures computed before the write lock; the
+capture; one commit per batch; the MinHash signatures computed in a thread beside the rest; the
 near-duplicate links of the whole batch found after the commit, in one more transaction.
 
 How: the batch is read in three lookups (who owns each key; the current version of those
@@ -23,6 +23,8 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select
@@ -57,6 +59,15 @@ log = logging.getLogger("archive.store")
 # The near-duplicate index is topped up and queried by each crawl's writer thread
 # (crawler/archivewriter.py); two sites crawled by one command share the archive.
 _NEARDUP_LOCK = threading.RLock()
+
+
+@cache
+def _signer() -> ThreadPoolExecutor:
+    """The thread that computes batches' MinHash signatures (one per process: batches of
+    one archive are written one at a time, and two archives' rarely overlap)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="luutru-minhash")
+
+
 # Who owns a batch's keys. A query per site and chunk, each building its IN expression,
 # was a seventh of a 60-site batch's time.
 _OWNERS = [  # elsewhere: per site
@@ -163,8 +174,9 @@ class _Batch:
                 {"site": r.site, "article_key": key, "article_id": aid, "first_seen": seen}
             )
 
-    def decide(self, r: ArticleRecord, digest: str, seen: str, sig: bytes) -> tuple[str, int]:
-        """The outcome of one record and the version id it creates (0: none)."""
+    def decide(self, r: ArticleRecord, digest: str, seen: str) -> tuple[str, int]:
+        """The outcome of one record and the version id it creates (0: none); the
+        version's MinHash is filled in by the caller."""
         plan = self.plan
         aid = self.owner.get((r.site, r.article_key))
         if aid is None:
@@ -195,7 +207,8 @@ class _Batch:
         if decision != "unchanged":
             self._next_version -= 1
             vid = self._next_version
-            plan.versions.append(version_values(aid, number + 1, self.run_id, seen, digest, r, sig))
+            row = version_values(aid, number + 1, self.run_id, seen, digest, r, None)
+            plan.versions.append(row)
             if aid > 0 and previous is not None and aid not in plan.updated:
                 plan.updated.append(aid)
             # attachments: the body is indexed followed by the text of the files it links
@@ -331,16 +344,21 @@ class BatchWritesMixin:
         Nothing is stored if the transaction fails."""
         if not records:
             return []
+        # MinHash is numpy, which releases the GIL: it runs in a thread beside the
+        # hashing, lookups and compression below (SQLite and zstd release it too), and the
+        # new versions get their signatures just before they are written.
+        signing = _signer().submit(neardup.signatures, [r.body for r in records])
         hashes = [content_hash(r.content()) for r in records]
         seen = [normalize_iso(r.fetched_at) for r in records]
-        sigs = neardup.signatures([r.body for r in records])  # outside the write lock
         new_versions: list[tuple[int, int, bytes]] = []
         with self._write() as conn:  # type: ignore[attr-defined]
             batch = _Batch(conn, run_id)
             batch.load(records, hashes)
-            decided = [
-                batch.decide(*args) for args in zip(records, hashes, seen, sigs, strict=True)
-            ]
+            decided = [batch.decide(*args) for args in zip(records, hashes, seen, strict=True)]
+            sigs = signing.result()
+            for (_outcome, vid), sig in zip(decided, sigs, strict=True):
+                if vid:
+                    batch.plan.versions[-vid - 1]["minhash"] = sig or None
             vid_map = batch.flush()
             for (_outcome, vid), sig in zip(decided, sigs, strict=True):
                 if vid:

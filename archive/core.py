@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from archive import schema
+from archive.checkpoint import Checkpointer
 from archive.db import _WRITE, ReadOnlyArchiveError, open_database, settle
 from archive.schema import runs
 from archive.times import now_iso
@@ -35,6 +37,8 @@ class ArchiveCore:
         self._write_engine = engine.execution_options(**{_WRITE: True})
         self.path = path
         self.read_only = read_only
+        # SQLite's WAL folded back by a thread of its own, not in the writers' commits.
+        self._checkpointer = Checkpointer(path) if path is not None and not read_only else None
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -65,6 +69,8 @@ class ArchiveCore:
         return self._engine
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()  # its connection too, so that settle() can run
         self._engine.dispose()
         if self.path is not None and not self.read_only:
             settle(self.path)  # the file alone complete, if this was the last connection
@@ -75,11 +81,15 @@ class ArchiveCore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _write(self):
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
         if self.read_only:
             where = self.path or self._engine.url.render_as_string(hide_password=True)
             raise ReadOnlyArchiveError(f"the archive at {where} is open read-only")
-        return self._write_engine.begin()
+        with self._write_engine.begin() as conn:
+            yield conn
+        if self._checkpointer is not None:
+            self._checkpointer.wrote()
 
     def _read(self):
         return self._engine.begin()

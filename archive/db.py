@@ -33,6 +33,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import QueuePool
 
 from archive import revisions
+from archive.checkpoint import BACKSTOP_PAGES
 from archive.revisions import MIGRATIONS_DIR
 
 _WRITE = "luutru_write"  # execution option: this connection is a write transaction
@@ -72,6 +73,8 @@ def _sqlite_engine(path: Path) -> Engine:
         try:
             _use_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
+            # A backstop: the archive's own thread checkpoints (archive/checkpoint.py).
+            cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=30000")
         finally:

@@ -92,7 +92,7 @@ def dump(archive: Archive) -> dict:
                     r.content_hash,
                     r.fetched_at,
                     r.warc_offset,
-                    r.minhash is not None,
+                    r.minhash,  # the same signature bytes, whichever thread computed them
                 )
                 for r in conn.execute(select(versions))
             ),
