@@ -28,9 +28,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 # Pages (4 KiB) a writer's commit lets the WAL grow to before it checkpoints itself
-# (SQLite's default is 1,000). Measured (bench/archive_writes.py, 5,000 records): 1,000
-# in the thread's absence 1,314/s; with the thread, 4,000: see docs/performance.md.
-BACKSTOP_PAGES = 4000
+# (SQLite's default is 1,000). 4,000 and a 20 ms interval were the quickest of the pairs
+# measured (docs/performance.md, fourteenth pass), with the WAL at 8.6 MB.
+BACKSTOP_PAGES = 4_000
 INTERVAL_S = 0.02  # between two checkpoints of the thread, while writes go on
 
 
