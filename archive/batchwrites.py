@@ -50,7 +50,7 @@ from archive.schema import (
     near_duplicates,
     versions,
 )
-from archive.search_index import _insert_docs, _insert_docs_pg
+from archive.search_index import _insert_docs, _insert_docs_pg, tune_fts
 from archive.times import normalize_iso, now_iso
 from archive.versions import content_hash, decide
 
@@ -352,6 +352,9 @@ class BatchWritesMixin:
         seen = [normalize_iso(r.fetched_at) for r in records]
         new_versions: list[tuple[int, int, bytes]] = []
         with self._write() as conn:  # type: ignore[attr-defined]
+            if conn.dialect.name == "sqlite" and not getattr(self, "_fts_tuned", False):
+                tune_fts(conn)  # once per archive opened (search_index.py ``AUTOMERGE``)
+                self._fts_tuned = True
             batch = _Batch(conn, run_id)
             batch.load(records, hashes)
             decided = [batch.decide(*args) for args in zip(records, hashes, seen, strict=True)]

@@ -177,3 +177,22 @@ def test_signatures_of_an_older_scheme_are_computed_again(tmp_path: Path) -> Non
     assert all(neardup.is_current(sig) for sig in stored.values())
     assert stored[1] == neardup.signature(LONG + " hôm nay")
     assert len(links) == 1  # found against the re-signed version
+
+
+def test_an_archives_first_write_sets_the_full_text_merge_level(tmp_path: Path) -> None:
+    """Archives made before ``AUTOMERGE`` get it at their first write (search_index.py)."""
+    from archive.search_index import AUTOMERGE, FTS_TABLES
+
+    def levels(archive: Archive) -> list[object]:
+        with archive.engine.connect() as conn:
+            return [conn.exec_driver_sql(f"SELECT v FROM {name}_config WHERE k = 'automerge'")
+                    .scalar() for name in FTS_TABLES]  # fmt: skip
+
+    with Archive.open(url=f"sqlite:///{tmp_path / 'a.sqlite'}") as archive:
+        with archive._write() as conn:  # as an older luutru left it: FTS5's own default
+            for name in FTS_TABLES:
+                conn.exec_driver_sql(f"INSERT INTO {name}({name}, rank) VALUES ('automerge', 4)")
+        assert levels(archive) == [4, 4]
+        run = archive.start_run(SITE)
+        archive.record_many(batches()[0], run)
+        assert levels(archive) == [AUTOMERGE, AUTOMERGE] != [4, 4]
