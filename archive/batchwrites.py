@@ -4,8 +4,9 @@ Same rules as one ``record`` after another (archive/writes.py): new / updated / 
 alias, aliases and key aliases claimed first come first served, every capture logged. What
 changes is the cost: a fixed number of statements per batch, each an ``executemany`` of one
 prepared statement (SQLite runs those in a C loop), instead of about twelve statements per
-capture; one commit per batch; the MinHash signatures computed in a thread beside the rest; the
-near-duplicate links of the whole batch found after the commit, in one more transaction.
+capture; one commit per batch; the MinHash signatures computed in a thread beside the
+rest; the near-duplicate links of the whole batch found after the commit, in one more
+transaction.
 
 How: the batch is read in three lookups (who owns each key; the current version of those
 articles; the articles whose current version has one of the new hashes), then decided in

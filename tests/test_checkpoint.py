@@ -92,7 +92,7 @@ def test_a_failing_checkpoint_warns_once_and_never_reaches_the_writer(
     assert checkpointer.checkpoints == 0
 
 
-def test_a_checkpoint_another_process_holds_is_skipped_quietly(
+def test_a_write_lock_held_elsewhere_does_not_stop_a_checkpoint(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with Archive.open(tmp_path) as archive:
