@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +68,10 @@ def _signer() -> ThreadPoolExecutor:
     """The thread that computes batches' MinHash signatures (one per process: batches of
     one archive are written one at a time, and two archives' rarely overlap)."""
     return ThreadPoolExecutor(1, thread_name_prefix="luutru-minhash")
+
+
+# A forked child has the pool but not its thread: its jobs would wait forever.
+os.register_at_fork(after_in_child=_signer.cache_clear)
 
 
 # Who owns a batch's keys. A query per site and chunk, each building its IN expression,

@@ -4,6 +4,9 @@ after another would: same outcomes, same rows, same near-duplicate links."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -196,3 +199,31 @@ def test_an_archives_first_write_sets_the_full_text_merge_level(tmp_path: Path) 
         run = archive.start_run(SITE)
         archive.record_many(batches()[0], run)
         assert levels(archive) == [AUTOMERGE, AUTOMERGE] != [4, 4]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_child_writes_batches_with_a_signing_thread_of_its_own(tmp_path: Path) -> None:
+    """The MinHash thread (batchwrites.py ``_signer``) started in the parent does not exist
+    in a forked child; the child's record_many must not wait for it."""
+    with Archive.open(url=f"sqlite:///{tmp_path / 'parent.sqlite'}") as archive:
+        archive.record_many(batches()[0][:2], archive.start_run(SITE))  # the thread is up
+    pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if its batch was written
+        code = 1
+        try:
+            with Archive.open(url=f"sqlite:///{tmp_path / 'child.sqlite'}") as child:
+                outcomes = child.record_many(batches()[0], child.start_run(SITE))
+                code = 0 if outcomes[0] == "new" else 1
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 30
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child's record_many hung")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status) == 0
