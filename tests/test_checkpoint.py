@@ -111,3 +111,47 @@ def test_a_write_lock_held_elsewhere_does_not_stop_a_checkpoint(
             holder.execute("ROLLBACK")
             holder.close()
     assert not [r for r in caplog.records if "WAL checkpoint" in r.getMessage()]
+
+
+def _wal_db(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA wal_autocheckpoint=0")  # only the thread checkpoints here
+    conn.execute("CREATE TABLE t (x BLOB)")
+    return conn
+
+
+def test_a_trickle_of_small_writes_is_checkpointed_at_the_quiet_pace(tmp_path: Path) -> None:
+    """A checkpoint syncs the disk twice: small transactions one after another must not
+    each get one (archive/checkpoint.py ``QUIET_INTERVAL_S``)."""
+    db = tmp_path / "a.sqlite"
+    conn = _wal_db(db)
+    checkpointer = Checkpointer(db, interval=0.0, quiet_interval=0.5)
+    try:
+        for _ in range(30):  # 0.6 s of small commits, each told to the checkpointer
+            conn.execute("INSERT INTO t VALUES (x'00')")
+            checkpointer.wrote()
+            time.sleep(0.02)
+    finally:
+        checkpointer.close()
+        conn.close()
+    assert 1 <= checkpointer.checkpoints <= 3
+
+
+def test_a_burst_after_a_lull_is_checkpointed_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "a.sqlite"
+    conn = _wal_db(db)
+    checkpointer = Checkpointer(db, interval=0.0, quiet_interval=30.0)
+    try:
+        conn.execute("INSERT INTO t VALUES (x'00')")
+        checkpointer.wrote()
+        _wait_for(lambda: checkpointer.checkpoints == 1)
+        time.sleep(0.1)  # the thread now waits out its quiet interval (30 s)
+        started = time.monotonic()
+        conn.execute("INSERT INTO t VALUES (?)", (b"\x01" * (4 * 1024 * 1024),))  # ~1,000 pages
+        checkpointer.wrote()
+        _wait_for(lambda: checkpointer.checkpoints == 2, seconds=10)
+        assert time.monotonic() - started < 10
+    finally:
+        checkpointer.close()
+        conn.close()
