@@ -344,6 +344,8 @@ def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
 class BatchWritesMixin:
     """``record_many``; needs ``Archive``'s ``_write``, ``_claim_urls``, near-dup index."""
 
+    _fts_tuned = False  # this archive's full-text merge level checked (``tune_fts``)
+
     def record_many(self, records: Sequence[ArticleRecord], run_id: int | None) -> list[str]:
         """Store captures in one write transaction; one outcome per record, in order:
         "new" | "updated" | "unchanged" | "alias", exactly as ``record`` one by one would.
@@ -358,7 +360,7 @@ class BatchWritesMixin:
         seen = [normalize_iso(r.fetched_at) for r in records]
         new_versions: list[tuple[int, int, bytes]] = []
         with self._write() as conn:  # type: ignore[attr-defined]
-            if conn.dialect.name == "sqlite" and not getattr(self, "_fts_tuned", False):
+            if conn.dialect.name == "sqlite" and not self._fts_tuned:
                 tune_fts(conn)  # once per archive opened (search_index.py ``AUTOMERGE``)
                 self._fts_tuned = True
             batch = _Batch(conn, run_id)

@@ -181,14 +181,15 @@ UNPROFILED = "bench-unprofiled"
 
 
 def run_luutru(
-    base: str, work: Path, sites: tuple[str, ...] = SITES
+    base: str, work: Path, sites: tuple[str, ...] = SITES, profiles: Path | None = None
 ) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
+    """``profiles``: a directory of site profiles of ``sites`` (else the bundled ones)."""
     from archive.store import Archive
 
     data = work / "archive"
     cmd = [sys.executable, "-m", "luutru", "crawl", *sites, "--base-url", base, "--data", str(data)]
-    if sites == (UNPROFILED,):
-        cmd += ["--sites", str(work / "profiles")]
+    if profiles is not None:
+        cmd += ["--sites", str(profiles)]
     for pair in OVERRIDES:
         cmd += ["-s", pair]
     log_path = work / "luutru-crawl.log"
@@ -250,9 +251,10 @@ def one_round(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="luutru-bench-") as tmp:
         work = Path(tmp)
-        sites = unprofiled_sites(work / "profiles") if unprofiled else SITES
+        profiles = work / "profiles" if unprofiled else None
+        sites = unprofiled_sites(profiles) if profiles is not None else SITES
         with portal_process(articles, work, delay=delay, padding_kb=padding_kb) as base:
-            luutru, pages = run_luutru(base, work, sites)
+            luutru, pages = run_luutru(base, work, sites, profiles)
         robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
         posts = [u for _, m, u in pages if m == "POST"]
         gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]

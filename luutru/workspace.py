@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from archive.store import Archive
 
 _Opened = TypeVar("_Opened", bound="ArchiveCore")
-DB_FILENAME = "archive.sqlite"  # archive.store.DB_FILENAME, without importing the store
+DB_FILENAME = "archive.sqlite"  # archive.core.DB_FILENAME, without importing the archive
 CREATE_HINT = "run `luutru crawl` or `luutru demo` first"
 NO_SCHEMA = "the database has no luutru schema"
 
