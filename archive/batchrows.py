@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 
 from archive import blobs
 from archive.records import ArticleRecord
@@ -56,6 +56,7 @@ class Plan:
     key_aliases: list[dict[str, Any]] = field(default_factory=list)
     touches: list[dict[str, Any]] = field(default_factory=list)
     versions: list[dict[str, Any]] = field(default_factory=list)
+    html: list[str | None] = field(default_factory=list)  # of each version, compressed later
     docs: list[list[Any]] = field(default_factory=list)
     claims: dict[str, tuple[int, str]] = field(default_factory=dict)  # url -> (id, seen)
     captures: list[dict[str, Any]] = field(default_factory=list)
@@ -78,8 +79,10 @@ def version_values(
     digest: str,
     record: ArticleRecord,
     signature: bytes | None,
+    pack: bool = True,
 ) -> dict[str, Any]:
-    """The ``versions`` row of a capture (shared with ``WritesMixin._insert_version``)."""
+    """The ``versions`` row of a capture (shared with ``WritesMixin._insert_version``);
+    ``pack=False``: ``body_html_zst`` is left None for the caller to fill."""
     warc = record.warc
     return {
         "article_id": article_id,
@@ -95,7 +98,7 @@ def version_values(
         "summary": record.summary,
         "body": record.body,
         "body_html": "",  # stored compressed (archive/blobs.py)
-        "body_html_zst": blobs.pack(record.body_html),
+        "body_html_zst": blobs.pack(record.body_html) if pack else None,
         "category": record.category,
         "attachments": json.dumps(list(record.attachments), ensure_ascii=False)
         if record.attachments
@@ -137,3 +140,60 @@ def capture_values(
         "warc_length": warc.length if warc else None,
         "payload_digest": warc.payload_digest if warc else None,
     }
+
+
+def lookup(conn: Connection, key: Any, value: Any, keys: Sequence[Any]) -> dict[Any, Any]:
+    """``{key: value}`` of the rows whose ``key`` column is one of ``keys`` (in chunks: a
+    statement takes a bounded number of parameters)."""
+    found: dict[Any, Any] = {}
+    for chunk in chunks(keys):
+        found.update(conn.execute(select(key, value).where(key.in_(chunk))).all())
+    return found
+
+
+def returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows``; their new ids, in the rows' order. SQLite: ids given explicitly,
+    one past the table's largest (what SQLite itself would pick for an INTEGER PRIMARY KEY
+    without AUTOINCREMENT; the write lock is held, so nobody else inserts), then one raw
+    ``executemany``. PostgreSQL: INSERT … RETURNING (SQLAlchemy's "insertmanyvalues")."""
+    if not rows:
+        return []
+    if conn.dialect.name == "sqlite":
+        ids = next_ids(conn, table, rows)
+        insert_rows(conn, table, rows)
+        return ids
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in conn.execute(statement, rows).scalars()]
+
+
+def next_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """SQLite: give ``rows`` the ids one past ``table``'s largest, in order (inserted by
+    the caller, under the same write lock)."""
+    if not rows:
+        return []
+    top = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    ids = list(range(top + 1, top + 1 + len(rows)))
+    for row, new_id in zip(rows, ids, strict=True):
+        row["id"] = new_id
+    return ids
+
+
+def insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT ``rows`` (dicts with the same keys). SQLite: one ``executemany`` on the raw
+    cursor (SQLAlchemy's per-row parameter processing was a tenth of a batch's CPU; these
+    tables have no Python-side defaults to apply); elsewhere SQLAlchemy's executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)})"
+    )
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(statement, rows)
+    finally:
+        cursor.close()

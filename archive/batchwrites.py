@@ -24,14 +24,13 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
-from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, bindparam, func, select
 
-from archive import neardup
+from archive import blobs, neardup
 from archive.aliases import _CONFLICTS_LOGGED
 from archive.attachment_text import indexed_body
 from archive.batchrows import (
@@ -41,6 +40,10 @@ from archive.batchrows import (
     capture_values,
     chunks,
     claimed_urls,
+    insert_rows,
+    lookup,
+    next_ids,
+    returning_ids,
     version_values,
 )
 from archive.records import ArticleRecord
@@ -52,7 +55,13 @@ from archive.schema import (
     near_duplicates,
     versions,
 )
-from archive.search_index import _insert_docs, _insert_docs_pg, tune_fts
+from archive.search_index import (
+    _insert_docs_pg,
+    doc_rows,
+    insert_fts,
+    insert_search_docs,
+    tune_fts,
+)
 from archive.times import normalize_iso, now_iso
 from archive.versions import content_hash, decide
 
@@ -64,14 +73,21 @@ _NEARDUP_LOCK = threading.RLock()
 
 
 @cache
-def _signer() -> ThreadPoolExecutor:
-    """The thread that computes batches' MinHash signatures (one per process: batches of
-    one archive are written one at a time, and two archives' rarely overlap)."""
-    return ThreadPoolExecutor(1, thread_name_prefix="luutru-minhash")
+def _helpers() -> ThreadPoolExecutor:
+    """The thread beside the writer (one per process: batches of one archive are written
+    one at a time, and two archives' rarely overlap) that computes a batch's MinHash
+    signatures (numpy), then compresses its new versions' HTML (zstd). Both release the
+    GIL, so they run while the writer folds texts and SQLite inserts. One thread, not
+    two: a second made the batches slower (three threads wanting the GIL)."""
+    return ThreadPoolExecutor(1, thread_name_prefix="luutru-batch")
 
 
-# A forked child has the pool but not its thread: its jobs would wait forever.
-os.register_at_fork(after_in_child=_signer.cache_clear)
+# A forked child has the pool but not its threads: its jobs would wait forever.
+os.register_at_fork(after_in_child=_helpers.cache_clear)
+
+
+def _pack_all(html: list[str | None]) -> list[bytes | None]:
+    return [blobs.pack(h) for h in html]
 
 
 # Who owns a batch's keys. A query per site and chunk, each building its IN expression,
@@ -182,7 +198,7 @@ class _Batch:
 
     def decide(self, r: ArticleRecord, digest: str, seen: str) -> tuple[str, int]:
         """The outcome of one record and the version id it creates (0: none); the
-        version's MinHash is filled in by the caller."""
+        version's MinHash and compressed HTML are filled in by the caller."""
         plan = self.plan
         aid = self.owner.get((r.site, r.article_key))
         if aid is None:
@@ -213,8 +229,9 @@ class _Batch:
         if decision != "unchanged":
             self._next_version -= 1
             vid = self._next_version
-            row = version_values(aid, number + 1, self.run_id, seen, digest, r, None)
+            row = version_values(aid, number + 1, self.run_id, seen, digest, r, None, pack=False)
             plan.versions.append(row)
+            plan.html.append(r.body_html)
             if aid > 0 and previous is not None and aid not in plan.updated:
                 plan.updated.append(aid)
             # attachments: the body is indexed followed by the text of the files it links
@@ -228,10 +245,13 @@ class _Batch:
 
     # ------------------------------------------------------------ writing, table by table
 
-    def flush(self) -> dict[int, int]:
-        """Write the plan; returns {temporary version id: real id}."""
+    def flush(self, complete_versions: Callable[[], None]) -> dict[int, int]:
+        """Write the plan; returns {temporary version id: real id}. ``complete_versions``
+        fills in what threads computed beside (it may wait for them): called as late as
+        the foreign keys allow, just before the versions rows are inserted."""
         conn, plan = self.conn, self.plan
-        article_ids = _returning_ids(conn, articles, plan.new_articles)
+        sqlite = conn.dialect.name == "sqlite"
+        article_ids = returning_ids(conn, articles, plan.new_articles)
         aid_map = dict(zip(range(-1, -len(article_ids) - 1, -1), article_ids, strict=True))
 
         def real(aid: int) -> int:
@@ -239,14 +259,18 @@ class _Batch:
 
         for row in plan.key_aliases:
             row["article_id"] = real(row["article_id"])
-        _insert_rows(conn, key_aliases, plan.key_aliases)
+        insert_rows(conn, key_aliases, plan.key_aliases)
         if plan.touches:
             conn.execute(TOUCH, plan.touches)
         if plan.updated and conn.dialect.name in ("sqlite", "postgresql"):
             conn.execute(NOT_CURRENT, [{"b_id": a} for a in plan.updated])
         for row in plan.versions:
             row["article_id"] = real(row["article_id"])
-        version_ids = _returning_ids(conn, versions, plan.versions)
+        if sqlite:  # ids known before the INSERT: the index is written while threads work
+            version_ids = next_ids(conn, versions, plan.versions)
+        else:
+            complete_versions()
+            version_ids = returning_ids(conn, versions, plan.versions)
         vid_map = dict(zip(range(-1, -len(version_ids) - 1, -1), version_ids, strict=True))
         # Only an article's last version of the batch is its current one in the index.
         last: dict[int, int] = {}
@@ -256,8 +280,14 @@ class _Batch:
             last[doc[2]] = doc[0]
         for doc in plan.docs:
             doc[3] = int(last[doc[2]] == doc[0])
-        if plan.docs and conn.dialect.name == "sqlite":
-            _insert_docs(conn, plan.docs)
+        if sqlite:
+            # Folding and the FTS5 inserts (no foreign keys) are most of a batch's time:
+            # done before the versions rows, while the signatures and HTML are computed.
+            docs, folded, exact = doc_rows(plan.docs)
+            insert_fts(conn, folded, exact)
+            complete_versions()
+            insert_rows(conn, versions, plan.versions)
+            insert_search_docs(conn, docs)
         elif plan.docs and conn.dialect.name == "postgresql":
             _insert_docs_pg(conn, plan.docs)
         _claim_urls(conn, {url: (real(a), seen) for url, (a, seen) in plan.claims.items()})
@@ -265,18 +295,9 @@ class _Batch:
             row["article_id"] = real(row["article_id"])
             if row["version_id"] is not None:
                 row["version_id"] = vid_map[row["version_id"]]
-        _insert_rows(conn, captures, plan.captures)
+        insert_rows(conn, captures, plan.captures)
         self.aid_map = aid_map
         return vid_map
-
-
-def _lookup(conn: Connection, key: Any, value: Any, keys: Sequence[Any]) -> dict[Any, Any]:
-    """``{key: value}`` of the rows whose ``key`` column is one of ``keys`` (in chunks: a
-    statement takes a bounded number of parameters)."""
-    found: dict[Any, Any] = {}
-    for chunk in chunks(keys):
-        found.update(conn.execute(select(key, value).where(key.in_(chunk))).all())
-    return found
 
 
 def _claim_urls(conn: Connection, claims: dict[str, tuple[int, str]]) -> None:
@@ -284,7 +305,7 @@ def _claim_urls(conn: Connection, claims: dict[str, tuple[int, str]]) -> None:
     was); one already known stays with the article that claimed it first (logged when that
     is another one): ``AliasesMixin._claim_urls`` with a first-seen time per URL."""
     urls = list(claims)
-    owners: dict[str, int] = _lookup(conn, aliases.c.url, aliases.c.article_id, urls)
+    owners: dict[str, int] = lookup(conn, aliases.c.url, aliases.c.article_id, urls)
     rows, conflicts = [], 0
     for url, (aid, seen) in claims.items():
         owner = owners.get(url)
@@ -299,46 +320,7 @@ def _claim_urls(conn: Connection, claims: dict[str, tuple[int, str]]) -> None:
             "%d more URLs already were aliases of other articles", conflicts - _CONFLICTS_LOGGED
         )
     # looked up under the write lock, which serialises writers: none is taken
-    _insert_rows(conn, aliases, rows)
-
-
-def _returning_ids(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows``; their new ids, in the rows' order. SQLite: ids given explicitly,
-    one past the table's largest (what SQLite itself would pick for an INTEGER PRIMARY KEY
-    without AUTOINCREMENT; the write lock is held, so nobody else inserts), then one raw
-    ``executemany``. PostgreSQL: INSERT … RETURNING (SQLAlchemy's "insertmanyvalues")."""
-    if not rows:
-        return []
-    if conn.dialect.name == "sqlite":
-        top = conn.execute(select(func.max(table.c.id))).scalar() or 0
-        ids = list(range(top + 1, top + 1 + len(rows)))
-        for row, new_id in zip(rows, ids, strict=True):
-            row["id"] = new_id
-        _insert_rows(conn, table, rows)
-        return ids
-    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return [int(i) for i in conn.execute(statement, rows).scalars()]
-
-
-def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows`` (dicts with the same keys). SQLite: one ``executemany`` on the raw
-    cursor (SQLAlchemy's per-row parameter processing was a tenth of a batch's CPU; these
-    tables have no Python-side defaults to apply); elsewhere SQLAlchemy's executemany."""
-    if not rows:
-        return
-    if conn.dialect.name != "sqlite":
-        conn.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    statement = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) "
-        f"VALUES ({', '.join(':' + c for c in columns)})"
-    )
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.executemany(statement, rows)
-    finally:
-        cursor.close()
+    insert_rows(conn, aliases, rows)
 
 
 class BatchWritesMixin:
@@ -352,10 +334,10 @@ class BatchWritesMixin:
         Nothing is stored if the transaction fails."""
         if not records:
             return []
-        # MinHash is numpy, which releases the GIL: it runs in a thread beside the
-        # hashing, lookups and compression below (SQLite and zstd release it too), and the
-        # new versions get their signatures just before they are written.
-        signing = _signer().submit(neardup.signatures, [r.body for r in records])
+        # MinHash (numpy) and zstd release the GIL: they run in threads beside the hashing,
+        # lookups, folding and index inserts below (SQLite releases it too), and the new
+        # versions get their signatures and compressed HTML just before they are written.
+        signing = _helpers().submit(neardup.signatures, [r.body for r in records])
         hashes = [content_hash(r.content()) for r in records]
         seen = [normalize_iso(r.fetched_at) for r in records]
         new_versions: list[tuple[int, int, bytes]] = []
@@ -366,11 +348,19 @@ class BatchWritesMixin:
             batch = _Batch(conn, run_id)
             batch.load(records, hashes)
             decided = [batch.decide(*args) for args in zip(records, hashes, seen, strict=True)]
-            sigs = signing.result()
-            for (_outcome, vid), sig in zip(decided, sigs, strict=True):
-                if vid:
-                    batch.plan.versions[-vid - 1]["minhash"] = sig or None
-            vid_map = batch.flush()
+            packing = _helpers().submit(_pack_all, batch.plan.html)
+            sigs: list[bytes] = []
+
+            def complete_versions() -> None:
+                rows = batch.plan.versions
+                for row, blob in zip(rows, packing.result(), strict=True):
+                    row["body_html_zst"] = blob
+                sigs[:] = signing.result()
+                for (_outcome, vid), sig in zip(decided, sigs, strict=True):
+                    if vid:
+                        rows[-vid - 1]["minhash"] = sig or None
+
+            vid_map = batch.flush(complete_versions)
             for (_outcome, vid), sig in zip(decided, sigs, strict=True):
                 if vid:
                     row = batch.plan.versions[-vid - 1]
@@ -402,7 +392,7 @@ class BatchWritesMixin:
             return 0
         rows = []
         with self._write() as conn:  # type: ignore[attr-defined]
-            owners: dict[int, int] = _lookup(conn, versions.c.id, versions.c.article_id, others)
+            owners: dict[int, int] = lookup(conn, versions.c.id, versions.c.article_id, others)
             when = now_iso()
             for version_id, article_id, matches in found:
                 for other, score in matches:
@@ -410,5 +400,5 @@ class BatchWritesMixin:
                         continue  # an earlier version of the same article is history
                     rows.append({"version_id": version_id, "other_version_id": other,
                                  "similarity": round(score, 4), "found_at": when})  # fmt: skip
-            _insert_rows(conn, near_duplicates, rows)
+            insert_rows(conn, near_duplicates, rows)
         return len(rows)

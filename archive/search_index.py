@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from archive.attachment_text import indexed_body, urls_of
-from archive.fold import exact_keys, fold_many, tokens
+from archive.fold import fold_and_key_many, tokens
 
 FTS_TABLES = ("search_folded", "search_exact")
 _BATCH = 2000  # versions per chunk when rebuilding
@@ -107,7 +107,7 @@ def _words(text: str) -> str:
 
 
 def _insert_docs_pg(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
-    docs, folded, exact = _doc_rows(rows)
+    docs, folded, exact = doc_rows(rows)
     payload = []
     for (doc_id, vid, aid, cur, site, day, author_f, category_f), f, x in zip(
         docs, folded, exact, strict=True
@@ -188,14 +188,14 @@ def prefix_words(conn: Connection, fts: str, prefix: str, limit: int) -> list[st
     return None if len(rows) > limit else words
 
 
-def _doc_rows(rows: Iterable[Sequence[Any]]) -> tuple[list, list, list]:
+def doc_rows(rows: Iterable[Sequence[Any]]) -> tuple[list, list, list]:
     """(search_docs rows, folded rows, exact rows) from
     (doc_id, version_id, article_id, is_current, site, date, author, category, title,
     summary, body) tuples."""
     rows = list(rows)
     # Every text of the batch folded and keyed in one pass each (archive/fold.py).
     texts = [t for r in rows for t in (r[6], r[7], r[8], r[9], r[10])]
-    f, x = fold_many(texts), exact_keys(texts)
+    f, x = fold_and_key_many(texts)
     docs, folded, exact = [], [], []
     for i, (doc_id, vid, aid, cur, site, day, *_texts) in enumerate(rows):
         j = 5 * i
@@ -206,20 +206,35 @@ def _doc_rows(rows: Iterable[Sequence[Any]]) -> tuple[list, list, list]:
 
 
 def _insert_docs(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
-    docs, folded, exact = _doc_rows(rows)
+    docs, folded, exact = doc_rows(rows)
+    insert_fts(conn, folded, exact)
+    return insert_search_docs(conn, docs)
+
+
+def insert_fts(conn: Connection, folded: list[Any], exact: list[Any]) -> None:
+    """The FTS5 rows of ``doc_rows`` (SQLite). Contentless tables with no foreign key:
+    a batch writes them before its versions rows, in the same transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # executemany, no per-row overhead
+    try:
+        for name, payload in zip(FTS_TABLES, (folded, exact), strict=True):
+            cursor.executemany(
+                f"INSERT INTO {name} (rowid, title, summary, body) VALUES (?, ?, ?, ?)", payload
+            )
+    finally:
+        cursor.close()
+
+
+def insert_search_docs(conn: Connection, docs: list[Any]) -> int:
+    """The ``search_docs`` rows of ``doc_rows`` (SQLite), after their versions."""
     if not docs:
         return 0
-    cursor = conn.connection.driver_connection.cursor()  # executemany, no per-row overhead
+    cursor = conn.connection.driver_connection.cursor()
     try:
         cursor.executemany(
             "INSERT INTO search_docs (id, version_id, article_id, is_current, site, date, "
             "author_folded, category_folded) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             docs,
         )
-        for name, payload in zip(FTS_TABLES, (folded, exact), strict=True):
-            cursor.executemany(
-                f"INSERT INTO {name} (rowid, title, summary, body) VALUES (?, ?, ?, ?)", payload
-            )
     finally:
         cursor.close()
     return len(docs)

@@ -202,8 +202,8 @@ def test_an_archives_first_write_sets_the_full_text_merge_level(tmp_path: Path) 
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
-def test_a_forked_child_writes_batches_with_a_signing_thread_of_its_own(tmp_path: Path) -> None:
-    """The MinHash thread (batchwrites.py ``_signer``) started in the parent does not exist
+def test_a_forked_child_writes_batches_with_helper_threads_of_its_own(tmp_path: Path) -> None:
+    """The MinHash thread (batchwrites.py ``_helpers``) started in the parent does not exist
     in a forked child; the child's record_many must not wait for it."""
     with Archive.open(url=f"sqlite:///{tmp_path / 'parent.sqlite'}") as archive:
         archive.record_many(batches()[0][:2], archive.start_run(SITE))  # the thread is up

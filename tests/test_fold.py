@@ -68,6 +68,81 @@ def test_long_texts_and_batches_fold_as_short_ones() -> None:
     assert fold(lone) == lone and exact_key(lone.upper()) == lone
 
 
+def test_the_lookup_arrays_map_every_bmp_character_as_the_tables() -> None:
+    """The numpy path (UTF-16 code units through a 16-bit array) gives what the tables
+    give for every BMP character it takes, and characters beyond the BMP pass through;
+    a text holding one of the seven whose fold is beyond the BMP, or a lone surrogate,
+    goes the table's way and is still right."""
+    from archive.fold import _arrays, _code_units, _tables, _translate
+
+    wide = _arrays()[2]
+    assert len(wide) == 7 and all(ord(_tables()[0][ord(ch)]) > 0xFFFF for ch in wide)
+    every = "".join(
+        chr(c) for c in range(1, 0x10000) if not 0xD800 <= c <= 0xDFFF and chr(c) not in wide
+    )
+    text = every + "😀𝔘 Đảng ủy" * 300
+    assert _code_units(text) is not None  # the numpy path is the one tested here
+    for which in (0, 1):
+        assert _translate(text, which) == text.translate(_tables()[which])
+    with_wide = text + wide
+    assert _code_units(with_wide) is None
+    assert fold(with_wide) == nfc(with_wide).translate(_tables()[0])
+
+
+def test_folding_and_keying_a_batch_at_once_is_each_done_alone() -> None:
+    from archive.fold import _arrays, exact_keys, fold_and_key_many, fold_many
+
+    long = "Ủy ban nhân dân tỉnh Hòa Bình, khỏe mạnh 😀 " * 80
+    batches = [
+        [*SAMPLES, None, "", long, "thủy"],  # one long pass
+        ["Hòa", "ngắn"],  # short: the tables filled on sight
+        [long, "a\x00b"],  # a NUL: one by one
+        [long, _arrays()[2][0]],  # a wide fold
+        [long, "x\ud800"],  # a lone surrogate
+        [],
+    ]
+    for texts in batches:
+        assert fold_and_key_many(texts) == (fold_many(texts), exact_keys(texts))
+        assert fold_and_key_many(texts)[1] == [exact_key(t) for t in texts]
+
+
+def test_a_batch_places_tones_as_the_pattern_does() -> None:
+    """The batch path moves tones with numpy (fold.py ``_placed_new``); random texts of
+    pairs, letters, marks, separators, NUL and characters beyond the BMP key exactly as
+    ``exact_key`` (the pattern) keys each one."""
+    import random
+
+    from archive.fold import fold_and_key_many
+
+    rng = random.Random(5)
+    alphabet = [*"òóõỏọùúũủụÒÙỦaeyAEYn _-.,\u0301\u0323\x00đ漢²", "😀", "𝔘", "hòa", "Ủy"]
+    for n in range(80):
+        letters = alphabet if n % 2 else [a for a in alphabet if a not in ("😀", "𝔘")]
+        texts = [
+            "".join(rng.choice(letters) for _ in range(rng.randrange(1, 400)))
+            for _ in range(rng.randrange(1, 30))
+        ]
+        texts = [t.replace("\x00", "") for t in texts] if rng.random() < 0.8 else texts
+        assert fold_and_key_many(texts)[1] == [exact_key(t) for t in texts]
+
+
+def test_tone_placement_moves_exactly_the_open_pairs() -> None:
+    """Every toned o/u before a, e, y (any case), at a word's end and before more
+    letters: the tone moves onto the second vowel of "oa", "oe", "uy" only."""
+    from archive.fold import tone_placement
+
+    for base in "oOuU":
+        for tone in "\u0300\u0301\u0303\u0309\u0323":
+            vowel = nfc(base + tone)
+            for second in "aeyAEY":
+                pair = vowel + second
+                moves = (base.lower(), second.lower()) in {("o", "a"), ("o", "e"), ("u", "y")}
+                expected = base + nfc(second + tone) if moves else pair
+                assert tone_placement("h" + pair) == "h" + expected
+                assert tone_placement(pair + " x") == expected + " x"
+                assert tone_placement("h" + pair + "n") == "h" + pair + "n"  # not the end
+
+
 def test_short_texts_fold_by_the_table_filled_on_sight() -> None:
     """Short texts map through tables filled as characters are seen: every BMP character
     maps as in the whole tables, surrogates and characters beyond the BMP stay."""

@@ -441,14 +441,14 @@ def test_a_record_inserts_its_urls_in_one_statement(
 ):
     from archive import batchwrites
 
-    insert_rows = batchwrites._insert_rows
+    insert_rows = batchwrites.insert_rows
 
     def counted(conn, table, rows):  # SQLite's batch inserts go past SQLAlchemy's events
         if table.name == "aliases" and conn.dialect.name == "sqlite":
             counts["alias_inserts"] += 1
         return insert_rows(conn, table, rows)
 
-    monkeypatch.setattr(batchwrites, "_insert_rows", counted)
+    monkeypatch.setattr(batchwrites, "insert_rows", counted)
     with Archive.open(tmp_path / "data") as archive:
         counts = _counting(archive)
         aliases = [f"https://so-a.gov.vn/tin/7?v={j}" for j in range(300)]
