@@ -13,7 +13,6 @@ import base64
 import hashlib
 import re
 import uuid
-import zlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -24,6 +23,8 @@ from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
+
+from archive.deflate import zlib
 
 SOFTWARE = "luutru/0.1"
 WARC_VERSION = "1.1"
@@ -139,25 +140,47 @@ def warc_date(value: DateLike, default: Callable[[], datetime] | None = None) ->
     return datetime_to_iso_date(value, use_micros=True)
 
 
-# zlib's default level. warcio writes level 9: on real portal pages (realpages-dev, 100 KB
-# and more) 20 % more CPU per record (4.25 against 3.54 ms, in the crawl's reactor) for
-# members 0.4 % smaller.
+# zlib's default level, written by zlib-ng (archive/deflate.py). warcio writes level 9: on
+# real portal pages (realpages-dev, 100 KB and more) 20 % more CPU per record (4.25
+# against 3.54 ms with zlib, in the crawl's reactor) for members 0.4 % smaller.
 GZIP_LEVEL = 6
+
+
+# A record up to this size is compressed in one call when it ends (see _GzipMember).
+_ONE_CALL_MAX = 4 * 1024 * 1024
 
 
 class _GzipMember:
     """warcio's GzippingWrapper at GZIP_LEVEL: one gzip member per record, ended by the
-    ``flush()`` warcio calls after each record."""
+    ``flush()`` warcio calls after each record.
+
+    The record's pieces (warcio writes a payload 16 KB at a time) are gathered and
+    compressed in one call at the end: each call releases the GIL and must win it back,
+    which in the crawl's WARC thread, beside a busy reactor, cost a switch interval per
+    piece. A record past ``_ONE_CALL_MAX`` (an attached file) is compressed as it comes."""
 
     def __init__(self, out: BinaryIO) -> None:
-        self._compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         self._out = out
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._compressor: Any = None
 
     def write(self, data: bytes) -> None:
+        if self._compressor is None:
+            self._parts.append(data)
+            self._size += len(data)
+            if self._size <= _ONE_CALL_MAX:
+                return
+            self._compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+            data, self._parts = b"".join(self._parts), []
         self._out.write(self._compressor.compress(data))
 
     def flush(self) -> None:
-        self._out.write(self._compressor.flush())
+        if self._compressor is None:
+            whole, self._parts = b"".join(self._parts), []
+            self._out.write(zlib.compress(whole, GZIP_LEVEL, zlib.MAX_WBITS + 16))
+        else:
+            self._out.write(self._compressor.flush())
         self._out.flush()
 
 

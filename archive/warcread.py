@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.limitreader import LimitReader
 from warcio.recordloader import ArcWarcRecord
 
+from archive.deflate import zlib
 from archive.warcbase import Original, WarcError, WarcPointer
 
 _GZIP_MAGIC = b"\x1f\x8b"

@@ -8,12 +8,12 @@ any other file, whose pointers are then read one by one as before.
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from archive.deflate import zlib
 from archive.warcread import (
     _CHUNK,
     _GZIP_MAGIC,

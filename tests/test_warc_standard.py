@@ -326,3 +326,26 @@ def test_warcio_check_and_verify_pass(crawled: Crawled) -> None:
         capture_output=True, text=True, env={**os.environ, "PYTHONUTF8": "1"}, check=False,
     )  # fmt: skip
     assert verify.returncode == 0, verify.stdout
+
+
+def test_a_record_is_one_gzip_member_whether_compressed_at_once_or_as_it_comes(
+    tmp_path: Path,
+) -> None:
+    """Records up to ``_ONE_CALL_MAX`` are compressed in one call at their end, larger
+    ones (attached files) piece by piece: either way one member, which gzip and the
+    series' own reader read back whole."""
+    from archive.warcbase import _ONE_CALL_MAX
+
+    small = "<p>Ngày cập nhật 24/01/2021</p>".encode().ljust(100_000, b" ")
+    large = os.urandom(_ONE_CALL_MAX + 300_000)  # incompressible: stays past the limit
+    with WarcSeries(tmp_path, "t") as series:
+        pointers = [
+            series.write_response(f"http://p.gov.vn/{n}", 200, "OK", [], body)[0]
+            for n, body in (("small", small), ("large", large))
+        ]
+    for pointer, body in zip(pointers, (small, large), strict=True):
+        with open(tmp_path / pointer.file, "rb") as fh:
+            fh.seek(pointer.offset)
+            member = fh.read(pointer.length)
+        assert gzip.decompress(member).endswith(body + b"\r\n\r\n")
+        assert read_record(tmp_path, pointer).payload == body
