@@ -318,12 +318,14 @@ class WarcSeries:
         concurrent_to: str | None = None,
         *,
         record_id: str | None = None,
+        digest: str | None = None,
     ) -> tuple[WarcPointer, str, str]:
         """Write a response; returns (pointer, WARC-Record-ID, WARC-Payload-Digest).
 
         ``body`` must be what ``headers`` describe (see :func:`http_headers_for_decoded_body`
         for a body that was already decoded). A 304 is no response: :meth:`write_revisit`
-        with ``PROFILE_NOT_MODIFIED``."""
+        with ``PROFILE_NOT_MODIFIED``. ``digest``: ``payload_digest(body)`` when the caller
+        has it already (warcio then does not hash the body a second time)."""
         line = http_status_line(status, reason)
         http = StatusAndHeaders(line, clean_headers(headers), "HTTP/1.1")
         record = self._writer.create_warc_record(
@@ -332,8 +334,15 @@ class WarcSeries:
             payload=io.BytesIO(body),
             length=len(body),
             http_headers=http,
-            warc_headers_dict=self._headers(date, {"WARC-Concurrent-To": concurrent_to}, record_id),
+            warc_headers_dict=self._headers(
+                date,
+                {"WARC-Concurrent-To": concurrent_to, "WARC-Payload-Digest": digest},
+                record_id,
+            ),
         )
+        if digest:  # moved last, where warcio puts it when it hashes the body itself
+            record.rec_headers.remove_header("WARC-Payload-Digest")
+            record.rec_headers.add_header("WARC-Payload-Digest", digest)
         pointer = self._write(record)
         return (
             pointer,

@@ -131,7 +131,7 @@ class WarcCaptureMiddleware:
         else:
             pointer, _, digest = series.write_response(
                 url, response.status, "", headers, response.body, now,
-                concurrent_to=request_id, record_id=record_id,
+                concurrent_to=request_id, record_id=record_id, digest=digest,
             )  # fmt: skip
         if request.meta.get("article_key"):  # the pipeline writes records beside it
             session.hand_over(record_id, series.last_written())

@@ -349,3 +349,33 @@ def test_a_record_is_one_gzip_member_whether_compressed_at_once_or_as_it_comes(
             member = fh.read(pointer.length)
         assert gzip.decompress(member).endswith(body + b"\r\n\r\n")
         assert read_record(tmp_path, pointer).payload == body
+
+
+def test_a_response_given_its_payload_digest_is_the_record_warcio_would_write(
+    tmp_path: Path,
+) -> None:
+    """The crawl hands ``write_response`` the digest it computed for its revisit check;
+    the record is byte for byte the one written when warcio hashes the body itself."""
+    from archive.warcbase import payload_digest
+
+    body = "<p>Ngày cập nhật 24/01/2021</p>".encode() * 500
+    written = []
+    for name, digest in (("hashed", None), ("given", payload_digest(body))):
+        ids = itertools.count()
+        series = WarcSeries(
+            tmp_path / name,
+            "t",
+            record_id_factory=lambda ids=ids: f"<urn:uuid:{next(ids):032d}>",
+            clock=lambda: datetime(2026, 12, 5, 6, 0, tzinfo=UTC),
+        )
+        with series:
+            pointer, _rid, got = series.write_response(
+                "http://p.gov.vn/1", 200, "OK", [("Content-Type", "text/html")], body,
+                digest=digest,
+            )  # fmt: skip
+        assert got == payload_digest(body)
+        with open(tmp_path / name / pointer.file, "rb") as fh:
+            fh.seek(pointer.offset)
+            written.append(gzip.decompress(fh.read(pointer.length)))
+    assert written[0] == written[1]
+    assert b"WARC-Payload-Digest: " + payload_digest(body).encode() in written[0]
