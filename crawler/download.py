@@ -11,9 +11,9 @@ Twisted sends a bodyless GET, HEAD, OPTIONS, TRACE, PUT or DELETE again on a fre
 connection by itself. It does not do that for a POST or any request with a body:
 twisted/twisted#7843, open since 2015.
 
-On the demo portal under load, the ASP.NET pager's POST postback failed 4 times out of 4
-with Scrapy's retries; each retry picked another stale connection from the pool. The
-walk ended there, 37 listing pages of 51. A real portal's pager is the same chain of
+On the demo portal under load (then an HTTP/1.0 server), the ASP.NET pager's POST
+postback failed 4 times out of 4 with Scrapy's retries; each retry picked another stale
+connection from the pool. The walk ended there, 37 listing pages of 51. A real portal's pager is the same chain of
 postbacks, each needing the page before, and AutoThrottle's pauses (up to 30 s) outlast
 keep-alive timeouts.
 

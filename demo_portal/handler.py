@@ -66,6 +66,14 @@ class Handler(BaseHTTPRequestHandler):
     portal: Portal
     server_version = "Microsoft-IIS/8.5"
     sys_version = ""
+    # Connections kept open between requests, as IIS, Apache and nginx keep them (every
+    # answer carries its Content-Length), and closed after 5 s idle (Apache's default
+    # KeepAliveTimeout): a crawler meets both the reuse and the stale kept connection.
+    protocol_version = "HTTP/1.1"
+    timeout = 5
+    # Headers and body go out in two writes: with Nagle's algorithm on a kept connection,
+    # the body waited for the client's delayed ACK (40 ms). nginx sets TCP_NODELAY too.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass

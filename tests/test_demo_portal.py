@@ -460,3 +460,33 @@ def test_connections_wait_in_a_full_size_listen_backlog() -> None:
         for c in clients:
             c.close()
         server.server_close()
+
+
+def test_connections_are_kept_between_answers_and_closed_when_idle(
+    portal: DemoPortal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As IIS or Apache: HTTP/1.1, several answers on one connection (each with its
+    Content-Length), and an idle connection closed by the server (its keep-alive timeout,
+    shortened here)."""
+    import http.client
+    import time
+
+    from demo_portal.handler import Handler
+
+    monkeypatch.setattr(Handler, "timeout", 0.3)
+    host, port = urllib.parse.urlsplit(portal.base_url).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        sockets = set()
+        for path, status in (("/robots.txt", 200), ("/nope", 404), ("/robots.txt", 200)):
+            conn.request("GET", path)
+            answer = conn.getresponse()
+            assert (answer.status, answer.version) == (status, 11)
+            assert answer.getheader("Connection") != "close"
+            answer.read()
+            sockets.add(id(conn.sock))
+        assert len(sockets) == 1  # one connection for the three
+        time.sleep(0.8)
+        assert conn.sock.recv(1) == b""  # the server closed it: idle past its timeout
+    finally:
+        conn.close()
