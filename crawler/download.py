@@ -13,9 +13,9 @@ twisted/twisted#7843, open since 2015.
 
 On the demo portal under load (then an HTTP/1.0 server), the ASP.NET pager's POST
 postback failed 4 times out of 4 with Scrapy's retries; each retry picked another stale
-connection from the pool. The walk ended there, 37 listing pages of 51. A real portal's pager is the same chain of
-postbacks, each needing the page before, and AutoThrottle's pauses (up to 30 s) outlast
-keep-alive timeouts.
+connection from the pool. The walk ended there, 37 listing pages of 51. A real portal's
+pager is the same chain of postbacks, each needing the page before, and AutoThrottle's
+pauses (up to 30 s) outlast keep-alive timeouts.
 
 So such a request here gets a new connection, closed after its answer. Everything else
 reuses connections as before, which on a remote portal saves a round trip per request.
