@@ -334,7 +334,7 @@ class BatchWritesMixin:
         Nothing is stored if the transaction fails."""
         if not records:
             return []
-        # MinHash (numpy) and zstd release the GIL: they run in threads beside the hashing,
+        # MinHash (numpy) and zstd release the GIL: they run in a thread beside the hashing,
         # lookups, folding and index inserts below (SQLite releases it too), and the new
         # versions get their signatures and compressed HTML just before they are written.
         signing = _helpers().submit(neardup.signatures, [r.body for r in records])
