@@ -36,16 +36,27 @@ def decode_html(html: str | bytes, encoding: str | None = None) -> str:
         return (html or b"").decode("utf-8", errors="replace")
 
 
+def _parsed(text: str) -> parsel.Selector:
+    """What ``parsel.Selector(text=text, type="html")`` builds (same parser options, same
+    preparation of the text), with lxml's plain element classes. lxml.html's parser finds
+    each element's Python class through a Python method every time an element is touched
+    from Python: a tenth of a real page's extraction. Nothing here needs HtmlElement's own
+    methods (body.py's ``drop`` has its etree fallback). A parser per call: lxml parsers
+    are not to be shared between threads."""
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    root = etree.fromstring(body, parser=parser)
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=parser)
+    return parsel.Selector(root=root, type="html")
+
+
 def make_selector(html: str | bytes, encoding: str | None = None) -> parsel.Selector:
     text = _XML_DECL.sub("", decode_html(html, encoding))
     try:
-        return parsel.Selector(text=text or "<html></html>", type="html")
-    except Exception:  # lxml refuses some garbage (e.g. NUL bytes): strip and retry
-        cleaned = text.replace("\x00", "")
-        try:
-            return parsel.Selector(text=cleaned or "<html></html>", type="html")
-        except Exception:
-            return parsel.Selector(text="<html></html>", type="html")
+        return _parsed(text or "<html></html>")
+    except Exception:  # lxml refuses some garbage: an empty page
+        return _parsed("<html></html>")
 
 
 def select(sel: parsel.Selector, selector: str) -> parsel.SelectorList:
