@@ -68,13 +68,27 @@ def _tag(el: etree._Element) -> str:
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
-def _is_navigation(el: etree._Element) -> bool:
-    for box in [el, *el.iterancestors()]:
-        if _tag(box) in _NAVIGATION_TAGS or (box.get("role") or "") == "navigation":
-            return True
-        if is_hidden(box) or name_words(box) & _NAVIGATION_WORDS:
-            return True
-    return False
+def _navigates(box: etree._Element) -> bool:
+    """The element itself is navigation (or hidden)."""
+    if _tag(box) in _NAVIGATION_TAGS or (box.get("role") or "") == "navigation":
+        return True
+    return is_hidden(box) or bool(name_words(box) & _NAVIGATION_WORDS)
+
+
+def _is_navigation(el: etree._Element, known: dict[etree._Element, bool]) -> bool:
+    """The element or one of its ancestors navigates. ``known``: the answers for the
+    elements of this page so far: a page's hundreds of links share their ancestors, each
+    looked at once instead of once per link below it."""
+    chain = []
+    box: etree._Element | None = el
+    while box is not None and box not in known:
+        chain.append(box)
+        box = box.getparent()
+    inside = known[box] if box is not None else False
+    for box in reversed(chain):  # from the outermost not yet known, down to el
+        inside = inside or _navigates(box)
+        known[box] = inside
+    return inside
 
 
 def _is_side(el: etree._Element) -> bool:
@@ -129,9 +143,10 @@ def find_items(
     """The article links of a page, main list first, each URL once."""
     links: list[tuple[etree._Element, str, str]] = []
     holders: dict[etree._Element, set[str]] = defaultdict(set)
+    navigation: dict[etree._Element, bool] = {}
     for a in sel.root.iter("a"):
         url = article_url(a.get("href"), page_url, same_site)
-        if url is None or _is_navigation(a):
+        if url is None or _is_navigation(a, navigation):
             continue
         text = link_text(a)
         links.append((a, url, text))
