@@ -99,5 +99,5 @@ def is_hidden(el: etree._Element) -> bool:
     style = el.get("style")
     if style and _HIDDEN_STYLE.search(style):
         return True
-    classes = set((el.get("class") or "").split())
-    return not classes.isdisjoint(_HIDDEN_CLASS)
+    classes = el.get("class")  # asked of every element of a page: no set built
+    return bool(classes) and not _HIDDEN_CLASS.isdisjoint(classes.split())
