@@ -130,8 +130,8 @@ def _new_pairs() -> dict[str, str]:
 _NEW_PAIRS = _new_pairs()
 # A toned o/u and the vowel after it, ending its word (not before another letter or mark):
 # one character class first, which the regex engine scans for quickly. "òy", "ùa" … match
-# too and are left as they are. The replacement is a dict lookup: a batch of versions
-# holds tens of thousands of pairs, and this was a twentieth of its time.
+# too and are left as they are. The replacement is a dict lookup (a batch of versions goes
+# through ``_placed_new`` instead, which does the same with numpy).
 _OLD_PAIR = re.compile(rf"[{''.join(_OLD_TONE)}][aeyAEY](?![^\W_]|[{_MARKS}])")
 
 
