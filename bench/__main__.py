@@ -148,6 +148,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n== crawl: one portal without selectors, each response after "
               f"{crawl.UNPROFILED_LATENCY_S} s ==")  # fmt: skip
         print(crawl.table(bare_profile))
+        real = crawl.run(size, rounds=max(1, args.rounds // 2),
+                         delay=crawl.UNPROFILED_LATENCY_S, real_pages=True)  # fmt: skip
+        results["crawl"]["real_pages"] = real
+        print(f"\n== crawl: a portal of real pages (tests/pages/real), without selectors, each "
+              f"response after {crawl.UNPROFILED_LATENCY_S} s ==")  # fmt: skip
+        print(crawl.table(real))
     if args.only in (None, "extraction"):
         from bench import extraction
 

@@ -53,10 +53,16 @@ def free_port() -> int:
 
 @contextmanager
 def portal_process(
-    articles: int, log_dir: Path, epoch: int = 0, delay: float = 0.0, padding_kb: int = 0
+    articles: int,
+    log_dir: Path,
+    epoch: int = 0,
+    delay: float = 0.0,
+    padding_kb: int = 0,
+    real_pages: bool = False,
 ) -> Iterator[str]:
     """A demo portal in its own process; yields its base URL once it answers. ``delay``:
-    seconds each response waits (the portal's threads sleep, as a remote portal would)."""
+    seconds each response waits (the portal's threads sleep, as a remote portal would).
+    ``real_pages``: bench/real_portal.py's real pages instead of the demo portal."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(log_dir / f"portal-{port}.log", "wb")  # noqa: SIM115 (closed below)
@@ -76,6 +82,9 @@ def portal_process(
         "--padding-kb",
         str(padding_kb),
     ]
+    if real_pages:
+        cmd = [sys.executable, "-m", "bench.real_portal", "--port", str(port),
+               "--articles", str(articles), "--delay", str(delay)]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
@@ -180,6 +189,21 @@ def unprofiled_sites(where: Path) -> tuple[str, ...]:
 UNPROFILED = "bench-unprofiled"
 
 
+def real_pages_sites(where: Path) -> tuple[str, ...]:
+    """A profile without selectors for bench/real_portal.py's portal of real pages."""
+    where.mkdir(parents=True, exist_ok=True)
+    (where / f"{REAL_PAGES}.toml").write_text(
+        f'id = "{REAL_PAGES}"\n'
+        'name = "Real portal pages (no selectors)"\n'
+        'start_urls = ["http://127.0.0.1:8765/list/1"]\n',
+        encoding="utf-8",
+    )
+    return (REAL_PAGES,)
+
+
+REAL_PAGES = "bench-real-pages"
+
+
 def run_luutru(
     base: str, work: Path, sites: tuple[str, ...] = SITES, profiles: Path | None = None
 ) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
@@ -247,19 +271,27 @@ def run_bare(urls: list[str], work: Path) -> dict[str, Any]:
 
 
 def one_round(
-    articles: int, delay: float = 0.0, padding_kb: int = 0, unprofiled: bool = False
+    articles: int,
+    delay: float = 0.0,
+    padding_kb: int = 0,
+    unprofiled: bool = False,
+    real_pages: bool = False,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="luutru-bench-") as tmp:
         work = Path(tmp)
-        profiles = work / "profiles" if unprofiled else None
-        sites = unprofiled_sites(profiles) if profiles is not None else SITES
-        with portal_process(articles, work, delay=delay, padding_kb=padding_kb) as base:
+        profiles = work / "profiles" if unprofiled or real_pages else None
+        if profiles is None:
+            sites = SITES
+        else:
+            sites = (real_pages_sites if real_pages else unprofiled_sites)(profiles)
+        portal = {"delay": delay, "padding_kb": padding_kb, "real_pages": real_pages}
+        with portal_process(articles, work, **portal) as base:
             luutru, pages = run_luutru(base, work, sites, profiles)
         robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
         posts = [u for _, m, u in pages if m == "POST"]
         gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]
         # fresh: same first 503s
-        with portal_process(articles, work, delay=delay, padding_kb=padding_kb) as base2:
+        with portal_process(articles, work, **portal) as base2:
             urls = [base2 + u[len(base) :] if u.startswith(base) else u for u in gets]
             bare = run_bare(urls, work)
     ratio = luutru["pages_per_s"] / bare["pages_per_s"] if bare["pages_per_s"] else 0.0
@@ -292,11 +324,13 @@ def run(
     delay: float = 0.0,
     padding_kb: int = 0,
     unprofiled: bool = False,
+    real_pages: bool = False,
 ) -> dict[str, Any]:
     """``rounds`` independent rounds (fresh portals, fresh archive), each running luutru
     then the bare spider (so the two alternate); medians reported. ``unprofiled``: the
-    demo's Liferay site alone, through a profile without selectors."""
-    done = [one_round(articles, delay, padding_kb, unprofiled) for _ in range(rounds)]
+    demo's Liferay site alone, through a profile without selectors; ``real_pages``: real
+    portal pages (bench/real_portal.py), through a profile without selectors."""
+    done = [one_round(articles, delay, padding_kb, unprofiled, real_pages) for _ in range(rounds)]
 
     def median(name: str, key: str) -> float:
         return round(statistics.median(float(r[name][key]) for r in done), 3)
@@ -307,6 +341,7 @@ def run(
         "portal_delay_s": delay,
         "page_padding_kb": padding_kb,
         "unprofiled": unprofiled,
+        "real_pages": real_pages,
         "overrides": list(OVERRIDES),
     }
     for name in ("luutru", "bare"):

@@ -24,7 +24,8 @@ def _crawl(c: dict[str, Any]) -> list[Row]:
     rows = []
     measures = (("loopback", c), ("portal answering in", c.get("with_latency")),
                 ("portal answering in", c.get("with_real_pages")),
-                ("one portal without selectors, answering in", c.get("unprofiled")))  # fmt: skip
+                ("one portal without selectors, answering in", c.get("unprofiled")),
+                ("real pages without selectors, answering in", c.get("real_pages")))  # fmt: skip
     for label, r in measures:
         if not r:
             continue

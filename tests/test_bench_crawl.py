@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
-from bench import crawl
+import pytest
+
+from bench import crawl, real_portal
 from bench.summary import _crawl
 from crawler.profiles import load_profiles
 
@@ -31,3 +36,50 @@ def test_the_summary_names_the_unprofiled_measure() -> None:
         "crawl throughput, luutru crawl (loopback)",
         "crawl throughput, luutru crawl (one portal without selectors, answering in 0.05 s)",
     ]
+
+
+def test_the_real_pages_site_is_a_profile_without_selectors(tmp_path: Path) -> None:
+    sites = crawl.real_pages_sites(tmp_path / "profiles")
+    profile = load_profiles(tmp_path / "profiles")[sites[0]]
+    assert profile.listing.links == "" and profile.article.body == ""
+    assert profile.start_urls == ("http://127.0.0.1:8765/list/1",)
+
+
+def test_the_portal_of_real_pages_serves_listings_and_numbered_real_articles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bench/real_portal.py: 20 dated links a listing page and a pager up to the last
+    article; each article one of the five real pages with its headline numbered."""
+    monkeypatch.setattr(real_portal.Handler, "articles", 45)
+    server = real_portal.Server(("127.0.0.1", 0), real_portal.Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+
+        def get(path: str) -> str:
+            with urllib.request.urlopen(base + path, timeout=5) as answer:
+                return answer.read().decode("utf-8")
+
+        first, last = get("/list/1"), get("/list/3")
+        assert first.count('href="/a/') == 20 and 'href="/list/2"' in first
+        assert last.count('href="/a/') == 5 and "/list/4" not in last
+        pages = real_portal.real_pages()
+        assert len(pages) == 5
+        _page, title = pages[7 % 5]
+        article = get("/a/7")
+        assert title.decode() + " (7)" in article and len(article) > 40_000
+        assert '<link href="/a/7" rel="canonical" />' in article  # its own URL, as declared
+        for missing in ("/a/45", "/list/4", "/list/0", "/x"):
+            with pytest.raises(urllib.error.HTTPError, match="404"):
+                get(missing)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_summary_names_the_real_pages_measure() -> None:
+    result = {**_measure(0.0, False), "real_pages": _measure(0.05, True)}
+    metrics = [row["metric"] for row in _crawl(result)]
+    assert metrics[-1] == (
+        "crawl throughput, luutru crawl (real pages without selectors, answering in 0.05 s)"
+    )
