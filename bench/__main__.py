@@ -142,18 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["crawl"]["with_real_pages"] = heavy
         print(f"\n== crawl: the same, pages {crawl.REAL_PAGE_KB} KB heavier (real portals') ==")
         print(crawl.table(heavy))
-        bare_profile = crawl.run(size, rounds=max(1, args.rounds // 2),
-                                 delay=crawl.UNPROFILED_LATENCY_S, unprofiled=True)  # fmt: skip
-        results["crawl"]["unprofiled"] = bare_profile
-        print(f"\n== crawl: one portal without selectors, each response after "
-              f"{crawl.UNPROFILED_LATENCY_S} s ==")  # fmt: skip
-        print(crawl.table(bare_profile))
-        real = crawl.run(size, rounds=max(1, args.rounds // 2),
-                         delay=crawl.UNPROFILED_LATENCY_S, real_pages=True)  # fmt: skip
-        results["crawl"]["real_pages"] = real
-        print(f"\n== crawl: a portal of real pages (tests/pages/real), without selectors, each "
-              f"response after {crawl.UNPROFILED_LATENCY_S} s ==")  # fmt: skip
-        print(crawl.table(real))
+        without_selectors = (
+            ("unprofiled", {"unprofiled": True}, "one portal without selectors"),
+            ("real_pages", {"real_pages": True},
+             "a portal of real pages (tests/pages/real), without selectors"),
+        )  # fmt: skip
+        for key, kind, title in without_selectors:
+            measure = crawl.run(size, rounds=max(1, args.rounds // 2),
+                                delay=crawl.UNPROFILED_LATENCY_S, **kind)  # fmt: skip
+            results["crawl"][key] = measure
+            print(f"\n== crawl: {title}, each response after {crawl.UNPROFILED_LATENCY_S} s ==")
+            print(crawl.table(measure))
     if args.only in (None, "extraction"):
         from bench import extraction
 

@@ -172,36 +172,34 @@ def side(stats: list[dict[str, Any]], pages: int, wall: float, cpu: float) -> di
     }
 
 
-def unprofiled_sites(where: Path) -> tuple[str, ...]:
-    """A profile nobody wrote selectors for, in ``where``: an id, a name and the demo
-    portal's Liferay home page, as `luutru site add` would start one (generic walk and
-    extraction). The bar of issue 16 is measured on portals like it."""
+def _site_without_selectors(where: Path, site: str, name: str, start_url: str) -> tuple[str]:
+    """A profile with an id, a name and a start URL only, in ``where``, as `luutru site add`
+    would start one (generic walk and extraction)."""
     where.mkdir(parents=True, exist_ok=True)
-    (where / f"{UNPROFILED}.toml").write_text(
-        f'id = "{UNPROFILED}"\n'
-        'name = "Sở Thông tin và Truyền thông (no selectors)"\n'
-        'start_urls = ["http://127.0.0.1:8765/lf/web/so-tttt/trang-chu"]\n',
-        encoding="utf-8",
+    (where / f"{site}.toml").write_text(
+        f'id = "{site}"\nname = "{name}"\nstart_urls = ["{start_url}"]\n', encoding="utf-8"
     )
-    return (UNPROFILED,)
+    return (site,)
 
 
 UNPROFILED = "bench-unprofiled"
+REAL_PAGES = "bench-real-pages"
+
+
+def unprofiled_sites(where: Path) -> tuple[str, ...]:
+    """The demo portal's Liferay home page through a profile nobody wrote selectors for.
+    The bar of issue 16 is measured on portals like it."""
+    return _site_without_selectors(
+        where, UNPROFILED, "Sở Thông tin và Truyền thông (no selectors)",
+        "http://127.0.0.1:8765/lf/web/so-tttt/trang-chu",
+    )  # fmt: skip
 
 
 def real_pages_sites(where: Path) -> tuple[str, ...]:
-    """A profile without selectors for bench/real_portal.py's portal of real pages."""
-    where.mkdir(parents=True, exist_ok=True)
-    (where / f"{REAL_PAGES}.toml").write_text(
-        f'id = "{REAL_PAGES}"\n'
-        'name = "Real portal pages (no selectors)"\n'
-        'start_urls = ["http://127.0.0.1:8765/list/1"]\n',
-        encoding="utf-8",
+    """bench/real_portal.py's portal of real pages, through a profile without selectors."""
+    return _site_without_selectors(
+        where, REAL_PAGES, "Real portal pages (no selectors)", "http://127.0.0.1:8765/list/1"
     )
-    return (REAL_PAGES,)
-
-
-REAL_PAGES = "bench-real-pages"
 
 
 def run_luutru(
