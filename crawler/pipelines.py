@@ -18,6 +18,7 @@ from archive.records import ArticleRecord, DeadLink, Gone, NotModified
 from crawler.archivewriter import ArchiveWriter
 from crawler.extract.vietnamese.text import normalize_multiline, normalize_text
 from crawler.session import CrawlSession
+from crawler.warc_thread import on_asyncio
 
 _MULTILINE = {"body"}
 _RAW = {"body_html", "raw_html", "fetched_at", "etag", "last_modified", "warc"}
@@ -121,8 +122,19 @@ class ArchivePipeline:
     def _stored(self, session: CrawlSession, item: Any, outcome: str) -> None:
         self.stats.inc_value(f"luutru/articles_{outcome}")
         warc = getattr(item, "warc", None)
-        if warc is not None:
+        if warc is None:
+            return
+
+        def write() -> None:
             self._warc_records(session, item, warc, outcome)
+
+        if on_asyncio():
+            # In the WARC thread, after the capture they stand beside (one thread: in
+            # order): the metadata record's hash and gzip were a twentieth of the
+            # reactor's time a page. A failure is reported as a capture's is.
+            session.warc_thread.submit(write, f"the records beside {item.fetched_url}")
+        else:
+            write()
 
     @staticmethod
     def _warc_records(session: CrawlSession, item: Any, warc: Any, outcome: str) -> None:

@@ -95,7 +95,7 @@ class CrawlSession:
                     continue
                 self.io_error = self.io_error or str(exc)[:300]
             log.error(
-                "capture of %s not written to the WARC file: %s", what, exc,
+                "%s not written to the WARC file: %s", what, exc,
                 exc_info=exc, extra={"site": self.site},
             )  # fmt: skip
 

@@ -98,6 +98,9 @@ DOWNLOADER_MIDDLEWARES = {
     # The portal's own hosts, exactly (not every subdomain): replaces Scrapy's offsite filter.
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,  # default 50
     "crawler.middlewares.ScopeMiddleware": 50,
+    # Scrapy's, after a look at the bytes: it decoded every page to find none.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,  # default 580
+    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,
     # Next to the downloader (above HttpCompression at 590, Retry at 550): every response,
     # retried 503s included, is captured as the server sent it.
     "crawler.middlewares.WarcCaptureMiddleware": 901,

@@ -13,6 +13,15 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 
+def on_asyncio() -> bool:
+    """Whether a thread's result can be awaited here (Scrapy's default asyncio reactor)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class WarcThread:
     def __init__(self, on_failure: Callable[[], None]) -> None:
         self._on_failure = on_failure

@@ -312,6 +312,24 @@ def test_bytes_input_legacy_encoding():
     assert article.title == "Tiếng Việt"
 
 
+def test_a_utf8_header_over_windows_1258_bytes_believes_the_meta_charset():
+    # Real portals serving windows-1258 with a header saying UTF-8: the bytes cannot be
+    # UTF-8, so the page's own <meta charset> decides (crawler/extract/page.py).
+    from demo_portal.misbehave import encode_cp1258
+
+    html = page_b("").replace("<head>", '<head><meta charset="windows-1258">')
+    raw = encode_cp1258(html)
+    assert b"\xe2" in raw  # windows-1258 bytes (â), not UTF-8
+    article = extract_article(raw, URL_B, RULES_B, encoding="utf-8")
+    assert article.title == "Lễ ra mắt mô hình mới"
+
+
+def test_a_utf8_header_over_utf8_bytes_with_a_bom():
+    html = "\ufeff<html><body><h1>Tiếng Việt</h1></body></html>"
+    article = extract_article(html.encode("utf-8"), URL_B, ArticleRules(title="h1"), "UTF-8")
+    assert article.title == "Tiếng Việt"
+
+
 # ---- robustness and soft 404 ----------------------------------------------------------
 
 

@@ -21,6 +21,13 @@ from crawler.middlewares import THREAD_BYTES, WarcCaptureMiddleware, capture_wri
 from crawler.warc_thread import WarcThread
 
 
+class Counter(dict):
+    """What the pipeline reads of Scrapy's stats."""
+
+    def inc_value(self, key: str, count: int = 1) -> None:
+        self[key] = self.get(key, 0) + count
+
+
 class _Session:
     """What the capture middleware reads of a crawl session, over a real WARC series."""
 
@@ -41,6 +48,9 @@ class _Session:
 
     def hand_over(self, record_id: str, record: Any) -> None:
         self.written[record_id] = record
+
+    def take(self, record_id: str | None) -> Any:
+        return self.written.pop(record_id, None) if record_id else None
 
     def warc_relative(self, name: str) -> str:
         return name
@@ -149,7 +159,7 @@ def test_a_failed_capture_is_reported_and_the_response_goes_on(
     response = _response(1, THREAD_BYTES)
     _run(WarcCaptureMiddleware(session), [response])  # type: ignore[arg-type]
     assert "warc" not in response.meta
-    assert [what for what, _ in session.failures] == [response.url]
+    assert [what for what, _ in session.failures] == [f"capture of {response.url}"]
     assert isinstance(session.failures[0][1], OSError)
 
 
@@ -184,3 +194,45 @@ def test_nothing_unpicklable_is_left_in_the_request(session: _Session) -> None:
 
     assert asyncio.run(handed_over())
     session.warc_thread.drain()
+
+
+def test_the_records_beside_a_capture_follow_it_from_the_warc_thread(
+    session: _Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The archive pipeline's metadata record goes to the WARC thread, behind the capture
+    it names (crawler/pipelines.py): off the reactor, and still after its capture."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.records import Gone
+    from crawler.pipelines import ArchivePipeline
+
+    monkeypatch.setattr(middlewares, "THREAD_BYTES", 1)
+    writers: list[str] = []
+    write_metadata = WarcSeries.write_metadata
+
+    def noted(self: WarcSeries, *args: Any, **kwargs: Any) -> Any:
+        writers.append(threading.current_thread().name)
+        return write_metadata(self, *args, **kwargs)
+
+    monkeypatch.setattr(WarcSeries, "write_metadata", noted)
+    pipeline = ArchivePipeline.__new__(ArchivePipeline)
+    pipeline.stats = Counter()  # type: ignore[assignment]
+    response = _response(1, 20_000)
+
+    async def crawl() -> None:
+        WarcCaptureMiddleware(session).process_response(response.request, response)  # type: ignore[arg-type]
+        await capture_written(response)
+        gone = Gone("s", "1", response.url, "2026-12-05T08:00:00+07:00", 404,
+                    warc=response.meta["warc"])  # fmt: skip
+        pipeline._stored(session, gone, "gone")  # type: ignore[arg-type]
+
+    asyncio.run(crawl())
+    session.warc_thread.drain()
+    session.warc.close()
+    assert writers and all(name.startswith("luutru-warc") for name in writers)
+    path = next(session.directory.glob("*.warc.gz"))
+    with open(path, "rb") as fh:
+        headers = [r.rec_headers for r in ArchiveIterator(fh) if r.rec_type != "warcinfo"]
+    assert [h.get_header("WARC-Type") for h in headers] == ["response", "request", "metadata"]
+    capture_id = headers[0].get_header("WARC-Record-ID")
+    assert headers[2].get_header("WARC-Concurrent-To") == capture_id

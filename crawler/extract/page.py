@@ -6,7 +6,7 @@ import re
 
 import parsel
 from lxml import etree
-from w3lib.encoding import html_to_unicode
+from w3lib.encoding import html_body_declared_encoding, html_to_unicode
 
 from crawler.extract.vietnamese.text import normalize_text
 
@@ -25,10 +25,27 @@ INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
+def _is_utf8(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "") == "utf8"
+
+
 def decode_html(html: str | bytes, encoding: str | None = None) -> str:
-    """Unicode page text: explicit encoding, else BOM / meta charset, else UTF-8."""
+    """Unicode page text: explicit encoding, else BOM / meta charset, else UTF-8.
+
+    An explicit UTF-8 over bytes that are not UTF-8 is a misconfigured server (seen on
+    portals serving windows-1258, whose header says UTF-8): then the page's own
+    ``<meta charset>`` is believed, as the bytes cannot be what the header says."""
     if isinstance(html, str):
         return html
+    if encoding and _is_utf8(encoding):
+        try:
+            text = html.decode("utf-8")
+        except UnicodeDecodeError:  # a BOM of UTF-16 lands here too: html_to_unicode's
+            meta = html_body_declared_encoding(html)
+            if meta and not _is_utf8(meta):
+                encoding = meta
+        else:
+            return text[1:] if text.startswith("\ufeff") else text
     content_type = f"text/html; charset={encoding}" if encoding else None
     try:
         return html_to_unicode(content_type, html or b"")[1]

@@ -36,7 +36,7 @@ class ArticleParsing:
         facts = None
         if response.status not in (304, 404, 410) and isinstance(response, TextResponse):
             # Awaited: in a worker process, while the reactor goes on.
-            facts = await article_facts(response, _encoding(response), self)
+            facts = await article_facts(response, response.encoding, self)
         await capture_written(response)  # meta["warc"], when the WARC thread writes it
         for item in self._article_items(response, key, facts):
             yield item
@@ -162,20 +162,3 @@ class ArticleParsing:
         reason = failure.getErrorMessage() or repr(failure.value)
         self.logger.error("article %s failed: %s: %s", request.url, failure.type.__name__, reason)
         yield from self._check_done(ok=False)
-
-
-def _encoding(response: TextResponse) -> str:
-    """The page's real encoding. The HTTP header normally wins (as in browsers), but a
-    header that says UTF-8 over bytes that are not UTF-8 is a misconfigured server — seen
-    on portals serving windows-1258 — and then the page's own <meta charset> is used."""
-    declared = response.encoding
-    if declared.lower().replace("-", "") in ("utf8",):
-        try:
-            response.body.decode("utf-8")
-        except UnicodeDecodeError:
-            from w3lib.encoding import html_body_declared_encoding
-
-            meta = html_body_declared_encoding(response.body)
-            if meta and meta.lower().replace("-", "") != "utf8":
-                return meta
-    return declared
