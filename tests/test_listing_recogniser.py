@@ -239,3 +239,38 @@ def test_a_canonical_naming_the_front_page_is_not_trusted() -> None:
     assert (
         declared_canonical(page_url, "/index.php?id=5", None) == "https://x.gov.vn/index.php?id=5"
     )
+
+
+# ---- links resolved as urljoin resolves them ------------------------------------------
+
+_PAGES = [
+    "http://a.gov.vn",
+    "http://a.gov.vn/",
+    "http://a.gov.vn/x/y/z.html?b=1#f",
+    "https://a.gov.vn/x;p/y;q?x#y",
+    "http://a.gov.vn/x/y/",
+    "http://a.gov.vn/web/so/-/asset_publisher/abc/content/slug-12?redirect=%2Fx",
+    "http://a.gov.vn/a/b/c/d/e/f.aspx?ItemID=3",
+]
+_HREFS = [
+    "../../../trang-chu.html", "./a.html", "a.html", "/a/b", "?p=2", ";x", "//a.gov.vn/q",
+    "http://a.gov.vn/x/../y", "../", ".", "..", "a/./b/../c", "  b.html  ", "a.html#frag",
+    "../../../../../../../x", "a//b", "?", "x?id=1&z=2", "HTTP://A.gov.vn/Z", "%2e%2e/x",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("page", _PAGES)
+def test_article_links_resolve_as_urljoin_does(page: str) -> None:
+    """The pages of one directory share their resolved links (items.py ``_joined``): the
+    answer must be urljoin's against the page itself, query and last segment included."""
+    from urllib.parse import urljoin
+
+    from crawler.listing.items import ArticleLinks
+
+    resolve = ArticleLinks(page, lambda url: True)
+    for href in _HREFS:
+        expected = urljoin(page, href.strip()).split("#", 1)[0]
+        got = resolve(href)
+        assert got in (expected, None), (page, href)
+        if expected != page.split("#", 1)[0]:
+            assert got == expected, (page, href)

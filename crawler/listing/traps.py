@@ -11,7 +11,7 @@ left after a few pages (crawler/spiders/).
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from lxml import etree
 
@@ -57,10 +57,13 @@ def in_calendar(a: etree._Element) -> bool:
     return False
 
 
-def date_markers(url: str) -> set[str]:
-    """The date-like parts of a URL: date-valued parameters and a dated path ending."""
-    parts = urlsplit(url)
-    found = set()
+def date_markers(url: str, parts: SplitResult | None = None) -> set[str]:
+    """The date-like parts of a URL: date-valued parameters and a dated path ending.
+    ``parts``: ``urlsplit(url)``, when the caller has it."""
+    parts = parts or urlsplit(url)
+    found: set[str] = set()
+    if not parts.query and not _DATED_PATH.search(parts.path):
+        return found
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name.lower() in _DATE_PARAMS or _DATE_VALUE.search(value):
             found.add(f"{name.lower()}={value}")

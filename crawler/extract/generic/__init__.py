@@ -55,7 +55,14 @@ class GenericExtractor:
 
     @cached_property
     def headline(self) -> Headline | None:
-        return find_headline(self.sel, self.container, self.chrome, self._first_good)
+        return find_headline(self.sel, self.container, self.chrome, self._first_good, self._order)
+
+    @cached_property
+    def _order(self) -> dict[etree._Element, int]:
+        """Every element's place in document order: the headline and the date finders
+        both compare places, and a walk of a real page's thousands of elements is not
+        free."""
+        return {el: i for i, el in enumerate(self.sel.root.iter())}
 
     @cached_property
     def _first_good(self) -> etree._Element | None:
@@ -114,7 +121,7 @@ class GenericExtractor:
         return self._lead.el if self._lead else None
 
     def date(self, date_format: str | None = None) -> ArticleDate | None:
-        finder = DateFinder(self.sel)
+        finder = DateFinder(self.sel, self._order)
         return finder.date(self.headline_nodes(), self.container, date_format, self.text_start)
 
     def body(self) -> etree._Element | None:

@@ -84,16 +84,19 @@ def find_headline(
     body: etree._Element | None = None,
     chrome: Chrome | None = None,
     first_text: etree._Element | None = None,
+    order: dict[etree._Element, int] | None = None,
 ) -> Headline | None:
     """The printed headline. ``body`` holds the article text, ``first_text`` is its first
     paragraph: a heading inside ``body`` but above ``first_text`` is in the header zone
-    (portals often put headline, date and text in one box); one below is a sub-heading."""
+    (portals often put headline, date and text in one box); one below is a sub-heading.
+    ``order``: every element's place in document order, when the caller has it."""
     chrome = chrome or Chrome()
     declared = declared_titles(sel)
     wanted = {_norm(p): i for i, t in enumerate(declared) for p in _prefixes(t)}
     # The site's own name (the title's trailing part), printed in the page's banner.
     site_names = {_norm(s) for t in declared for s in _suffixes(t)} - set(wanted)
-    order = {el: i for i, el in enumerate(sel.root.iter())}
+    if order is None:
+        order = {el: i for i, el in enumerate(sel.root.iter())}
     start = first_text if first_text is not None else body
     body_at = order.get(start, len(order)) if start is not None else len(order)
     best: tuple[float, etree._Element, str] | None = None
