@@ -179,23 +179,25 @@ def test_a_listing_is_not_an_article() -> None:
     assert article.no_article and "listing" in article.no_article
 
 
-def test_the_date_finders_texts_are_element_texts():
-    """dates.py builds each element's text from its children's (``_Texts``): it must read
-    exactly what ``element_text`` reads, on every element of the frozen pages."""
+def test_element_texts_are_element_text():
+    """ElementTexts (crawler/extract/page.py) builds each element's text from its
+    children's: it must read exactly what ``element_text`` reads, on every node of the
+    frozen pages, comments and invisible elements included."""
     from pathlib import Path
 
-    from crawler.extract.generic.dates import _Texts
-    from crawler.extract.page import INVISIBLE_TAGS, element_text
-    from crawler.extract.vietnamese.text import normalize_text
+    from crawler.extract.page import ElementTexts, element_text
 
     pages = sorted(Path(__file__).parent.joinpath("pages").rglob("*.htm*"))
     assert len(pages) >= 5
     compared = 0
     for path in pages:
         sel = make_selector(path.read_bytes(), "utf-8")
-        texts = _Texts()
+        texts = ElementTexts()
         for el in sel.root.iter():
-            if isinstance(el.tag, str) and el.tag.lower() not in INVISIBLE_TAGS:
-                assert normalize_text(texts(el)) == element_text(el), (path.name, el.tag)
-                compared += 1
+            assert texts(el) == element_text(el), (path.name, el.tag)
+            compared += 1
+        # asked again, in the other order (children first): the same answers
+        late = ElementTexts()
+        for el in reversed(list(sel.root.iter())):
+            assert late(el) == texts(el)
     assert compared > 1000

@@ -130,6 +130,42 @@ def _collect(el: etree._Element, parts: list[str], root: bool = False) -> None:
             parts.append(" ")
 
 
+class ElementTexts:
+    """``element_text`` of one tree's elements, each built from its children's and kept:
+    heuristics ask for the text of nested elements (a date line in a span in a div, every
+    box of a container), and reading each one's subtree again made that quadratic. For a
+    tree that does not change while it is asked."""
+
+    def __init__(self) -> None:
+        self._raw: dict[etree._Element, str] = {}
+        self._text: dict[etree._Element, str] = {}
+
+    def __call__(self, el: etree._Element) -> str:
+        text = self._text.get(el)
+        if text is None:
+            text = self._text[el] = normalize_text(self.raw(el))
+        return text
+
+    def raw(self, el: etree._Element) -> str:
+        """The text before normalising: as ``_collect`` gathers it."""
+        text = self._raw.get(el)
+        if text is None:
+            tag = el.tag
+            if not isinstance(tag, str):  # a comment or a processing instruction
+                return ""
+            parts = [el.text or ""]
+            for child in el:
+                name = child.tag
+                if isinstance(name, str) and name.lower() not in INVISIBLE_TAGS:
+                    parts.append(self.raw(child))
+                parts.append(child.tail or "")
+            text = "".join(parts)
+            if tag.lower() in BLOCK_TAGS:
+                text = f" {text} "
+            self._raw[el] = text
+        return text
+
+
 def text_of(selection: parsel.SelectorList | parsel.Selector) -> str:
     """Normalised text of the first non-empty match."""
     items = [selection] if isinstance(selection, parsel.Selector) else list(selection)

@@ -148,7 +148,7 @@ class GenericExtractor:
 
     def author(self) -> str | None:
         headline = self.headline.el if self.headline else None
-        return find_author(self.sel, headline, self.container, self.chrome)
+        return find_author(self.sel, headline, self.container, self.chrome, self._order)
 
 
 def _after(first: etree._Element, second: etree._Element) -> bool:

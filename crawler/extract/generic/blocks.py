@@ -100,7 +100,7 @@ _HEADER_WORDS = frozenset({"header", "topbar", "banner"})
 def is_chrome(el: etree._Element, headers: bool = True) -> bool:
     """A landmark or a box named as navigation, sidebar, related news, sharing, ads…
     With ``headers=False`` a header is not chrome (an article's header holds its title)."""
-    tag = _tag(el)
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""  # _tag(el), asked of every element
     if tag == "header" and not headers:
         return False
     if tag in CHROME_TAGS or (el.get("role") or "").lower() in _CHROME_ROLES:
@@ -116,7 +116,7 @@ def _own_text(el: etree._Element, parts: list[str], links: list[int], in_link: b
         if in_link:
             links[0] += len(el.text.strip())
     for child in el:
-        tag = _tag(child)
+        tag = child.tag.lower() if isinstance(child.tag, str) else ""  # _tag(child), inlined
         if tag in INLINE_TAGS and not is_hidden(child):
             _own_text(child, parts, links, in_link or tag == "a")
         elif tag == "br":
@@ -165,8 +165,8 @@ def blocks(root: etree._Element) -> tuple[list[Block], Chrome]:
     found: list[tuple[Block, tuple[etree._Element, ...]]] = []
 
     def walk(el: etree._Element, chrome: tuple[etree._Element, ...]) -> None:
-        tag = _tag(el)
-        if not tag or tag in SKIP_TAGS or is_hidden(el):
+        tag = el.tag.lower()  # an element: comments are not walked (below)
+        if tag in SKIP_TAGS or is_hidden(el):
             return
         if is_chrome(el):
             chrome = (*chrome, el)
@@ -179,10 +179,13 @@ def blocks(root: etree._Element) -> tuple[list[Block], Chrome]:
             if text:
                 found.append((Block(el, text, min(links[0], len(text)), False), chrome))
         for child in el:
-            if _tag(child) not in INLINE_TAGS or len(child):
+            # _tag(child) inlined: this loop sees every node of the page.
+            name = child.tag
+            if isinstance(name, str) and (name.lower() not in INLINE_TAGS or len(child)):
                 walk(child, chrome)
 
-    walk(root, ())
+    if isinstance(root.tag, str):
+        walk(root, ())
     # Prose by measure alone, then how much of it each chrome box holds.
     prose: dict[etree._Element, int] = {}
     total = 0

@@ -17,7 +17,7 @@ from lxml import etree
 
 from crawler.extract.generic.blocks import Chrome
 from crawler.extract.generic.hints import AUTHOR_WORDS, is_hidden, name_words
-from crawler.extract.page import element_text
+from crawler.extract.page import ElementTexts
 from crawler.extract.vietnamese.bylines import clean_author, is_person_name, looks_like_pen_name
 
 _MAX_CHARS = 80
@@ -51,10 +51,9 @@ def _author_boxes(
             yield el
 
 
-def _from_box(el: etree._Element) -> str | None:
+def _from_box(el: etree._Element, texts: ElementTexts) -> str | None:
     """A person's name in an author box: the box's text, or its first short line."""
-    texts = [element_text(el)] + [element_text(c) for c in el.iter() if c is not el]
-    for text in texts:
+    for text in [texts(el)] + [texts(c) for c in el.iter() if c is not el]:
         if not text or len(text) > _MAX_CHARS:
             continue
         author = clean_author(text)
@@ -91,14 +90,18 @@ def find_author(
     headline: etree._Element | None,
     container: etree._Element | None,
     chrome: Chrome,
+    order: dict[etree._Element, int] | None = None,
 ) -> str | None:
-    order = {el: i for i, el in enumerate(sel.root.iter())}
+    """``order``: every element's place in document order, when the caller has it."""
+    if order is None:
+        order = {el: i for i, el in enumerate(sel.root.iter())}
+    texts = ElementTexts()
     anchor = headline if headline is not None else container
     lo = order.get(anchor, 0) - 50 if anchor is not None else 0
     end = container if container is not None else anchor
     last = max((order[e] for e in end.iter()), default=0) if end is not None else len(order)
     for el in _author_boxes(sel, lo, last + _NEAR, order, chrome):
-        author = _from_box(el)
+        author = _from_box(el, texts)
         if author:
             return author
     return _meta_author(sel)

@@ -17,9 +17,8 @@ import parsel
 from lxml import etree
 
 from crawler.extract.generic.hints import DATE_WORDS, has_words
-from crawler.extract.page import BLOCK_TAGS, INVISIBLE_TAGS
+from crawler.extract.page import INVISIBLE_TAGS, ElementTexts
 from crawler.extract.vietnamese.dates import ArticleDate, find_article_date
-from crawler.extract.vietnamese.text import normalize_text
 
 DATE_LABELS = (
     "ngày cập nhật", "ngày đăng", "cập nhật lúc", "ngày xuất bản", "cập nhật:", "đăng lúc",
@@ -159,7 +158,7 @@ class DateFinder:
         first = text_start if text_start is not None else body
         end = order.get(first, len(order)) if first is not None else len(order)
         sizes = _text_sizes(self.sel.root)
-        raw_text = _Texts()
+        texts = ElementTexts()
         visible = list(self._visible(self._skipped(body, text_start)))
 
         def candidates(header: bool) -> list[Candidate]:
@@ -170,7 +169,7 @@ class DateFinder:
                 size = sizes.get(el, 0)
                 if not size or size > 2 * _LABELLED_TEXT:
                     continue  # no text, or too much to be a date line (counted loosely)
-                text = normalize_text(raw_text(el))  # element_text(el)
+                text = texts(el)
                 if text and len(text) < _LABELLED_TEXT:
                     has_link = in_link or el.find(".//a") is not None
                     named = has_words(el, DATE_WORDS) or el.tag.lower() == "time"
@@ -191,27 +190,3 @@ def _text_sizes(root: etree._Element) -> dict[etree._Element, int]:
             size += sizes.get(child, 0) + len(child.tail or "")
         sizes[el] = size
     return sizes
-
-
-class _Texts:
-    """``element_text`` of the page's elements before normalising, each built from its
-    children's and kept: the candidates nest (a date line in a span in a div), and
-    reading each one's subtree again cost a fifth of the date finder's time."""
-
-    def __init__(self) -> None:
-        self.known: dict[etree._Element, str] = {}
-
-    def __call__(self, el: etree._Element) -> str:
-        text = self.known.get(el)
-        if text is None:
-            parts = [el.text or ""]
-            for child in el:
-                name = child.tag  # comments and processing instructions: no text here
-                if isinstance(name, str) and name.lower() not in INVISIBLE_TAGS:
-                    parts.append(self(child))
-                parts.append(child.tail or "")
-            text = "".join(parts)
-            if el.tag.lower() in BLOCK_TAGS:
-                text = f" {text} "
-            self.known[el] = text
-        return text

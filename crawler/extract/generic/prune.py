@@ -18,7 +18,7 @@ from lxml import etree
 
 from crawler.extract.generic.blocks import SKIP_TAGS, Chrome
 from crawler.extract.generic.hints import AUTHOR_WORDS, CAPTION_WORDS, has_words, is_hidden
-from crawler.extract.page import element_text
+from crawler.extract.page import ElementTexts
 
 _MARK = "data-luutru-drop"
 # Headings of link lists and tool lines: never article text on their own.
@@ -38,12 +38,12 @@ _CAPTION_MAX = 300
 _CENTER = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
 
 
-def _link_density(el: etree._Element) -> tuple[float, int]:
-    text = element_text(el)
+def _link_density(el: etree._Element, texts: ElementTexts) -> tuple[float, int]:
+    text = texts(el)
     if not text:
         return 0.0, 0
     links = list(el.iter("a"))
-    linked = sum(len(element_text(a)) for a in links)
+    linked = sum(len(texts(a)) for a in links)
     return min(linked / len(text), 1.0), len(links)
 
 
@@ -51,7 +51,7 @@ def _has_image(el: etree._Element) -> bool:
     return el.tag == "img" or next(el.iter("img"), None) is not None
 
 
-def _captions(container: etree._Element) -> Iterator[etree._Element]:
+def _captions(container: etree._Element, texts: ElementTexts) -> Iterator[etree._Element]:
     """Captions: <figcaption>, boxes named as captions, the text rows of an image table,
     and a short centred or italic line right after an image."""
     for el in container.iter():
@@ -60,33 +60,35 @@ def _captions(container: etree._Element) -> Iterator[etree._Element]:
         tag = el.tag.lower()
         if tag == "figcaption" or (tag != "body" and has_words(el, CAPTION_WORDS)):
             yield el
-        elif tag == "table" and _has_image(el) and len(element_text(el)) <= _CAPTION_MAX:
+        elif tag == "table" and _has_image(el) and len(texts(el)) <= _CAPTION_MAX:
             yield el  # an image with its caption laid out as a table
-        elif _has_image(el) and not element_text(el):
+        elif _has_image(el) and not texts(el):
             following = el.getnext()
             if following is None or not isinstance(following.tag, str):
                 continue
-            text = element_text(following)
+            text = texts(following)
             if not text or len(text) > _CAPTION_MAX or _has_image(following):
                 continue
             styled = (
                 bool(_CENTER.search(following.get("style") or ""))
                 or (following.get("align") or "").lower() == "center"
             )
-            if styled or _italic_share(following) >= 0.8:
+            if styled or _italic_share(following, texts) >= 0.8:
                 yield following
 
 
-def _italic_share(el: etree._Element) -> float:
+def _italic_share(el: etree._Element, texts: ElementTexts) -> float:
     """Share of ``el``'s text set in italics (outermost <em>/<i> only)."""
-    text = element_text(el)
+    text = texts(el)
     outer = [
         i for i in el.iter("em", "i") if not any(a.tag in ("em", "i") for a in i.iterancestors())
     ]
-    return len("".join(element_text(i) for i in outer)) / len(text) if text else 0.0
+    return len("".join(texts(i) for i in outer)) / len(text) if text else 0.0
 
 
-def _boilerplate(container: etree._Element, chrome: Chrome) -> Iterator[etree._Element]:
+def _boilerplate(
+    container: etree._Element, chrome: Chrome, texts: ElementTexts
+) -> Iterator[etree._Element]:
     for el in container.iter():
         if el is container or not isinstance(el.tag, str):
             continue
@@ -94,15 +96,15 @@ def _boilerplate(container: etree._Element, chrome: Chrome) -> Iterator[etree._E
         if tag in SKIP_TAGS or is_hidden(el) or chrome(el):
             yield el
             continue
-        if has_words(el, AUTHOR_WORDS) and len(element_text(el)) <= 120:
+        if has_words(el, AUTHOR_WORDS) and len(texts(el)) <= 120:
             yield el  # an author box: a field of its own (byline.py), not text
             continue
         if tag in ("ul", "ol", "div", "table", "section"):
-            density, count = _link_density(el)
+            density, count = _link_density(el, texts)
             if count >= _LINK_LIST_MIN_LINKS and density >= _LINK_LIST_DENSITY:
                 yield el
                 continue
-        text = element_text(el)
+        text = texts(el)
         if text and len(text) <= 60 and TOOL_LINE.match(text):
             yield el
 
@@ -133,10 +135,13 @@ def pruned_copy(
     the given elements (headline, lead, date line when they sit inside)."""
     marked: list[etree._Element] = []
     inside = set(container.iter())
+    # The container's boxes are read again and again (each box, then the boxes around
+    # it): each text is built once, from its children's.
+    texts = ElementTexts()
     candidates = [
         *_header_zone(container, text_start),
-        *_boilerplate(container, chrome or Chrome()),
-        *_captions(container),
+        *_boilerplate(container, chrome or Chrome(), texts),
+        *_captions(container, texts),
         *(el for el in remove if el is not None and el in inside and el is not container),
     ]
     for el in candidates:

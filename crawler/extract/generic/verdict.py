@@ -12,7 +12,7 @@ import re
 import parsel
 from lxml import etree
 
-from crawler.extract.page import element_text
+from crawler.extract.page import ElementTexts
 from crawler.extract.vietnamese.dates import find_article_date
 
 # Visible texts of "not found / removed" pages (Vietnamese portals and English CMSs).
@@ -41,25 +41,29 @@ _FILE = re.compile(r"\.(?:pdf|docx?|xlsx?|pptx?|zip|rar)$", re.IGNORECASE)
 def listing_reason(body: etree._Element, text: str) -> str | None:
     """An article links to a document or two; a listing is made of headline links, each
     with its date and lead: many of them, or fewer making much of the text."""
+    texts = ElementTexts()
     titles = [
-        element_text(a)
-        for a in body.iter("a")
-        if not _FILE.search((a.get("href") or "").split("?")[0])
+        texts(a) for a in body.iter("a") if not _FILE.search((a.get("href") or "").split("?")[0])
     ]
     titles = [t for t in titles if len(t) >= _TITLE_LINK_CHARS and len(t.split()) >= 5]
     linked = sum(len(t) for t in titles)
     share = linked / len(text) if text else 0.0
-    dated = sum(
-        1
-        for el in body.iter()
-        if isinstance(el.tag, str)
-        and len(own := element_text(el)) < _DATE_LINE
-        and find_article_date([own])
-    )
+
+    def dated() -> int:
+        # Asked only when there are enough links for it to matter: it reads the text of
+        # every element, the costliest step here on an article.
+        return sum(
+            1
+            for el in body.iter()
+            if isinstance(el.tag, str)
+            and len(own := texts(el)) < _DATE_LINE
+            and find_article_date([own])
+        )
+
     if (
         (len(titles) >= _MANY_TITLE_LINKS and share >= _MANY_LINKED_SHARE)
         or (len(titles) >= _MAX_TITLE_LINKS and share >= _MAX_LINKED_SHARE)
-        or (len(titles) >= _DATED_ITEMS and dated >= _DATED_ITEMS)  # items, each dated
+        or (len(titles) >= _DATED_ITEMS and dated() >= _DATED_ITEMS)  # items, each dated
     ):
         return f"a list of {len(titles)} article links, not an article (a listing page?)"
     return None
