@@ -183,7 +183,9 @@ async def capture_written(response: Response) -> None:
     WARC thread writes it. A capture that failed was reported by the session already
     (crawler/session.py); the response goes on without its WARC reference."""
     pending = _PENDING.pop(response.request, None) if response.request is not None else None
-    if pending is not None:
+    # Most captures are written by the time the page is extracted: then nothing is
+    # awaited, as wrapping a finished future still wakes the loop through its self-pipe.
+    if pending is not None and not pending.done():
         with contextlib.suppress(Exception):
             await asyncio.wrap_future(pending)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from w3lib.url import canonicalize_url
@@ -32,6 +33,9 @@ _FRONT_PAGES = ("/index.php", "/default.aspx", "/index.html", "/index.htm", "/tr
 _PRINT_PARAMS = frozenset({"print", "in", "printable", "printview", "inbai"})
 
 
+# A crawl asks for the same URLs' forms many times (from the listing, the request, the
+# article's record, its canonical link): answered once each.
+@lru_cache(maxsize=32768)
 def clean_url(url: str, fold_case: bool = False) -> str:
     """The canonical form of an article URL (absolute, scheme and host kept); with
     ``fold_case``, an IIS path lower-cased (keys fold spellings; stored URLs keep them)."""
@@ -52,6 +56,7 @@ def clean_url(url: str, fold_case: bool = False) -> str:
 _MAX_KEY = 200  # the archive's key column holds 255 characters
 
 
+@lru_cache(maxsize=32768)
 def url_key(url: str) -> str:
     """The article key of a URL: its canonical path and query (a long one shortened to a
     prefix and a digest of the whole, so it still names one URL)."""

@@ -104,6 +104,8 @@ class AttachmentFetch:
         yield from self._attachment_requests(key, urls)
 
     def _attachment_requests(self, key: str, urls: list[str]) -> Iterator[Request]:
+        if not urls:
+            return  # most articles: nothing to ask the settings for
         session = self.session
         settings = self.crawler.settings
         if self.check_articles or session is None or not session.is_open:

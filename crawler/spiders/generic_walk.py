@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -32,6 +33,7 @@ _DIGITS = re.compile(r"\d+")
 _SLUG = re.compile(r"^[\w%]+(?:-[\w%]+){2,}")
 
 
+@lru_cache(maxsize=32768)  # asked again for each page linking the same articles
 def url_shape(url: str) -> tuple:
     """What article URLs of one site share, whatever their category: the path's depth, its
     last segment with numbers and slugs generalised, the names of the query parameters."""
