@@ -19,6 +19,7 @@ broken pool is replaced for the jobs after it.
 from __future__ import annotations
 
 import atexit
+import gc
 import importlib
 import logging
 import multiprocessing
@@ -109,6 +110,10 @@ atexit.register(shutdown)
 def _run_named(target: str) -> None:
     module, _, name = target.partition(":")
     getattr(importlib.import_module(module), name)()
+    # What the warm-up imported and cached lives as long as the worker: out of the
+    # cyclic collector's sight from now on, whose passes over those ~70,000 objects
+    # cost 3-7 % of each page's extraction (alternating batches, real pages).
+    gc.freeze()
 
 
 def warm(target: str, workers: int) -> None:

@@ -108,6 +108,8 @@ DOWNLOADER_MIDDLEWARES = {
 
 EXTENSIONS = {
     "crawler.extensions.ProgressLine": 500,
+    # The start-up's objects kept out of the cyclic collector's passes (crawler/longlived.py).
+    "crawler.longlived.FreezeStartup": 0,
 }
 
 # Where the archive lives; the CLI sets it from --data, `scrapy crawl` reads the environment.

@@ -214,6 +214,18 @@ def test_the_warm_up_page_is_an_article() -> None:
     module.warm_up()
 
 
+def test_a_warmed_worker_keeps_its_imports_out_of_the_collectors_sight() -> None:
+    """After its warm-up a worker freezes what it loaded (gc.freeze): the collector no
+    longer walks it at every pass."""
+    code = (
+        "import gc\n"
+        "from crawler import offload\n"
+        "offload.warm(offload.EXTRACTION_WARM_UP, 1)\n"
+        "print(offload.submit(gc.get_freeze_count, (), 1).result(timeout=120))\n"
+    )
+    assert int(output_of(code, timeout=180).strip()) > 10_000
+
+
 def test_a_warm_up_that_fails_leaves_the_pool_working() -> None:
     offload.warm("crawler.no_such_module:nothing", 1)
     future = offload.submit(os.getpid, (), 1)

@@ -40,7 +40,7 @@ def decode_html(html: str | bytes, encoding: str | None = None) -> str:
     if encoding and _is_utf8(encoding):
         try:
             text = html.decode("utf-8")
-        except UnicodeDecodeError:  # a BOM of UTF-16 lands here too: html_to_unicode's
+        except UnicodeDecodeError:  # a UTF-16 BOM too: html_to_unicode follows it below
             meta = html_body_declared_encoding(html)
             if meta and not _is_utf8(meta):
                 encoding = meta
