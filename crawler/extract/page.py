@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import parsel
 from lxml import etree
@@ -164,6 +165,24 @@ class ElementTexts:
                 text = f" {text} "
             self._raw[el] = text
         return text
+
+
+def on_path(
+    el: etree._Element, test: Callable[[etree._Element], bool], known: dict[etree._Element, bool]
+) -> bool:
+    """Whether ``el`` or one of its ancestors passes ``test``. ``known``: the answers for
+    the elements of this tree so far: a page's elements share their ancestors, each then
+    tested once instead of once per element below it."""
+    chain = []
+    box: etree._Element | None = el
+    while box is not None and box not in known:
+        chain.append(box)
+        box = box.getparent()
+    inside = known[box] if box is not None else False
+    for box in reversed(chain):  # from the outermost not yet known, down to el
+        inside = inside or test(box)
+        known[box] = inside
+    return inside
 
 
 def text_of(selection: parsel.SelectorList | parsel.Selector) -> str:

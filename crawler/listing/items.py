@@ -24,7 +24,7 @@ import parsel
 from lxml import etree
 
 from crawler.extract.generic.hints import BOILERPLATE_WORDS, is_hidden, name_words, words
-from crawler.extract.page import element_text
+from crawler.extract.page import element_text, on_path
 from crawler.extract.vietnamese.dates import parse_vietnamese_date
 from crawler.listing.traps import date_markers
 
@@ -80,16 +80,7 @@ def _is_navigation(el: etree._Element, known: dict[etree._Element, bool]) -> boo
     """The element or one of its ancestors navigates. ``known``: the answers for the
     elements of this page so far: a page's hundreds of links share their ancestors, each
     looked at once instead of once per link below it."""
-    chain = []
-    box: etree._Element | None = el
-    while box is not None and box not in known:
-        chain.append(box)
-        box = box.getparent()
-    inside = known[box] if box is not None else False
-    for box in reversed(chain):  # from the outermost not yet known, down to el
-        inside = inside or _navigates(box)
-        known[box] = inside
-    return inside
+    return on_path(el, _navigates, known)
 
 
 def _is_side(el: etree._Element) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from crawler.extract.generic.hints import BOILERPLATE_WORDS, has_words, is_hidden, name_words
+from crawler.extract.page import on_path
 from crawler.extract.vietnamese.stopwords import stopword_density
 
 
@@ -144,17 +145,7 @@ class Chrome:
 
     def around(self, el: etree._Element, headers: bool = False) -> bool:
         """``el`` or one of its ancestors is chrome or hidden."""
-        known = self._around[headers]
-        chain = []
-        box: etree._Element | None = el
-        while box is not None and box not in known:
-            chain.append(box)
-            box = box.getparent()
-        inside = known[box] if box is not None else False
-        for box in reversed(chain):  # from the outermost not yet known, down to el
-            inside = inside or self(box, headers) or is_hidden(box)
-            known[box] = inside
-        return inside
+        return on_path(el, lambda box: self(box, headers) or is_hidden(box), self._around[headers])
 
 
 def blocks(root: etree._Element) -> tuple[list[Block], Chrome]:
