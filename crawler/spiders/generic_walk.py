@@ -20,8 +20,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from parsel import Selector
 from scrapy.http import Request, TextResponse
 
+from crawler.extract.page import make_selector
 from crawler.listing import ListingItem, PagerLink, find_items, find_pager
 from crawler.urls import same_site_check
 
@@ -63,7 +65,11 @@ class GenericWalk:
     ) -> Iterator[Request]:
         spider = self.spider
         stats = spider.crawler.stats
-        items = find_items(response.selector, response.url, self.same_site)
+        # Parsed into lxml's plain elements, as the extraction worker parses articles:
+        # Scrapy's selector (lxml.html) looks up a Python class for every element touched,
+        # and the recogniser touches every link and its boxes (a fifth of a listing page).
+        page = make_selector(response.body, response.encoding)
+        items = find_items(page, response.url, self.same_site)
         new = 0
         for item in items:
             stats.inc_value("luutru/listing_links")
@@ -96,15 +102,20 @@ class GenericWalk:
         if not spider.full and known_run >= spider.profile.listing.stop_after:
             stats.inc_value("luutru/incremental_stops")
             return
-        yield from self._pager(response, {i.url for i in items}, known_run, barren)
+        yield from self._pager(response, page, {i.url for i in items}, known_run, barren)
 
     def _pager(
-        self, response: TextResponse, item_urls: set[str], known_run: int, barren: int
+        self,
+        response: TextResponse,
+        page: Selector,
+        item_urls: set[str],
+        known_run: int,
+        barren: int,
     ) -> Iterator[Request]:
         spider = self.spider
         links = [
             link
-            for link in find_pager(response.selector, response.url, self.same_site)
+            for link in find_pager(page, response.url, self.same_site)
             if link.url not in item_urls  # "Xem tiếp" of an item leads to the article
         ]
         # From a page that brought nothing new, and in incremental walks, one next page
