@@ -201,3 +201,19 @@ def test_element_texts_are_element_text():
         for el in reversed(list(sel.root.iter())):
             assert late(el) == texts(el)
     assert compared > 1000
+
+
+def test_the_date_finders_text_sizes_count_every_character_below_an_element():
+    """dates.py measures an element's text from its children's (``_TextSizes``): what
+    lxml's itertext gives, the element's own tail left out, on every element of the
+    frozen pages, asked in any order."""
+    from pathlib import Path
+
+    from crawler.extract.generic.dates import _TextSizes
+
+    for path in sorted(Path(__file__).parent.joinpath("pages").rglob("*.htm*")):
+        sel = make_selector(path.read_bytes(), "utf-8")
+        elements = [el for el in sel.root.iter() if isinstance(el.tag, str)]
+        sizes = _TextSizes()
+        for el in elements[::2] + elements[1::2]:
+            assert sizes(el) == len("".join(el.itertext())), (path.name, el.tag)
