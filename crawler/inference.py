@@ -22,7 +22,7 @@ from crawler.extract.generic.hints import name_words
 from crawler.extract.page import element_text, make_selector, select
 from crawler.extract.vietnamese.dates import parse_vietnamese_date
 from crawler.listing import find_items
-from crawler.listing.items import article_url, link_text
+from crawler.listing.items import ArticleLinks, link_text
 
 # Markers of the CMS families that have a bundled template (crawler/sites/templates/).
 _FAMILIES: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -64,8 +64,9 @@ def listing_candidates(
     news: list[str] = []
     more: list[str] = []
     menu: list[str] = []
+    article_url_of = ArticleLinks(url, same_site)
     for a in sel.root.iter("a"):
-        target = article_url(a.get("href"), url, same_site)
+        target = article_url_of(a.get("href"))
         label = link_text(a)
         if target is None or not label or len(label) > 60:
             continue

@@ -1,4 +1,6 @@
-"""Selector helpers: profile selectors are CSS, or XPath when prefixed with ``xpath:``."""
+"""A page parsed, and what every extractor reads of it: selectors (profile selectors are
+CSS, or XPath when prefixed with ``xpath:``), the flattened text of an element (one at a
+time, or kept per page: ``ElementTexts``), and memoised walks up the tree (``on_path``)."""
 
 from __future__ import annotations
 

@@ -107,9 +107,9 @@ def _joined(directory: str, href: str) -> str:
 
 
 class ArticleLinks:
-    """``article_url`` for the links of one page: what depends on the page alone (its URL
-    without fragment, the dates in it) is worked out once, not once per link: a page has
-    hundreds of links, and these URL steps were half the recogniser's time."""
+    """The article candidate URLs of one page's links: what depends on the page alone (its
+    URL without fragment, the dates in it) is worked out once, not once per link: a page
+    has hundreds of links, and these URL steps were half the recogniser's time."""
 
     def __init__(self, page_url: str, same_site: Callable[[str], bool]) -> None:
         self.page_url = page_url
@@ -142,12 +142,6 @@ class ArticleLinks:
         if date_markers(url, parts) - self.page_dates:
             return None  # "tin theo ngày": date browsing, not an article
         return url
-
-
-def article_url(href: str | None, page_url: str, same_site: Callable[[str], bool]) -> str | None:
-    """The absolute URL of an article candidate link of the page at ``page_url``, or None
-    (other site, a file, the page itself, a script or mail link)."""
-    return ArticleLinks(page_url, same_site)(href)
 
 
 def _shape(item: etree._Element) -> tuple:

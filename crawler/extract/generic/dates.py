@@ -173,8 +173,8 @@ class DateFinder:
                 if text and len(text) < _LABELLED_TEXT:
                     has_link = in_link or el.find(".//a") is not None
                     named = has_words(el, DATE_WORDS) or el.tag.lower() == "time"
-                    size = sum(1 for _ in el.iterdescendants()) if named else 0
-                    found.append(Candidate(text, has_link, named, size))
+                    inner = sum(1 for _ in el.iterdescendants()) if named else 0
+                    found.append(Candidate(text, has_link, named, inner))
             return found
 
         return candidates(True), cache(lambda: candidates(False))
