@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.extract.declared import declared
 from crawler.extract.model import ExtractedArticle
 from crawler.extract.page import make_selector, selected_hrefs
 from crawler.listing import ListingItem, find_items
@@ -46,8 +47,9 @@ def page_facts(
     facts = PageFacts(extract_article(html, url, rules, encoding, page))
     if facts.extracted.no_article:
         return facts
-    facts.canonical = page.css('link[rel="canonical"]::attr(href)').get()
-    facts.og_url = page.css('meta[property="og:url"]::attr(content)').get()
+    head = declared(page)
+    facts.canonical = head.link_href("canonical")
+    facts.og_url = next(iter(head.meta_contents(("property", "og:url"))), None)
     if other_news:
         facts.other_news = selected_hrefs(page, other_news)
     elif recognise_on:

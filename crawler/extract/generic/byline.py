@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import parsel
 from lxml import etree
 
+from crawler.extract.declared import declared
 from crawler.extract.generic.blocks import Chrome
 from crawler.extract.generic.hints import AUTHOR_WORDS, is_hidden, name_words
 from crawler.extract.page import ElementTexts
@@ -65,10 +66,9 @@ def _from_box(el: etree._Element, texts: ElementTexts) -> str | None:
 def _meta_author(sel: parsel.Selector) -> str | None:
     """``<meta name="author">`` or JSON-LD ``author.name``, only when it is a personal name
     with a family name (these fields hold "admin" or the newspaper's name as often)."""
-    values = sel.xpath(
-        "//meta[@name='author']/@content | //meta[@property='article:author']/@content"
-    ).getall()
-    for script in sel.xpath("//script[@type='application/ld+json']/text()").getall()[:5]:
+    page = declared(sel)
+    values = page.meta_contents(("name", "author"), ("property", "article:author"))
+    for script in page.json_ld()[:5]:
         try:
             data = json.loads(script)
         except ValueError:

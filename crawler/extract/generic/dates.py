@@ -16,6 +16,7 @@ from functools import cache
 import parsel
 from lxml import etree
 
+from crawler.extract.declared import declared
 from crawler.extract.generic.hints import DATE_WORDS, has_words
 from crawler.extract.page import INVISIBLE_TAGS, ElementTexts
 from crawler.extract.vietnamese.dates import ArticleDate, find_article_date
@@ -24,16 +25,6 @@ DATE_LABELS = (
     "ngày cập nhật", "ngày đăng", "cập nhật lúc", "ngày xuất bản", "cập nhật:", "đăng lúc",
     "ngày ban hành", "thời gian đăng", "posted on", "published",
 )  # fmt: skip
-# Machine-readable publication dates, trusted before any unlabelled visible text.
-_META_DATES = (
-    "//meta[@property='article:published_time']/@content",
-    "//meta[@itemprop='datePublished']/@content",
-    "//*[@itemprop='datePublished']/@content",
-    "//meta[@name='pubdate']/@content",
-    "//meta[@name='publishdate']/@content",
-    "//meta[@property='og:published_time']/@content",
-    "//time/@datetime",
-)
 # A date line is short: longer texts are sentences that may mention other dates.
 _SHORT_TEXT = 80
 _LABELLED_TEXT = 160
@@ -96,7 +87,8 @@ class DateFinder:
             lambda: first(labelled(header)),
             lambda: first(named(header, links=True)),  # <span class="publish-date">, <time>
             lambda: first(labelled([c for c in rest() if not c.has_link])),
-            lambda: first(self.sel.xpath("|".join(_META_DATES)).getall()),
+            # Machine-readable dates (crawler/extract/declared.py), before unlabelled text.
+            lambda: first(declared(self.sel).publication_dates),
             lambda: first(named(rest(), links=False)),
             lambda: first(short(header, links=True)),
             lambda: first(short(rest(), links=False)),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import parsel
 from lxml import etree
 
+from crawler.extract.declared import declared
 from crawler.extract.generic.blocks import Chrome
 from crawler.extract.generic.hints import name_words
 from crawler.extract.page import element_text
@@ -25,10 +26,10 @@ _HEADING_TAGS = ("h1", "h2", "h3", "h4")
 _TITLE_WORDS = frozenset(["title", "tieude", "tieu", "headline", "heading", "tit", "name"])
 _MIN_CHARS, _MAX_CHARS = 8, 400
 _META_TITLES = (
-    "//meta[@property='og:title']/@content",
-    "//meta[@name='twitter:title']/@content",
-    "//meta[@itemprop='headline']/@content",
-    "//meta[@name='title']/@content",
+    ("property", "og:title"),
+    ("name", "twitter:title"),
+    ("itemprop", "headline"),
+    ("name", "title"),
 )
 
 
@@ -44,10 +45,11 @@ def _norm(text: str) -> str:
 
 def declared_titles(sel: parsel.Selector) -> list[str]:
     """What the page declares as its title, most specific first."""
-    found = [element_text(v) for v in sel.xpath("|".join(_META_TITLES)).getall()]
-    title = sel.xpath("//title")
-    if title:
-        found.append(element_text(title[0].root))
+    page = declared(sel)
+    found = [element_text(v) for v in page.meta_contents(*_META_TITLES)]
+    title = page.title()
+    if title is not None:
+        found.append(element_text(title))
     return [t for t in found if t]
 
 

@@ -12,6 +12,7 @@ import re
 import parsel
 from lxml import etree
 
+from crawler.extract.declared import declared
 from crawler.extract.page import ElementTexts
 from crawler.extract.vietnamese.dates import find_article_date
 
@@ -82,7 +83,7 @@ def no_article_reason(
     short = len(text) < MIN_ARTICLE_CHARS
     if short and (NOT_FOUND.search(title) or NOT_FOUND.search(text)):
         return f"an error page: {(title or text)[:80]!r}"
-    if sel.xpath("//input[@type='password']") and len(text) < 2 * MIN_ARTICLE_CHARS:
+    if len(text) < 2 * MIN_ARTICLE_CHARS and declared(sel).has_password_field():
         return "a login page"
     if short and not (attachments and len(text) >= MIN_WITH_ATTACHMENT):
         return f"too little text for an article ({len(text)} characters)"
