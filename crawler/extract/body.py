@@ -17,7 +17,7 @@ from bs4 import Tag
 from lxml import etree
 
 from crawler.extract.attachments import attachments
-from crawler.extract.clean import clean_fragment, paragraphs, remove_line
+from crawler.extract.clean import clean_fragment, paragraphs, remove_line, tag_texts, tags_in
 from crawler.extract.page import select, text_of
 from crawler.extract.vietnamese.bylines import clean_author, clean_source, split_author_source
 from crawler.extract.vietnamese.text import normalize_text
@@ -57,7 +57,7 @@ def drop(root: etree._Element, selectors: Sequence[str]) -> None:
 
 
 _RIGHT = re.compile(r"text-align\s*:\s*right", re.IGNORECASE)
-_EMPHASIS = ("b", "strong", "em", "i")
+_EMPHASIS = frozenset({"b", "strong", "em", "i"})
 
 
 def _set_apart(tag: Tag) -> bool:
@@ -68,7 +68,7 @@ def _set_apart(tag: Tag) -> bool:
         if _RIGHT.search(str(el.get("style") or "")) or str(el.get("align") or "") == "right":
             return True
     text = normalize_text(tag.get_text())
-    outer = [e for e in tag.find_all(_EMPHASIS) if not any(p.name in _EMPHASIS for p in e.parents)]
+    outer = [e for e in tags_in(tag, _EMPHASIS) if not any(p.name in _EMPHASIS for p in e.parents)]
     emphasised = normalize_text(" ".join(e.get_text() for e in outer))
     return bool(text) and (tag.name in _EMPHASIS or emphasised == text)
 
@@ -77,8 +77,10 @@ def styled_lines(container: Tag, paras: list[str], last: int = 3) -> set[str]:
     """Those of the last ``last`` paragraphs that are set apart like a byline."""
     wanted = set(paras[-last:])
     found: set[str] = set()
-    for tag in reversed(container.find_all(True)):
-        text = normalize_text(tag.get_text())
+    tags = tags_in(container)
+    texts = tag_texts(tags)
+    for tag in reversed(tags):
+        text = normalize_text(texts[id(tag)])
         if text in wanted and text not in found and _set_apart(tag):
             found.add(text)
         if len(found) == len(wanted):
