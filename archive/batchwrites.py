@@ -395,10 +395,14 @@ class BatchWritesMixin:
             owners: dict[int, int] = lookup(conn, versions.c.id, versions.c.article_id, others)
             when = now_iso()
             for version_id, article_id, matches in found:
-                for other, score in matches:
+                linked = 0
+                for other, score in matches:  # the most similar first
                     if owners.get(other) in (None, article_id):
                         continue  # an earlier version of the same article is history
                     rows.append({"version_id": version_id, "other_version_id": other,
                                  "similarity": round(score, 4), "found_at": when})  # fmt: skip
+                    linked += 1
+                    if linked == neardup.MAX_LINKS:
+                        break
             insert_rows(conn, near_duplicates, rows)
         return len(rows)

@@ -150,6 +150,8 @@ class HistoryMixin:
                     )
                 )
                 links += 1
+                if links == neardup.MAX_LINKS:  # the most similar first
+                    break
         return links
 
     def near_duplicate_clusters(self, site: str | None = None) -> list[list[dict]]:

@@ -49,6 +49,12 @@ NUM_PERM = 128
 THRESHOLD = 0.8
 SHINGLE_SIZE = 3
 MIN_TOKENS = 20
+# A new version is linked to at most this many near-duplicates (the most similar first):
+# a notice republished every week would otherwise add a link to each earlier copy, rows
+# growing with the square of the copies. Clusters are joined through these links, so a
+# cluster still holds every copy; only a version that bridges two groups of copies
+# unlike each other, all its links going to one of them, leaves the groups apart.
+MAX_LINKS = 20
 # Fixed seed: datasketch derives the permutations from it with numpy's RandomState, so a
 # signature computed in any process (or on any machine) is comparable with any other.
 SEED = 1

@@ -227,3 +227,41 @@ def test_a_forked_child_writes_batches_with_helper_threads_of_its_own(tmp_path: 
             pytest.fail("the forked child's record_many hung")
         time.sleep(0.05)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["record_many", "record"])
+def test_a_version_links_its_most_similar_copies_only(tmp_path: Path, one_by_one: bool) -> None:
+    """A text republished many times: each new copy is linked to at most
+    ``neardup.MAX_LINKS`` earlier ones, the most similar, and all copies still make one
+    cluster (clusters are joined through the links)."""
+    from archive import neardup
+
+    copies = neardup.MAX_LINKS + 5
+    # Copy k has its last k words replaced: near-duplicates all, each unlike the others
+    # in its own measure.
+    words = " ".join(f"đoạn {i} nói về công tác năm {2000 + i}" for i in range(45)).split()
+    texts = [" ".join(words[: len(words) - k] + ["khác"] * k) for k in range(copies)]
+    signatures = [neardup.signature(text) for text in texts]
+    assert neardup.similarity(signatures[0], signatures[-1]) >= neardup.THRESHOLD
+    records = [rec(f"k{n}", text, n) for n, text in enumerate(texts)]
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+        if one_by_one:
+            for record in records:
+                archive.record(record, run)
+        else:
+            archive.record_many(records, run)
+        got = dump(archive)
+        clusters = archive.near_duplicate_clusters()
+    links: dict[int, set[int]] = {}
+    for (key, _), (other, _) in got["near_duplicates"]:
+        links.setdefault(int(key[1:]), set()).add(int(other[1:]))
+    last = copies - 1
+    assert len(links[last]) == neardup.MAX_LINKS
+    assert all(len(found) <= neardup.MAX_LINKS for found in links.values())
+    assert len(links[neardup.MAX_LINKS]) == neardup.MAX_LINKS  # every earlier copy
+    # the ones left out are no more like the last copy than those linked
+    like_last = {n: neardup.similarity(signatures[n], signatures[last]) for n in range(last)}
+    left_out = set(range(last)) - links[last]
+    assert max(like_last[n] for n in left_out) <= min(like_last[n] for n in links[last])
+    assert len(clusters) == 1 and len(clusters[0]) == copies
