@@ -274,3 +274,34 @@ def test_article_links_resolve_as_urljoin_does(page: str) -> None:
         assert got in (expected, None), (page, href)
         if expected != page.split("#", 1)[0]:
             assert got == expected, (page, href)
+
+
+# ---- the boxes around links, each answered once ---------------------------------------
+
+_FROZEN = sorted(Path(__file__).parent.joinpath("pages").rglob("*.htm*")) + sorted(
+    Path(__file__).parent.joinpath("fixtures", "vn-portals").glob("*.htm*")
+)
+
+
+@pytest.mark.parametrize("path", _FROZEN, ids=lambda path: path.name)
+def test_boxes_around_links_are_their_ancestors_below_body(path: Path) -> None:
+    """items.py ``_Boxes`` answers each element once: the answers are those of walking up
+    from every link (and every element: nested and fresh ones alike) to <body>."""
+    from crawler.listing.items import _Boxes
+
+    root = make_selector(path.read_bytes(), "utf-8").root
+    around = _Boxes()
+    links = list(root.iter("a"))
+    assert links
+    for el in links + [e for e in root.iter() if isinstance(e.tag, str)]:
+        expected = []
+        for box in el.iterancestors():
+            if box.tag in ("body", "html"):
+                break
+            expected.append(box)
+        assert around.above(el) == tuple(expected)
+        shape, box = [], el
+        while box is not None and len(shape) < 4:
+            shape.append((box.tag, tuple(sorted((box.get("class") or "").split()))))
+            box = box.getparent()
+        assert around.shape(el) == tuple(shape)

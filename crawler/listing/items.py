@@ -144,38 +144,58 @@ class ArticleLinks:
         return url
 
 
-def _shape(item: etree._Element) -> tuple:
-    """The item's own tag and classes and those of three ancestors: what items of one
-    list share and items of different lists do not."""
-    shape = []
-    el: etree._Element | None = item
-    for _ in range(4):
-        if el is None:
-            break
-        shape.append((_tag(el), tuple(sorted((el.get("class") or "").split()))))
-        el = el.getparent()
-    return tuple(shape)
+class _Boxes:
+    """What find_items asks of the elements around one page's links, each element answered
+    once: a page's links share their ancestors (a portal nests them twenty deep), and
+    asking again for every link was a third of the recogniser's time."""
+
+    def __init__(self) -> None:
+        self._up: dict[etree._Element, tuple[etree._Element, ...]] = {}
+        self._marks: dict[etree._Element, tuple[str, tuple[str, ...]]] = {}
+
+    def above(self, el: etree._Element) -> tuple[etree._Element, ...]:
+        """The ancestors of ``el`` below ``<body>``, nearest first."""
+        climbed = []  # from the parent up to the first box answered before (or <body>)
+        box = el.getparent()
+        while box is not None and box not in self._up and _tag(box) not in ("body", "html"):
+            climbed.append(box)
+            box = box.getparent()
+        chain = self._up.get(box, ()) if box is not None else ()
+        for box in reversed(climbed):
+            chain = self._up[box] = (box, *chain)
+        return chain
+
+    def shape(self, item: etree._Element) -> tuple:
+        """The item's own tag and classes and those of three ancestors: what items of one
+        list share and items of different lists do not."""
+        shape = []
+        el: etree._Element | None = item
+        for _ in range(4):
+            if el is None:
+                break
+            mark = self._marks.get(el)
+            if mark is None:
+                mark = self._marks[el] = (_tag(el), tuple(sorted((el.get("class") or "").split())))
+            shape.append(mark)
+            el = el.getparent()
+        return tuple(shape)
 
 
 def find_items(
     sel: parsel.Selector, page_url: str, same_site: Callable[[str], bool]
 ) -> list[ListingItem]:
     """The article links of a page, main list first, each URL once."""
-    links: list[tuple[etree._Element, str, str, list[etree._Element]]] = []
+    links: list[tuple[etree._Element, str, str, tuple[etree._Element, ...]]] = []
     holders: dict[etree._Element, set[str]] = defaultdict(set)
     navigation: dict[etree._Element, bool] = {}
     article_url_of = ArticleLinks(page_url, same_site)
+    around = _Boxes()
     for a in sel.root.iter("a"):
         url = article_url_of(a.get("href"))
         if url is None or _is_navigation(a, navigation):
             continue
         text = link_text(a)
-        # Its boxes up to <body>, walked twice below: listed once.
-        boxes = []
-        for box in a.iterancestors():
-            if _tag(box) in ("body", "html"):
-                break
-            boxes.append(box)
+        boxes = around.above(a)  # up to <body>, walked twice below
         links.append((a, url, text, boxes))
         if len(text) >= _HEADLINE_CHARS:
             for box in boxes:
@@ -190,7 +210,7 @@ def find_items(
             if held and (len(held) > 1 or url not in held):
                 break
             item = box
-        groups[_shape(item)].append((item, url, text))
+        groups[around.shape(item)].append((item, url, text))
     ranked: list[tuple[float, list[ListingItem]]] = []
     for members in groups.values():
         scored = _score_group(members)
