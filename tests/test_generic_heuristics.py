@@ -66,6 +66,16 @@ def test_a_footer_holding_the_only_prose_is_still_a_footer() -> None:
     assert {kind for _, kind in kinds(html)} == {BAD}
 
 
+def test_hidden_elements_and_bare_landmarks() -> None:
+    """What is hidden is no text, inline or block, with or without children; a landmark
+    without any attribute (a bare <aside>) is boilerplate by its tag alone."""
+    html = page(
+        f"<p>{PROSE}<span hidden>ẩn <b>đậm</b></span><em style='display:none'>x</em></p>"
+        f"<div aria-hidden='true'><p>{PROSE} ẩn</p></div><aside><p>{PROSE}</p></aside>"
+    )
+    assert kinds(html) == [(PROSE, GOOD), (PROSE, BAD)]
+
+
 # ---------------------------------------------------------------- container and prune
 
 

@@ -110,16 +110,27 @@ def is_chrome(el: etree._Element, headers: bool = True) -> bool:
     return has_words(el, vocabulary)
 
 
-def _own_text(el: etree._Element, parts: list[str], links: list[int], in_link: bool) -> None:
-    """Text of ``el`` and its inline descendants (nested blocks are blocks of their own)."""
+def _own_text(
+    el: etree._Element,
+    parts: list[str],
+    links: list[int],
+    in_link: bool,
+    hidden: dict[etree._Element, bool],
+) -> None:
+    """Text of ``el`` and its inline descendants (nested blocks are blocks of their own).
+    ``hidden``: ``is_hidden`` of the inline elements seen so far (the walk asks again)."""
     if el.text:
         parts.append(el.text)
         if in_link:
             links[0] += len(el.text.strip())
     for child in el:
         tag = child.tag.lower() if isinstance(child.tag, str) else ""  # _tag(child), inlined
-        if tag in INLINE_TAGS and not is_hidden(child):
-            _own_text(child, parts, links, in_link or tag == "a")
+        if tag in INLINE_TAGS:
+            gone = hidden.get(child)
+            if gone is None:
+                gone = hidden[child] = is_hidden(child)
+            if not gone:
+                _own_text(child, parts, links, in_link or tag == "a", hidden)
         elif tag == "br":
             parts.append(" ")
         if child.tail:
@@ -154,17 +165,24 @@ def blocks(root: etree._Element) -> tuple[list[Block], Chrome]:
     box named "sidebar" that holds most of the page's prose is the page's main column
     misnamed (VnExpress calls it "sidebar-1"), and its name is then ignored."""
     found: list[tuple[Block, tuple[etree._Element, ...]]] = []
+    hidden: dict[etree._Element, bool] = {}  # inline elements: read for text, then walked
 
     def walk(el: etree._Element, chrome: tuple[etree._Element, ...]) -> None:
         tag = el.tag.lower()  # an element: comments are not walked (below)
-        if tag in SKIP_TAGS or is_hidden(el):
+        if tag in SKIP_TAGS:
             return
-        if is_chrome(el):
+        if el.keys():  # a third of a page's elements have no attribute to read
+            gone = hidden.get(el)
+            if gone if gone is not None else is_hidden(el):
+                return
+            if is_chrome(el):
+                chrome = (*chrome, el)
+        elif tag in CHROME_TAGS:
             chrome = (*chrome, el)
         if tag not in INLINE_TAGS:
             parts: list[str] = []
             links = [0]
-            _own_text(el, parts, links, False)
+            _own_text(el, parts, links, False, hidden)
             # NFC: portals serve decomposed Vietnamese too, and stop words are matched NFC.
             text = unicodedata.normalize("NFC", " ".join("".join(parts).split()))
             if text:
