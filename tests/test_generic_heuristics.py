@@ -128,6 +128,22 @@ def test_date_and_time_from_the_header_zone_not_the_text() -> None:
     assert article.datetime == "2024-01-24T08:30:00+07:00"
 
 
+def test_styles_are_read_only_for_a_bare_last_line(monkeypatch) -> None:
+    """The body's styles (what sets a pen name apart) are read when the last line could
+    be one, not for a body that ends with a sentence."""
+    from crawler.extract import body
+
+    calls = []
+    real = body.styled_lines
+    monkeypatch.setattr(body, "styled_lines", lambda *a: calls.append(1) or real(*a))
+    assert extract_article(page(ARTICLE), URL).author == "Thanh Thúy"
+    assert calls == [1]
+    ending = ARTICLE.replace('<p style="text-align:right"><strong>Thanh Thúy</strong></p>', "")
+    assert "Thanh Thúy" in ARTICLE and "Thanh Thúy" not in ending
+    assert extract_article(page(ending), URL).author is None
+    assert calls == [1]
+
+
 def test_pen_name_set_apart_at_the_end_is_the_author() -> None:
     article = extract_article(page(ARTICLE), URL)
     assert article.author == "Thanh Thúy"

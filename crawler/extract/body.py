@@ -73,6 +73,21 @@ def _set_apart(tag: Tag) -> bool:
     return bool(text) and (tag.name in _EMPHASIS or emphasised == text)
 
 
+class _SetApart:
+    """``styled_lines`` of a body, worked out at the first question: the byline rules ask
+    only of a bare last line that is no person's name (a pen name then counts), and most
+    bodies end with a sentence."""
+
+    def __init__(self, container: Tag, paras: list[str]) -> None:
+        self._container, self._paras = container, paras
+        self._found: set[str] | None = None
+
+    def __contains__(self, line: object) -> bool:
+        if self._found is None:
+            self._found = styled_lines(self._container, self._paras)
+        return line in self._found
+
+
 def styled_lines(container: Tag, paras: list[str], last: int = 3) -> set[str]:
     """Those of the last ``last`` paragraphs that are set apart like a byline."""
     wanted = set(paras[-last:])
@@ -125,7 +140,7 @@ def extract_body(
     wanted = {normalize_text(r) for r in raws if r}
     while paras and paras[-1] in wanted:
         remove_line(container, paras.pop())
-    rest, found_author, found_source = split_author_source(paras, styled_lines(container, paras))
+    rest, found_author, found_source = split_author_source(paras, _SetApart(container, paras))
     for line in paras[len(rest) :]:
         remove_line(container, line)
     for name, found in (("author", found_author), ("source", found_source)):

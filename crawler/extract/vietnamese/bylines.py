@@ -14,6 +14,7 @@ a sidebar heading ("Các tin khác") into an author, so:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Container
 
 from crawler.extract.vietnamese.text import normalize_text
 
@@ -161,9 +162,12 @@ def clean_author(text: str | None) -> str | None:
     return _accepted(_first_author(value))
 
 
-def _parse_line(line: str, styled: bool = False) -> tuple[str | None, str | None] | None:
+def _parse_line(
+    line: str, styled: Callable[[], bool] = lambda: False
+) -> tuple[str | None, str | None] | None:
     """(author, source) when ``line`` is a byline and/or source line, else None.
-    ``styled``: the line is set apart like a byline, so a pen name alone is enough."""
+    ``styled()``: the line is set apart like a byline, so a pen name alone is enough (asked
+    only of a bare line that is no person's name)."""
     line = normalize_text(line)
     if not line:
         return None
@@ -190,13 +194,13 @@ def _parse_line(line: str, styled: bool = False) -> tuple[str | None, str | None
         source = clean_source(trailing.group("value"))
         line = line[: trailing.start()]
     line = _NOTE.sub("", line)
-    if is_person_name(line) or (styled and looks_like_pen_name(line)):
+    if is_person_name(line) or (looks_like_pen_name(line) and styled()):
         return (line.rstrip(".").strip(), source)
     return None
 
 
 def split_author_source(
-    paragraphs: list[str], styled: frozenset[str] | set[str] = frozenset()
+    paragraphs: list[str], styled: Container[str] = frozenset()
 ) -> tuple[list[str], str | None, str | None]:
     """Remove byline/source lines from the end of ``paragraphs``.
 
@@ -215,7 +219,8 @@ def split_author_source(
     for _ in range(2):
         if not rest:
             break
-        parsed = _parse_line(rest[-1], rest[-1] in styled)
+        line = rest[-1]
+        parsed = _parse_line(line, lambda line=line: line in styled)
         if parsed is None:
             break
         line_author, line_source = parsed
