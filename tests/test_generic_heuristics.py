@@ -243,3 +243,32 @@ def test_the_date_finders_text_sizes_count_every_character_below_an_element():
         sizes = _TextSizes()
         for el in elements[::2] + elements[1::2]:
             assert sizes(el) == len("".join(el.itertext())), (path.name, el.tag)
+
+
+def test_headline_candidates_are_headings_and_boxes_named_as_titles():
+    """title.py picks its candidates by tag in lxml: every element of the frozen pages is
+    one exactly when it is a heading, or a div/p/span/td/strong/a named as a title."""
+    from pathlib import Path
+
+    from crawler.extract.generic.hints import name_words
+    from crawler.extract.generic.title import _TITLE_WORDS, _candidates
+
+    pages = sorted(Path(__file__).parent.joinpath("pages").rglob("*.htm*"))
+    named = 0
+    for path in pages:
+        sel = make_selector(path.read_bytes(), "utf-8")
+        expected = [
+            el
+            for el in sel.root.iter()
+            if isinstance(el.tag, str)
+            and (
+                el.tag.lower() in ("h1", "h2", "h3", "h4")
+                or (
+                    el.tag.lower() in ("div", "p", "span", "td", "strong", "a")
+                    and name_words(el) & _TITLE_WORDS
+                )
+            )
+        ]
+        assert _candidates(sel) == expected, path.name
+        named += sum(1 for el in expected if el.tag not in ("h1", "h2", "h3", "h4"))
+    assert named  # boxes named as titles are among them

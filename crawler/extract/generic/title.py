@@ -69,16 +69,18 @@ def _overlap(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb) if wa and wb else 0.0
 
 
+_NAMED_TAGS = ("div", "p", "span", "td", "strong", "a")
+
+
 def _candidates(sel: parsel.Selector) -> list[etree._Element]:
-    out: list[etree._Element] = []
-    root = sel.root
-    for el in root.iter():
-        tag = el.tag.lower() if isinstance(el.tag, str) else ""
-        if tag in _HEADING_TAGS or (
-            tag in ("div", "p", "span", "td", "strong", "a") and name_words(el) & _TITLE_WORDS
-        ):
-            out.append(el)
-    return out
+    """Headings, and the boxes named as titles, in document order. lxml picks the tags
+    (the HTML parser writes names in lower case): a page's other elements are not
+    visited from Python."""
+    return [
+        el
+        for el in sel.root.iter(*_HEADING_TAGS, *_NAMED_TAGS)
+        if el.tag in _HEADING_TAGS or name_words(el) & _TITLE_WORDS
+    ]
 
 
 def find_headline(
