@@ -333,6 +333,41 @@ def test_a_utf8_header_over_utf8_bytes_with_a_bom():
 # ---- robustness and soft 404 ----------------------------------------------------------
 
 
+def test_a_page_nested_as_deep_as_lxml_keeps_all_its_fields():
+    """A thousand and more unclosed <font> (old editors left them): every walk over the
+    page recurses once per level, and lxml keeps up to 2,047 levels."""
+    import subprocess
+    import sys
+
+    from crawler.extract.page import DEEPEST_TREE
+
+    # In a fresh interpreter: the limit is raised by importing crawler.extract.page, and
+    # this test must not pass thanks to a limit raised by others before it.
+    code = f"""
+import sys
+assert sys.getrecursionlimit() == 1000
+from crawler.extract import extract_article
+from crawler.extract.page import make_selector
+from crawler.listing import find_items
+from crawler.urls import same_site_check
+prose = "Sáng nay, Sở Y tế tổ chức hội nghị triển khai nhiệm vụ năm 2025 với các đơn vị. " * 3
+links = "<a href='/tin/{{n}}'>Hội nghị tổng kết công tác năm 2024 của ngành y tế số {{n}}</a>"
+html = ("<html><head><title>Hội nghị triển khai - Sở Y tế</title></head><body>"
+        "<h1>Hội nghị triển khai nhiệm vụ năm 2025</h1><p>Ngày cập nhật 24/01/2025</p>"
+        + "<font>" * {DEEPEST_TREE - 20} + ("<p>" + prose + "</p>") * 3
+        + "".join(links.format(n=n) for n in range(2, 6)) + "</body></html>").encode()
+article = extract_article(html, "https://x.gov.vn/tin/1", None, "utf-8")
+assert article.title == "Hội nghị triển khai nhiệm vụ năm 2025", article.warnings
+assert article.date == "2025-01-24" and article.body.count("Sáng nay") == 9
+assert not article.warnings, article.warnings
+items = find_items(make_selector(html, "utf-8"), "https://x.gov.vn/tin/1",
+                   same_site_check(["x.gov.vn"]))
+assert len(items) == 4, items
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
 def test_garbage_never_raises():
     for junk in ("", b"", "<<<>>>", b"\x00\xff\xfe", "<html><body><div", "x" * 10):
         article = extract_article(junk, URL_A, RULES_A)

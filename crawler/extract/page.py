@@ -5,6 +5,7 @@ time, or kept per page: ``ElementTexts``), and memoised walks up the tree (``on_
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 
 import parsel
@@ -26,6 +27,14 @@ BLOCK_TAGS = frozenset(
 )
 INVISIBLE_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title"})
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
+# lxml keeps a tree up to this deep (its parser leaves out what lies deeper), and the
+# walks over a page (element texts, blocks, sizes) recurse once per level: a page of
+# unclosed tags (a thousand <font> from an old editor) went past Python's default limit
+# of 1,000 levels and lost every field. Raised once, for every process that reads pages;
+# Python-to-Python calls need no C stack since 3.11.
+DEEPEST_TREE = 2048
+if sys.getrecursionlimit() < 2 * DEEPEST_TREE + 1000:
+    sys.setrecursionlimit(2 * DEEPEST_TREE + 1000)
 _UTF8_BOM = b"\xef\xbb\xbf"
 _INVALID_ENCODING = etree.ErrorTypes.ERR_INVALID_ENCODING
 _REPORTED_ERRORS = 100  # libxml2's XML_MAX_ERRORS

@@ -182,10 +182,15 @@ class _TextSizes:
         self.known: dict[etree._Element, int] = {}
 
     def __call__(self, el: etree._Element) -> int:
+        return self.size(el)
+
+    def size(self, el: etree._Element) -> int:
+        # A method calling itself, not the instance: a Python-to-Python call, which needs
+        # no C stack, however deep the page (crawler/extract/page.py, DEEPEST_TREE).
         size = self.known.get(el)
         if size is None:
             size = len(el.text or "") if isinstance(el.tag, str) else 0
             for child in el:
-                size += self(child) + len(child.tail or "")
+                size += self.size(child) + len(child.tail or "")
             self.known[el] = size
         return size
