@@ -24,7 +24,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
@@ -387,16 +387,29 @@ class BatchWritesMixin:
         found = [(v, a, [(int(k), score) for k, score in index.query(s, exclude=str(v))])
                  for v, a, s in signed]  # fmt: skip
         found = [(v, a, [(o, sc) for o, sc in m if o < v]) for v, a, m in found]
-        others = sorted({o for _v, _a, m in found for o, _sc in m})
-        if not others:
+        if not any(m for _v, _a, m in found):
             return 0
         rows = []
         with self._write() as conn:  # type: ignore[attr-defined]
-            owners: dict[int, int] = lookup(conn, versions.c.id, versions.c.article_id, others)
+            owners: dict[int, int] = {}
+            asked: set[int] = set()
+
+            def ask(ids: Iterable[int]) -> None:
+                new = sorted(set(ids) - asked)
+                asked.update(new)
+                owners.update(lookup(conn, versions.c.id, versions.c.article_id, new))
+
+            # Whose versions the best candidates are, for every version at once: enough
+            # for its links unless its own article's history is among them (then the
+            # rest of its candidates are asked about too). A text republished many times
+            # has hundreds of candidates, most of which would never be linked.
+            ask(o for _v, _a, m in found for o, _sc in m[: 2 * neardup.MAX_LINKS])
             when = now_iso()
             for version_id, article_id, matches in found:
                 linked = 0
-                for other, score in matches:  # the most similar first
+                for at, (other, score) in enumerate(matches):  # the most similar first
+                    if other not in asked:
+                        ask(o for o, _sc in matches[at:])
                     if owners.get(other) in (None, article_id):
                         continue  # an earlier version of the same article is history
                     rows.append({"version_id": version_id, "other_version_id": other,

@@ -265,3 +265,41 @@ def test_a_version_links_its_most_similar_copies_only(tmp_path: Path, one_by_one
     left_out = set(range(last)) - links[last]
     assert max(like_last[n] for n in left_out) <= min(like_last[n] for n in links[last])
     assert len(clusters) == 1 and len(clusters[0]) == copies
+
+
+def test_links_reach_past_the_articles_own_history(tmp_path: Path, monkeypatch) -> None:
+    """A version whose best candidates are its own article's earlier versions (history,
+    never linked) is still linked to the other articles further down its candidates."""
+    from archive import neardup
+
+    with Archive.open(tmp_path) as archive:
+        run = archive.start_run(SITE)
+        others = [archive.record(rec(f"o{n}", f"Bài khác {n}.", n), run) for n in range(5)]
+        assert others == ["new"] * 5
+        history = 2 * neardup.MAX_LINKS + 5
+        for n in range(history + 1):  # the same article edited again and again
+            archive.record(rec("x", f"Bài x, lần sửa {n}.", 10 + n % 40), run)
+        with archive.engine.connect() as conn:
+            rows = conn.execute(
+                select(versions.c.id, articles.c.id, articles.c.article_key).join(
+                    articles, articles.c.id == versions.c.article_id
+                )
+            ).all()
+        own = sorted(v for v, _a, key in rows if key == "x")
+        other = sorted(v for v, _a, key in rows if key != "x")
+        own_id = next(a for _v, a, key in rows if key == "x")
+        newest, earlier = own[-1], own[:-1]
+        assert len(earlier) == history and len(other) == 5
+
+        class Index:  # best first: the article's own history, then the others
+            def query(self, sig: bytes, exclude: str | None = None) -> list[tuple[str, float]]:
+                ranked = [(str(v), 0.99) for v in reversed(earlier)]
+                return ranked + [(str(v), 0.9) for v in other]
+
+        monkeypatch.setattr(archive, "_neardups", lambda: Index())
+        with archive.engine.begin() as conn:
+            conn.execute(near_duplicates.delete())
+        assert archive.link_near_duplicates_many([(newest, own_id, b"sig")]) == 5
+        with archive.engine.connect() as conn:
+            linked = conn.execute(select(near_duplicates.c.other_version_id)).scalars().all()
+    assert sorted(linked) == other
