@@ -379,7 +379,8 @@ class BatchWritesMixin:
         """``link_near_duplicates`` for the (version id, article id, signature) of a batch,
         in one write transaction. A version is linked to EARLIER versions only (lower ids:
         what it was compared with had it been written alone), so a pair inside the batch is
-        linked once, from its newer version."""
+        linked once, from its newer version; to ``neardup.MAX_LINKS`` of them at most, the
+        most similar."""
         signed = [(v, a, s) for v, a, s in new_versions if s]
         if not signed:
             return 0

@@ -122,7 +122,8 @@ class HistoryMixin:
         return out
 
     def link_near_duplicates(self, version_id: int, article_id: int, sig: bytes) -> int:
-        """Link a new version to near-duplicate versions of OTHER articles; returns links."""
+        """Link a new version to near-duplicate versions of OTHER articles, the
+        ``neardup.MAX_LINKS`` most similar at most; returns links."""
         if not sig:
             return 0
         index = self._neardups()  # includes this version: it is committed

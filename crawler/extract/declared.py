@@ -93,6 +93,8 @@ class Declared:
         found = []
         for el in self._root.iter():
             tag = el.tag
+            if not isinstance(tag, str):
+                continue  # a comment: XPath's //* selects elements only
             content = el.get("itemprop") == _DATE_ITEMPROP or (
                 tag == "meta"
                 and (
