@@ -68,14 +68,20 @@ def decode_html(html: str | bytes, encoding: str | None = None) -> str:
         return (html or b"").decode("utf-8", errors="replace")
 
 
+def _html_parser() -> etree.HTMLParser:
+    """The one parser set-up of every page, both ways in (``_parsed``, ``_parsed_utf8``):
+    their trees must be the same. A new parser per page: lxml parsers are not to be
+    shared between threads."""
+    return etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+
+
 def _parsed(text: str) -> parsel.Selector:
     """What ``parsel.Selector(text=text, type="html")`` builds (same parser options, same
     preparation of the text), with lxml's plain element classes. lxml.html's parser finds
     each element's Python class through a Python method every time an element is touched
     from Python: a tenth of a real page's extraction. Nothing here needs HtmlElement's own
-    methods (body.py's ``drop`` has its etree fallback). A parser per call: lxml parsers
-    are not to be shared between threads."""
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    methods (body.py's ``drop`` has its etree fallback)."""
+    parser = _html_parser()
     body = text.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
     root = etree.fromstring(body, parser=parser)
     if root is None:
@@ -95,7 +101,7 @@ def _parsed_utf8(html: bytes) -> parsel.Selector | None:
         return None
     if body[:5].lower() == b"<?xml":
         return None
-    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    parser = _html_parser()
     try:
         root = etree.fromstring(body, parser=parser)
     except Exception:
