@@ -2,10 +2,14 @@
 
 No parsing, no extraction, no pipelines, no extensions; the same download settings as
 luutru (crawler/settings.py: user agent, robots.txt, retries, timeouts, cookies,
-concurrency) plus the same ``-s`` overrides. URLs are split by site prefix (/lf, /asp) into
-two crawlers in one CrawlerProcess, as ``luutru crawl demo-liferay demo-aspnet`` runs two.
+concurrency) plus the same ``-s`` overrides. One crawler per luutru site (in one
+CrawlerProcess), each with the URLs that site's run fetched: as many download slots as
+luutru had. (Until 2026-12-05 URLs were split by their first path segment, which gave the
+portal of real pages two bare crawlers, /list and /a, against luutru's one.)
 
     python -m bench.bare_spider URLS.txt [-s NAME=VALUE ...]   # prints stats as JSON
+
+URLS.txt: one ``URL`` or ``SITE<TAB>URL`` a line (see :func:`group_by_site`).
 """
 
 from __future__ import annotations
@@ -40,11 +44,17 @@ class BareSpider(scrapy.Spider):
         return None  # downloaded and dropped: the baseline does no work per page
 
 
-def group_by_site(urls: Sequence[str]) -> dict[str, list[str]]:
+def group_by_site(lines: Sequence[str]) -> dict[str, list[str]]:
+    """The crawlers to run and their URLs: a line ``SITE<TAB>URL`` names its crawler (the
+    benchmark writes the luutru site whose run fetched the page); a bare URL goes to the
+    crawler of its first path segment (/lf, /asp: the demo portal's two sites)."""
     groups: dict[str, list[str]] = {}
-    for url in urls:
-        first = urlsplit(url).path.strip("/").split("/")[0] or "-"
-        groups.setdefault(first, []).append(url)
+    for line in lines:
+        site, tab, url = line.partition("\t")
+        if not tab:
+            url = line
+            site = urlsplit(url).path.strip("/").split("/")[0] or "-"
+        groups.setdefault(site, []).append(url)
     return groups
 
 

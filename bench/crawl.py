@@ -204,8 +204,9 @@ def real_pages_sites(where: Path) -> tuple[str, ...]:
 
 def run_luutru(
     base: str, work: Path, sites: tuple[str, ...] = SITES, profiles: Path | None = None
-) -> tuple[dict[str, Any], list[tuple[int, str, str]]]:
-    """``profiles``: a directory of site profiles of ``sites`` (else the bundled ones)."""
+) -> tuple[dict[str, Any], dict[str, list[tuple[int, str, str]]]]:
+    """``profiles``: a directory of site profiles of ``sites`` (else the bundled ones).
+    Returns the measure and, per site, the pages its run fetched (from its own log)."""
     from archive.store import Archive
 
     data = work / "archive"
@@ -219,11 +220,14 @@ def run_luutru(
         done, wall, cpu = timed(cmd, log)
     # The crawl logs each run into its own file under <data>/logs/<site>/ (crawler/runlog.py);
     # its stderr has only the progress lines and what went wrong before a run opened.
-    log_text = log_path.read_text(encoding="utf-8", errors="replace") + "".join(
-        p.read_text(encoding="utf-8", errors="replace")
-        for p in sorted((data / "logs").glob("*/*.log"))
-    )
-    pages = fetched_pages(log_text)
+    site_logs = {
+        site_dir.name: "".join(
+            p.read_text(encoding="utf-8", errors="replace") for p in sorted(site_dir.glob("*.log"))
+        )
+        for site_dir in sorted((data / "logs").glob("*"))
+    }
+    log_text = log_path.read_text(encoding="utf-8", errors="replace") + "".join(site_logs.values())
+    pages = {site: fetched_pages(text) for site, text in site_logs.items()}
     with Archive.open(data) as archive:
         runs = archive.runs()
         stats = [r["stats"] for r in runs]
@@ -233,7 +237,7 @@ def run_luutru(
         raise RuntimeError(f"luutru crawl exited {done.returncode}:\n{_tail(log_path)}")
     stored = all("elapsed_time_seconds" in st for st in stats)
     stats = with_logged_elapsed(stats, log_text)
-    result = side(stats, len(pages), wall, cpu)
+    result = side(stats, sum(len(site_pages) for site_pages in pages.values()), wall, cpu)
     if not stored and result["seconds_from"].startswith("max"):
         result["seconds_from"] += " (Scrapy's stats dump in the log; the stored runs lack it)"
     result["archive"] = counts
@@ -252,9 +256,14 @@ def run_luutru(
     return result, pages
 
 
-def run_bare(urls: list[str], work: Path) -> dict[str, Any]:
+def run_bare(urls_by_site: dict[str, list[str]], work: Path) -> dict[str, Any]:
+    """One bare crawler per luutru site, each GETting the pages that site's run fetched:
+    both sides then have the same number of crawlers, so the same download slots."""
     url_file = work / "urls.txt"
-    url_file.write_text("".join(u + "\n" for u in urls), encoding="utf-8")
+    url_file.write_text(
+        "".join(f"{site}\t{u}\n" for site, urls in urls_by_site.items() for u in urls),
+        encoding="utf-8",
+    )
     cmd = [sys.executable, "-m", "bench.bare_spider", str(url_file)]
     for pair in OVERRIDES:
         cmd += ["-s", pair]
@@ -284,17 +293,29 @@ def one_round(
             sites = (real_pages_sites if real_pages else unprofiled_sites)(profiles)
         portal = {"delay": delay, "padding_kb": padding_kb, "real_pages": real_pages}
         with portal_process(articles, work, **portal) as base:
-            luutru, pages = run_luutru(base, work, sites, profiles)
+            luutru, pages_by_site = run_luutru(base, work, sites, profiles)
+        pages = [page for site_pages in pages_by_site.values() for page in site_pages]
         robots = [u for _, m, u in pages if u.endswith("/robots.txt")]
         posts = [u for _, m, u in pages if m == "POST"]
-        gets = [u for _, m, u in pages if m == "GET" and not u.endswith("/robots.txt")]
+        gets = {
+            site: [u for _, m, u in site_pages if m == "GET" and not u.endswith("/robots.txt")]
+            for site, site_pages in pages_by_site.items()
+        }
         # fresh: same first 503s
         with portal_process(articles, work, **portal) as base2:
-            urls = [base2 + u[len(base) :] if u.startswith(base) else u for u in gets]
+            urls = {
+                site: [base2 + u[len(base) :] if u.startswith(base) else u for u in site_gets]
+                for site, site_gets in gets.items()
+            }
             bare = run_bare(urls, work)
     ratio = luutru["pages_per_s"] / bare["pages_per_s"] if bare["pages_per_s"] else 0.0
     return {
-        "url_list": {"get_pages": len(gets), "post_skipped": len(posts), "robots": len(robots)},
+        "url_list": {
+            "get_pages": sum(len(site_gets) for site_gets in gets.values()),
+            "post_skipped": len(posts),
+            "robots": len(robots),
+            "crawlers": len(gets),
+        },
         "luutru": luutru,
         "bare": bare,
         "ratio_luutru_over_bare": round(ratio, 3),
@@ -393,9 +414,10 @@ def table(result: dict[str, Any]) -> str:
     lines += [
         f"ratio luutru/bare (pages/s, median of {result['rounds']} rounds): "
         f"{result['ratio_luutru_over_bare']}",
-        f"bare URL list: {u['get_pages']} GET pages from the luutru run; {u['post_skipped']} "
-        f"POST postback pages skipped; robots.txt fetched by each side's robots middleware "
-        f"({u['robots']} in the luutru run)",
+        f"bare URL list: {u['get_pages']} GET pages from the luutru run, one bare crawler per "
+        f"luutru site ({u.get('crawlers', '?')}); {u['post_skipped']} POST postback pages "
+        f"skipped; robots.txt fetched by each side's robots middleware ({u['robots']} in the "
+        f"luutru run)",
         f"seconds: luutru {lu['seconds_from']}; bare {last['bare']['seconds_from']}",
         f"luutru archive after the last run: {lu['archive']}; runs {lu['run_status']}",
     ]

@@ -83,3 +83,34 @@ def test_the_summary_names_the_real_pages_measure() -> None:
     assert metrics[-1] == (
         "crawl throughput, luutru crawl (real pages without selectors, answering in 0.05 s)"
     )
+
+
+def test_bare_crawlers_are_the_luutru_sites_named_in_the_url_list() -> None:
+    """bench/bare_spider.py runs one crawler per luutru site, so both sides have the same
+    download slots: the portal of real pages is one site, though its listings (/list)
+    and articles (/a) differ in their first path segment."""
+    from bench.bare_spider import group_by_site
+
+    lines = [
+        "bench-real-pages\thttp://127.0.0.1:1/list/1",
+        "bench-real-pages\thttp://127.0.0.1:1/a/0",
+        "bench-real-pages\thttp://127.0.0.1:1/list/2",
+    ]
+    assert group_by_site(lines) == {
+        "bench-real-pages": [
+            "http://127.0.0.1:1/list/1",
+            "http://127.0.0.1:1/a/0",
+            "http://127.0.0.1:1/list/2",
+        ]
+    }
+
+
+def test_bare_urls_without_a_site_go_by_their_first_path_segment() -> None:
+    from bench.bare_spider import group_by_site
+
+    urls = ["http://h/lf/a", "http://h/asp/b", "http://h/lf/c", "http://h/"]
+    assert group_by_site(urls) == {
+        "lf": ["http://h/lf/a", "http://h/lf/c"],
+        "asp": ["http://h/asp/b"],
+        "-": ["http://h/"],
+    }
