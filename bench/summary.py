@@ -129,7 +129,32 @@ def _extraction(e: dict[str, Any]) -> list[Row]:
                 f"readability-lxml title {pct(rd, 'title')}%, htmldate date {pct(hd, 'date')}%",
             ),
         ]
+    rows += _file_text(e.get("file_text"))
     return rows
+
+
+def _file_text(result: dict[str, Any] | None) -> list[Row]:
+    """The 10-page file of bench/file_text.py: luutru's PDF reader against pypdf."""
+    files = {f["pages"]: f for f in (result or {}).get("files", [])}
+    if 10 not in files:
+        return []
+    f = files[10]
+    ours, theirs = f["ms_best"]["luutru (pypdfium2)"], f["ms_best"].get("pypdf")
+    others = ", ".join(
+        f"{p} pages {g['ms_best']['luutru (pypdfium2)']} vs {g['ms_best'].get('pypdf', '–')}"
+        for p, g in sorted(files.items())
+        if p != 10
+    )
+    return [
+        _row(
+            "attached PDF text, luutru (pypdfium2)",
+            f"{ours:.2f}",
+            "ms/file",
+            f"x{ours / theirs:.3f} of pypdf ({theirs:.2f} ms/file)" if theirs else "pypdf not run",
+            f"a 10-page demo decision PDF ({f['bytes']:,} bytes), best of {result['reps']} "
+            f"reps, same words: {'yes' if f['same_words'] else 'NO'}; {others} ms",
+        )
+    ]
 
 
 def _extraction_v1(e: dict[str, Any]) -> list[Row]:

@@ -134,8 +134,11 @@ def test_pages_and_characters_are_capped() -> None:
 
 
 def test_control_characters_never_reach_the_text() -> None:
+    assert filetext.clean("a\x00b\x07c  d\r\ne") == "a b c d\ne"
     got = filetext.extract(pdf_bytes(["a\x00b\x07c  d"]), "pdf")
-    assert got.text == "a b c d"
+    assert got.status == "ok" and got.text is not None
+    assert not any(ord(c) < 32 and c != "\n" for c in got.text)
+    assert got.text.endswith("c d")  # PDFium drops the NUL glyph itself (pypdf kept a space)
 
 
 def test_kind_of_url_by_path_or_query_value() -> None:
@@ -525,3 +528,16 @@ def test_exports_list_each_articles_files(archive: Archive, tmp_path: Path) -> N
     write_parquet(list(by_id.values()), out, list(by_id["tinh-a:1"]))
     table = pq.read_table(out).to_pylist()
     assert [r["attachment_files"] for r in table if r["id"] == "tinh-a:1"] == [[listed]]
+
+
+def test_a_pdf_that_needs_a_password_is_failed_with_a_note() -> None:
+    data = (Path(__file__).parent / "fixtures/files/2026-12-05_encrypted-aes128.pdf").read_bytes()
+    got = filetext.extract(data, "pdf")
+    assert (got.kind, got.status, got.text) == ("pdf", "failed", None)
+    assert got.note == "ValueError: encrypted PDF (a password is needed)"
+
+
+def test_pdf_pages_come_out_in_order_one_line_break_each() -> None:
+    lines = [f"Trang {n // 40 + 1}, dòng {n}" for n in range(120)]  # 3 pages
+    got = filetext.extract(pdf_bytes(lines), "pdf")
+    assert got.status == "ok" and got.text == "\n".join(lines)
