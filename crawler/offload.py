@@ -27,7 +27,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
@@ -159,3 +159,47 @@ def result_or_local(future: Future[T], fn: Callable[..., T], args: tuple) -> T:
         if isinstance(exc, BrokenProcessPool) and pool is not None:
             _discard(pool)
         return fn(*args)
+
+
+class WorkerCrashed(RuntimeError):
+    """A job whose worker process died under it twice, in two pools: see
+    :func:`submit_guarded`."""
+
+
+def submit_guarded(fn: Callable[..., T], args: tuple, workers: int) -> Future[T] | None:
+    """Like :func:`submit`, for a job that must never run in this process: an attached
+    file read by a C library (PDFium) that a hostile file could crash. When its worker
+    dies (``BrokenProcessPool``: a segfault, the OOM killer), the job is tried once more in
+    a fresh pool, since any job of a broken pool fails with it; when that worker dies
+    too, the future fails with :class:`WorkerCrashed` and the caller records the file as
+    unreadable instead of retrying it here, where a crash would take the crawl down."""
+    first = submit(fn, args, workers)
+    if first is None:
+        return None
+    outer: Future[T] = Future()
+
+    def settle(done: Future[T], last: bool) -> None:
+        try:
+            exc = done.exception()
+        except CancelledError as cancelled:  # the pool shut down (the crawl is ending)
+            exc = cancelled
+        if isinstance(exc, BrokenProcessPool):
+            pool = _pool
+            if pool is not None:
+                _discard(pool)
+            again = None if last else submit(fn, args, workers)
+            if again is None:
+                outer.set_exception(WorkerCrashed(f"{_name(fn)}: worker process died"))
+            else:
+                again.add_done_callback(lambda f: settle(f, last=True))
+        elif exc is not None:
+            outer.set_exception(exc)
+        else:
+            outer.set_result(done.result())
+
+    first.add_done_callback(lambda f: settle(f, last=False))
+    return outer
+
+
+def _name(fn: Callable[..., object]) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}"

@@ -260,3 +260,41 @@ def test_the_extraction_package_names_only_what_it_has() -> None:
 
     with pytest.raises(AttributeError):
         crawler.extract.no_such_name  # noqa: B018
+
+
+def _dies_in_a_fresh_pool_once(marker: str) -> str:
+    """Dies in the first worker that runs it; the next one (a fresh pool) answers."""
+    if multiprocessing.parent_process() is not None and not os.path.exists(marker):
+        Path(marker).touch()
+        os._exit(3)
+    return "đọc được"
+
+
+def test_a_guarded_job_that_kills_its_workers_fails_and_never_runs_here() -> None:
+    """A file that crashes its reader (PDFium is C) is tried in a second, fresh pool
+    and then given up: never run in the crawl's own process, where it would crash it."""
+    future = offload.submit_guarded(_dies_in_a_worker, ("bài",), 1)
+    assert future is not None
+    assert isinstance(future.exception(timeout=120), offload.WorkerCrashed)
+    html, url = _page(REAL[0])
+    after = offload.submit(page_facts, (html, url, ArticleRules(), None), 1)
+    assert after is not None and after.result(timeout=60).extracted.title  # pool back
+
+
+def test_a_guarded_job_is_tried_again_in_a_fresh_pool(tmp_path: Path) -> None:
+    future = offload.submit_guarded(_dies_in_a_fresh_pool_once, (str(tmp_path / "m"),), 1)
+    assert future is not None
+    assert future.result(timeout=120) == "đọc được"
+    assert (tmp_path / "m").exists()  # the first worker did die
+
+
+def test_a_guarded_job_without_workers_runs_here() -> None:
+    assert offload.submit_guarded(str.upper, ("x",), 0) is None
+
+
+def test_an_attachment_whose_reader_crashed_is_failed_with_a_note() -> None:
+    from crawler.spiders.attachment_fetch import _crashed
+
+    got = _crashed("pdf")
+    assert (got.kind, got.text, got.status) == ("pdf", None, "failed")
+    assert "crashed" in got.note

@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from email.message import Message
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 from zoneinfo import ZoneInfo
@@ -170,7 +171,9 @@ class AttachmentFetch:
             hint = filetext.kind_of_url(link) or filetext.kind_of_url(response.url)
             # A file's text (a PDF's pages, a spreadsheet) is CPU work: off the reactor.
             workers = getattr(self, "extract_workers", 0)
-            found = await off_reactor(filetext.extract, (body, hint), workers)
+            found = await off_reactor(
+                filetext.extract, (body, hint), workers, on_crash=partial(_crashed, hint)
+            )
             capture.fetch = "ok"
             capture.sha256 = hashlib.sha256(body).hexdigest()
             capture.size = len(body)
@@ -216,6 +219,12 @@ class AttachmentFetch:
             fetched_at=_now(),
             fetch="failed",
         )
+
+
+def _crashed(hint: str | None) -> filetext.FileText:
+    """A file whose reader's process died under it twice (offload.submit_guarded): kept,
+    its text failed, rather than read again in the crawl's own process."""
+    return filetext.FileText(hint, None, "failed", "its reader crashed (worker process died)")
 
 
 def _header(response: Response, name: bytes) -> str | None:

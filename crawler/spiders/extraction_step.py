@@ -17,10 +17,20 @@ from crawler.spiders.page_facts import PageFacts, page_facts
 T = TypeVar("T")
 
 
-async def off_reactor(fn: Callable[..., T], args: tuple, workers: int) -> T:
+async def off_reactor(
+    fn: Callable[..., T],
+    args: tuple,
+    workers: int,
+    on_crash: Callable[[], T] | None = None,
+) -> T:
     """``fn(*args)`` in a worker while the reactor goes on; in-process without workers
-    or when the worker fails (crawler/offload.py)."""
-    future = offload.submit(fn, args, workers)
+    or when the worker fails (crawler/offload.py). ``on_crash``: the job is never run
+    in-process after its worker died under it (twice, see ``offload.submit_guarded``);
+    this gives its result instead."""
+    if on_crash is None:
+        future = offload.submit(fn, args, workers)
+    else:
+        future = offload.submit_guarded(fn, args, workers)
     if future is None:
         return fn(*args)
     from twisted.internet import reactor
@@ -28,6 +38,9 @@ async def off_reactor(fn: Callable[..., T], args: tuple, workers: int) -> T:
     done: defer.Deferred = defer.Deferred()
     future.add_done_callback(lambda f: reactor.callFromThread(done.callback, None))
     await maybe_deferred_to_future(done)
+    crashed = not future.cancelled() and isinstance(future.exception(), offload.WorkerCrashed)
+    if on_crash is not None and crashed:
+        return on_crash()
     return offload.result_or_local(future, fn, args)
 
 
