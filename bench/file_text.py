@@ -3,9 +3,9 @@ pypdfium2) against pypdf, the reader it replaced, on the same files in the same 
 
 The files are the demo portal's PDFs (demo_portal/documents.py: Vietnamese decision text,
 40 lines a page) of 1, 10 and 40 pages. Each reader runs ``reps`` times per file after an
-untimed warm-up, the two taking turns; the best time is kept. pypdf is timed only where
-it is installed (``pip install -e '.[bench]'``); its words are compared with luutru's, so that
-a faster reader that lost words would show.
+untimed warm-up, the two taking turns; the best time is kept. pypdf is timed only
+where it is installed (``pip install -e '.[bench]'``); its words are compared with
+luutru's, so that a faster reader that lost words would show.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def _luutru(data: bytes) -> str:
     return filetext.extract(data, "pdf").text or ""
 
 
-def _best_ms(read: Callable[[bytes], str], data: bytes) -> float:
+def _ms(read: Callable[[bytes], str], data: bytes) -> float:
     started = time.perf_counter()
     read(data)
     return (time.perf_counter() - started) * 1000
@@ -62,7 +62,7 @@ def run(reps: int = 5) -> dict[str, Any]:
         times: dict[str, list[float]] = {name: [] for name in readers}
         for _ in range(reps):
             for name, read in readers.items():
-                times[name].append(_best_ms(read, data))
+                times[name].append(_ms(read, data))
         files.append(
             {
                 "pages": pages,

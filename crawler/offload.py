@@ -178,26 +178,29 @@ def submit_guarded(fn: Callable[..., T], args: tuple, workers: int) -> Future[T]
         return None
     outer: Future[T] = Future()
 
-    def settle(done: Future[T], last: bool) -> None:
+    def settle(done: Future[T], pool: ProcessPoolExecutor | None, last: bool) -> None:
         try:
             exc = done.exception()
         except CancelledError as cancelled:  # the pool shut down (the crawl is ending)
             exc = cancelled
         if isinstance(exc, BrokenProcessPool):
-            pool = _pool
             if pool is not None:
-                _discard(pool)
+                _discard(pool)  # that pool only: another job may have started a new one
             again = None if last else submit(fn, args, workers)
             if again is None:
                 outer.set_exception(WorkerCrashed(f"{_name(fn)}: worker process died"))
             else:
-                again.add_done_callback(lambda f: settle(f, last=True))
+                watch(again, last=True)
         elif exc is not None:
             outer.set_exception(exc)
         else:
             outer.set_result(done.result())
 
-    first.add_done_callback(lambda f: settle(f, last=False))
+    def watch(job: Future[T], last: bool) -> None:
+        pool = _pool  # the pool submit() just gave the job to
+        job.add_done_callback(lambda f: settle(f, pool, last))
+
+    watch(first, last=False)
     return outer
 
 

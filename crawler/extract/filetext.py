@@ -1,7 +1,7 @@
 """The text of an attached file (pdf, docx, xlsx, odt, xls), bounded, NFC, for search.
 
-Each format is read by a well-kept library: pypdfium2 (PDFium, PDF), python-docx (docx), openpyxl
-(xlsx, read-only mode), xlrd (old .xls). ODT is a zip holding ``content.xml``, read with
+Each format is read by a well-kept library: pypdfium2 (PDFium, PDF), python-docx (docx),
+openpyxl (xlsx, read-only mode), xlrd (old .xls). ODT is a zip holding ``content.xml``, read with
 lxml (no entity expansion, no network). Old Word ``.doc`` has no small, maintained
 pure-Python reader: it is kept, with the note "no text extractor".
 
@@ -185,9 +185,9 @@ _PDFIUM_LOCK = threading.Lock()
 
 
 def _pdf(data: bytes, budget: _Budget, max_pages: int) -> None:
-    """PDFium (Chrome's PDF engine, through pypdfium2): a tenth of pypdf's CPU for the same
-    text (docs/performance.md, eighteenth pass), so a portal's attached decisions do not
-    hold up its crawl's extraction worker."""
+    """PDFium (Chrome's PDF engine, through pypdfium2): a third to a tenth of pypdf's CPU
+    for the same words (docs/performance.md, eighteenth pass), so a portal's attached
+    decisions do not hold up its crawl's extraction worker."""
     import pypdfium2 as pdfium
 
     with _PDFIUM_LOCK:
