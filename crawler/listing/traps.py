@@ -11,6 +11,7 @@ left after a few pages (crawler/spiders/).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import SplitResult, parse_qsl, urlsplit
 
 from lxml import etree
@@ -57,19 +58,31 @@ def in_calendar(a: etree._Element) -> bool:
     return False
 
 
-def date_markers(url: str, parts: SplitResult | None = None) -> set[str]:
+_NO_MARKERS: frozenset[str] = frozenset()
+
+
+def date_markers(url: str, parts: SplitResult | None = None) -> frozenset[str]:
     """The date-like parts of a URL: date-valued parameters and a dated path ending.
     ``parts``: ``urlsplit(url)``, when the caller has it."""
     parts = parts or urlsplit(url)
-    found: set[str] = set()
     if not parts.query and not _DATED_PATH.search(parts.path):
-        return found
+        return _NO_MARKERS
+    return _query_date_markers(url)
+
+
+# Memoised: a portal's menus and sidebars repeat the same links (with long Liferay
+# queries) on every listing page, and parsing their queries was a fifth of recognising
+# a real listing page's items, on the reactor.
+@lru_cache(maxsize=4_096)  # a few hundred menu links a site; ~0.5 KB an entry
+def _query_date_markers(url: str) -> frozenset[str]:
+    parts = urlsplit(url)
+    found: set[str] = set()
     for name, value in parse_qsl(parts.query, keep_blank_values=True):
         if name.lower() in _DATE_PARAMS or _DATE_VALUE.search(value):
             found.add(f"{name.lower()}={value}")
     if _DATED_PATH.search(parts.path):
         found.add(parts.path)
-    return found
+    return frozenset(found)
 
 
 def moves_a_date(from_url: str, to_url: str) -> bool:
