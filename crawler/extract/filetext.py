@@ -1,8 +1,8 @@
 """The text of an attached file (pdf, docx, xlsx, odt, xls), bounded, NFC, for search.
 
 Each format is read by a well-kept library: pypdfium2 (PDFium, PDF), python-docx (docx),
-openpyxl (xlsx, read-only mode), xlrd (old .xls). ODT is a zip holding ``content.xml``, read with
-lxml (no entity expansion, no network). Old Word ``.doc`` has no small, maintained
+openpyxl (xlsx, read-only mode), xlrd (old .xls). ODT is a zip holding ``content.xml``, read
+with lxml (no entity expansion, no network). Old Word ``.doc`` has no small, maintained
 pure-Python reader: it is kept, with the note "no text extractor".
 
 Files come from the Internet, so every reader is bounded: at most ``MAX_PAGES`` PDF pages
@@ -204,13 +204,11 @@ def _pdf(data: bytes, budget: _Budget, max_pages: int) -> None:
                     budget.stop(f"first {max_pages} of {count} pages")
                     return
                 page = document[number]
+                textpage = page.get_textpage()
                 try:
-                    textpage = page.get_textpage()
-                    try:
-                        text = textpage.get_text_range()  # lines end in CRLF: see clean()
-                    finally:
-                        textpage.close()
-                finally:
+                    text = textpage.get_text_range()  # lines end in CRLF: see clean()
+                finally:  # a page left open is closed with its document below
+                    textpage.close()
                     page.close()
                 if not budget.add(text):
                     return

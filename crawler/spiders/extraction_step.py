@@ -27,10 +27,8 @@ async def off_reactor(
     or when the worker fails (crawler/offload.py). ``on_crash``: the job is never run
     in-process after its worker died under it (twice, see ``offload.submit_guarded``);
     this gives its result instead."""
-    if on_crash is None:
-        future = offload.submit(fn, args, workers)
-    else:
-        future = offload.submit_guarded(fn, args, workers)
+    submit = offload.submit if on_crash is None else offload.submit_guarded
+    future = submit(fn, args, workers)
     if future is None:
         return fn(*args)
     from twisted.internet import reactor
