@@ -24,6 +24,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -352,6 +353,10 @@ def open_database(
             engine = read_only_engine(path)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                with _CREATING:  # Alembic's migration context is global to a process
+                    if not path.exists():
+                        _create_whole(path)
             engine = _sqlite_engine(path)
     try:
         if read_only:
@@ -362,6 +367,30 @@ def open_database(
         engine.dispose()
         raise
     return engine, path, bool(read_only)
+
+
+def _create_whole(path: Path) -> None:
+    """A new SQLite archive, built beside ``path`` and linked into place once migrated:
+    a reader that finds the file (`luutru export` during a first crawl) never finds it
+    without its schema, which it would report as "no archive". When another process
+    created the archive meanwhile, its file is kept and this one dropped."""
+    building = path.with_name(f".{path.name}.new-{os.getpid()}-{time.monotonic_ns()}")
+    engine = _sqlite_engine(building)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()  # the last connection: SQLite folds the WAL into the file
+    try:
+        os.link(building, path)  # never replaces: the first archive created wins
+    except FileExistsError:
+        pass
+    finally:
+        for leftover in (building, *(building.with_name(building.name + s) for s in _SIDES)):
+            leftover.unlink(missing_ok=True)
+
+
+_SIDES = ("-wal", "-shm", "-journal")
+_CREATING = threading.Lock()
 
 
 def alembic_config(connection: Connection | None = None):
