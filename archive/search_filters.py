@@ -54,6 +54,23 @@ def iso_day(value: str | Date | None, what: str) -> str | None:
     return text
 
 
+def _pg_typed(column: str, like: str) -> str:
+    """PostgreSQL: a typed filter as the column's distinct values that contain the text.
+
+    Why: a substring cannot be looked up in a B-tree, so ``d.author_folded LIKE …`` was
+    tested on each row the words matched, a heap page read each: 20,083 rows read for
+    "kiểm tra" to keep the 1,244 by "nguyen", 75-85 ms at 100,000 articles. The distinct
+    values come from the (column, id) index one step per value (a recursive skip scan:
+    a few hundred authors cost about 1 ms), and the matching ones become an index
+    condition that meets the words' GIN index in a bitmap, before any row is read."""
+    return (
+        f"d.{column} = ANY(ARRAY(WITH RECURSIVE v(x) AS ("
+        f"SELECT min({column}) FROM search_docs UNION ALL "
+        f"SELECT (SELECT min({column}) FROM search_docs WHERE {column} > v.x) "
+        f"FROM v WHERE v.x IS NOT NULL) SELECT x FROM v WHERE x {like}))"
+    )
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -138,7 +155,9 @@ def conditions(conn: Connection, filters: Filters) -> tuple[list[str], dict[str,
         column = f"{name}_folded"
         typed = getattr(filters, name)
         if typed:
-            where.append(f"d.{column} LIKE :{column} ESCAPE '\\'")
+            like = f"LIKE :{column} ESCAPE '\\'"
+            postgres = conn.dialect.name == "postgresql"
+            where.append(_pg_typed(column, like) if postgres else f"d.{column} {like}")
             params[column] = _like(fold(typed))
         exact = sorted({fold(v) for v in filters.exact.get(name) or ()})
         if exact:

@@ -26,7 +26,10 @@ from sqlalchemy import Connection, text
 from archive.search_boost import sqlite_boost_term
 
 COUNT_CAP = 1000  # matches are counted up to this; beyond, the total is a lower bound
-RANK_CAP = 5_000  # relevance ranks the newest this many matches first (module docstring)
+# relevance ranks the newest this many matches first (module docstring). 5,000 until
+# 2026-12-06: finding and ranking them took 45-70 ms a query on PostgreSQL at 100,000
+# articles, 2,000 take 15-30 (docs/performance.md, nineteenth pass)
+RANK_CAP = 2_000
 _WEIGHTS = "10.0, 4.0, 1.0"  # bm25 column weights: title, summary, body
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: body C, summary B, title A,
 # in the proportions of _WEIGHTS (10 : 4 : 1)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from lxml import html as lxml_html
 
+from archive.fold import fold
 from archive.records import ArticleRecord
 from archive.search import search
 from archive.store import Archive
@@ -95,6 +96,30 @@ def test_minh_anh_is_not_minh_anh_tuan(archive):
     assert _totals(archive, province_is="Tỉnh B", department_is="Y tế dự phòng") == 0
     assert _totals(archive, author_is="Minh") == 0
     assert _totals(archive, author_is="") == 28  # a blank pick is no filter
+
+
+@pytest.mark.parametrize(
+    "typed", ["anh", "ANH T", "minh anh tuan", "tran", "b", "%", "_", "anh%", "tin_tuc", "zz"]
+)
+def test_typed_author_and_category_are_literal_substrings(tmp_path, typed):
+    """The typed filters keep exactly the matches whose folded value contains the folded
+    text, wildcards taken literally and a missing value never matching. PostgreSQL looks
+    them up among the column's distinct values (archive/search_filters.py ``_pg_typed``);
+    this holds it to the plain substring test, written here in Python."""
+    authors = ["Minh Anh", "Minh Anh Tuấn", "Trần Bình", "50% Nguyễn", "Tin_tức", None]
+    categories = ["Tin tức", "Tin_tuc", "Thông báo 100%", None]
+    kept = {"author": [], "category": []}
+    with Archive.open(tmp_path / "data") as a:
+        for n in range(12):
+            author, category = authors[n % len(authors)], categories[n % len(categories)]
+            a.record(rec("a", str(n), f"Tin lao động số {n}", "2025-01-01",
+                         author=author, category=category), None)  # fmt: skip
+            for name, value in (("author", author), ("category", category)):
+                if value is not None and fold(typed) in fold(value):
+                    kept[name].append(f"Tin lao động số {n}")
+        for name in ("author", "category"):
+            hits = search(a, QUERY, limit=50, **{name: typed}).hits
+            assert sorted(h.title for h in hits) == sorted(kept[name]), name
 
 
 def test_year_and_month_facets_equal_their_date_ranges(archive):
