@@ -87,7 +87,8 @@ from archive.search_index import (
     rebuild,
 )
 from archive.search_latest import latest_page
-from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan, pg_matches, pg_page
+from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan
+from archive.search_plan_pg import pg_matches, pg_page
 from archive.search_query import (
     SearchFilterError,
     SearchSyntaxError,

@@ -13,6 +13,8 @@ Both backends give the same order:
   rows and the matches sharing the page's last date are scored.
 
 Matches are counted up to ``COUNT_CAP`` (+1): beyond, the total is a lower bound.
+This module holds SQLite's plan and what both share; PostgreSQL's is
+archive/search_plan_pg.py.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from archive.search_boost import sqlite_boost_term
 
@@ -31,9 +33,6 @@ COUNT_CAP = 1000  # matches are counted up to this; beyond, the total is a lower
 # articles, 2,000 take 15-30 (docs/performance.md, nineteenth pass)
 RANK_CAP = 2_000
 _WEIGHTS = "10.0, 4.0, 1.0"  # bm25 column weights: title, summary, body
-# ts_rank weights, in PostgreSQL's order {D, C, B, A}: body C, summary B, title A,
-# in the proportions of _WEIGHTS (10 : 4 : 1)
-_PG_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
 # Up to this many ids are scored by looking each one up in FTS5; more, by one pass over
 # the matches. bm25 counts each term's documents, a walk of the term's whole list, at
 # every lookup (FTS5 drops a cursor's auxiliary data at each rowid of an IN list): 300
@@ -42,11 +41,11 @@ _PG_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
 _PROBE = 1
 
 
-def _ids(ids: list[int]) -> str:
+def ids_sql(ids: list[int]) -> str:
     return ", ".join(str(int(i)) for i in ids)  # integers: no quoting to get wrong
 
 
-def _by_date(rows: list[tuple[int, str | None, float]]) -> list[tuple[int, str | None, float]]:
+def date_order(rows: list[tuple[int, str | None, float]]) -> list[tuple[int, str | None, float]]:
     """(doc id, date, score) rows in date order: newest date, undated last, score, id."""
     rows = sorted(rows, key=lambda r: r[0], reverse=True)  # stable sorts, least significant first
     rows.sort(key=lambda r: r[2], reverse=True)
@@ -66,7 +65,7 @@ class Ranked:
     window: int | None = None
 
 
-def _rank_in_window(
+def rank_in_window(
     sql: Callable[..., list],
     window: str,
     newest: str,
@@ -191,7 +190,7 @@ class SqlitePlan:
             f"{self.condition} ORDER BY {fts}.rowid DESC LIMIT :cap)"
         )
         match = f"{self.joins} WHERE {self.condition} AND {fts}.rowid < :oldest"
-        return _rank_in_window(
+        return rank_in_window(
             self.sql, window, newest, match, self.score, self.count, offset, limit
         )
 
@@ -207,7 +206,7 @@ class SqlitePlan:
         return dict(
             self.sql(
                 f"SELECT rowid, {self.score} FROM {fts} WHERE {fts} MATCH :match "
-                f"AND {rowid} IN ({_ids(ids)})"
+                f"AND {rowid} IN ({ids_sql(ids)})"
             )
         )
 
@@ -267,115 +266,9 @@ class SqlitePlan:
             scored = self._group("d.date IS NULL", dense)
         scores = self._scores(newer)  # every id in rows matched: each has a score
         scored += [(i, day, scores[i]) for i, day in rows if i in scores]
-        page = _by_date(scored)[offset:want]
+        page = date_order(scored)[offset:want]
         if not page:
             return []
-        versions = dict(
-            self.sql(
-                f"SELECT id, version_id FROM search_docs WHERE id IN ({_ids([r[0] for r in page])})"
-            )
-        )
+        listed = ids_sql([r[0] for r in page])
+        versions = dict(self.sql(f"SELECT id, version_id FROM search_docs WHERE id IN ({listed})"))
         return [(versions[i], score) for i, _day, score in page]
-
-
-def pg_matches(
-    conn: Connection, where: list[str], params: dict[str, Any], status: bool
-) -> Callable[[str, int], list]:
-    """PostgreSQL: ``columns`` of the matches passing the filters, newest doc first."""
-    frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
-    condition = " AND ".join(where)
-
-    def select(columns: str, cap: int) -> list:
-        query = f"SELECT {columns} {frm} WHERE {condition} ORDER BY d.id DESC LIMIT :cap"
-        return conn.execute(text(query), {**params, "cap": cap}).all()
-
-    return select
-
-
-def pg_page(
-    conn: Connection,
-    tsv: str,
-    where: list[str],
-    params: dict[str, Any],
-    status: bool,
-    sort: str,
-    limit: int,
-    offset: int,
-    boost: str = "",
-) -> Ranked:
-    """PostgreSQL: one page, in the same order as on SQLite (module docstring)."""
-    frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
-    condition = " AND ".join(where)
-
-    def sql(query: str, **extra: Any) -> list:
-        return conn.execute(text(query), {**params, **extra}).all()
-
-    def count() -> int:
-        query = f"SELECT count(*) FROM (SELECT 1 {frm} WHERE {condition} LIMIT :cap) m"
-        return int(sql(query, cap=COUNT_CAP + 1)[0][0])
-
-    # ts_rank, not ts_rank_cd: both weigh the columns and reward nearby terms of an AND,
-    # and ts_rank costs under half as much a row (the window ranks up to RANK_CAP rows)
-    score = f"ts_rank({_PG_WEIGHTS}, d.{tsv}, to_tsquery('simple', :match))"
-    score += f" + {boost}" if boost else ""
-    if limit == 0:
-        return Ranked(count(), [])
-    if sort == "date":
-        total = count()
-        if offset >= total and total <= COUNT_CAP:
-            return Ranked(total, [])
-        # find the page by date alone, then score it and the matches of its last date
-        want = offset + limit
-        # dated first: "date DESC" alone is the (is_current, date) index read backwards,
-        # which stops after ``want`` matches (NULLS LAST would scan and sort them all)
-        rows = sql(
-            f"SELECT d.id, d.date {frm} WHERE {condition} AND d.date IS NOT NULL "
-            "ORDER BY d.date DESC LIMIT :want",
-            want=want,
-        )
-        if len(rows) < want:
-            rows += sql(
-                f"SELECT d.id, d.date {frm} WHERE {condition} AND d.date IS NULL LIMIT :more",
-                more=want - len(rows),
-            )
-        if len(rows) == want:
-            last = rows[-1][1]
-            tie = "d.date = :last" if last is not None else "d.date IS NULL"
-            group = sql(
-                f"SELECT d.id, d.date, {score} {frm} WHERE {condition} AND {tie}", last=last
-            )
-            newer = [r[0] for r in rows if r[1] != last]
-        else:
-            group, newer = [], [r[0] for r in rows]
-        if newer:
-            group += sql(
-                f"SELECT d.id, d.date, {score} FROM search_docs d WHERE d.id IN ({_ids(newer)})"
-            )
-        page = _by_date([(r[0], r[1], r[2]) for r in group])[offset:want]
-        if not page:
-            return Ranked(total, [])
-        versions = dict(
-            sql(
-                f"SELECT id, version_id FROM search_docs WHERE id IN ({_ids([r[0] for r in page])})"
-            )
-        )
-        return Ranked(total, [(versions[i], s) for i, _day, s in page])
-    # relevance: rank the newest RANK_CAP matches, then, past them, the older ones. The
-    # innermost query finds the window's rows by their physical address alone (a LIMIT:
-    # never flattened; a bitmap scan sorts its matches by id, which must not carry 6 KB
-    # vectors each through a sort that then spills to disk); the middle one fetches those
-    # rows by address and ranks them (OFFSET 0: not flattened either, so the window
-    # functions above it hold (id, version, score), not vectors)
-    window = (
-        "SELECT version_id, score, count(*) OVER (), min(id) OVER () "
-        f"FROM (SELECT d.id, d.version_id, {score} AS score "
-        f"FROM (SELECT d.ctid AS addr {frm} WHERE {condition} "
-        "ORDER BY d.id DESC LIMIT :cap) w JOIN search_docs d ON d.ctid = w.addr OFFSET 0) s "
-        "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
-    )
-    newest = (
-        f"SELECT count(*), min(id) FROM (SELECT d.id {frm} WHERE {condition} "
-        "ORDER BY d.id DESC LIMIT :cap) c"
-    )
-    match = f"{frm} WHERE {condition} AND d.id < :oldest"
-    return _rank_in_window(sql, window, newest, match, score, count, offset, limit)

@@ -160,3 +160,39 @@ def test_a_window_past_the_count_cap_is_its_own_count(archive, monkeypatch):
     monkeypatch.setattr(plan, "COUNT_CAP", matches)  # a window under the cap: counted
     monkeypatch.setattr(search_module, "COUNT_CAP", matches)
     assert search(archive, "lao", limit=1).total == matches
+
+
+@pytest.mark.parametrize("ranges", [{"MARGIN": 1.25}, {"MARGIN": 0.1}, {"MAX_RANGES": 1}])
+@pytest.mark.parametrize(
+    "query, filters",
+    [("lao", {}), ("lao", {"sites": "tinh-a"}), ("lao", {"all_versions": True}),
+     ("lao NOT trẻ", {}), ('"lao động"', {"date_from": "2024-05-01"}), ("khoa", {}),
+     ("lao", {"status": "live"})],
+)  # fmt: skip
+def test_a_sparse_query_read_in_id_ranges_pages_as_the_walk_does(
+    archive, backend, monkeypatch, ranges, query, filters
+):
+    """PostgreSQL reads a sparse query's window in id ranges (archive/search_pg_ranges.py)
+    and a dense one by walking the primary key: both give every page the same rows, in
+    and past the window. Here every query is taken both ways; narrow ranges (a small
+    MARGIN) need several, MAX_RANGES 1 goes to the rest of the archive at once."""
+    if backend is None:
+        pytest.skip("PostgreSQL only: SQLite ranks its FTS5 matches")
+    import archive.search_pg_ranges as pg_ranges
+
+    monkeypatch.setattr(plan, "RANK_CAP", 2)
+    monkeypatch.setattr(pg_ranges, "PROBE_ROWS", 4)  # a density of this small archive's
+    for name, value in ranges.items():
+        monkeypatch.setattr(pg_ranges, name, value)
+    pages = {}
+    for way, sparse in (("walk", 0.0), ("ranges", 2.0)):
+        monkeypatch.setattr(pg_ranges, "SPARSE", sparse)
+        whole = search(archive, query, limit=100, **filters)
+        cut = [
+            [(h.id, h.version, h.score) for h in search(
+                archive, query, limit=limit, offset=offset, **filters).hits]
+            for offset in range(whole.total + 1) for limit in (1, 3)
+        ]  # fmt: skip
+        pages[way] = (whole.total, whole.ranking_window, [h.id for h in whole.hits], cut)
+    assert pages["ranges"] == pages["walk"]
+    assert pages["walk"][0] >= 1
