@@ -134,10 +134,13 @@ def _pg_rank_sparse(
 ) -> plan.Ranked:
     """PostgreSQL, a sparse query: its window's rows found in id ranges
     (archive/search_pg_ranges.py), then ranked by address (a TID scan; OFFSET 0 keeps
-    the vectors below the window functions, as in ``pg_page``)."""
+    the vectors below the window functions, as in ``pg_page``). The ranking is a
+    statement of its own: the ids are checked too, so that a slot a writer reused in
+    between can never bring in another doc."""
     rows = search_pg_ranges.newest(sql, frm, condition, plan.RANK_CAP, seen)
     found = {
         "addrs": [addr for addr, _ in rows],
+        "docs": [doc for _, doc in rows],
         "found": len(rows),
         "found_oldest": min((doc for _, doc in rows), default=None),
     }
@@ -148,7 +151,7 @@ def _pg_rank_sparse(
     window = (
         "SELECT version_id, score, count(*) OVER (), min(id) OVER () "
         f"FROM (SELECT d.id, d.version_id, {score} AS score FROM search_docs d "
-        "WHERE d.ctid = ANY(CAST(:addrs AS tid[])) OFFSET 0) s "
+        "WHERE d.ctid = ANY(CAST(:addrs AS tid[])) AND d.id = ANY(:docs) OFFSET 0) s "
         "ORDER BY score DESC, id DESC LIMIT :limit OFFSET :offset"
     )
     newest = "SELECT CAST(:found AS integer), CAST(:found_oldest AS integer)"
