@@ -42,7 +42,7 @@ def pg_page(
     offset: int,
     boost: str = "",
 ) -> plan.Ranked:
-    """PostgreSQL: one page, in the same order as on SQLite (module docstring)."""
+    """PostgreSQL: one page, in the same order as on SQLite (archive/search_plan.py)."""
     frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
     condition = " AND ".join(where)
 
@@ -101,12 +101,12 @@ def pg_page(
     seen = search_pg_ranges.density(sql, frm, condition)
     if seen < search_pg_ranges.SPARSE:
         return _pg_rank_sparse(sql, frm, condition, score, match, count, seen, offset, limit)
-    # A dense query walks the primary key backwards. The
-    # innermost query finds the window's rows by their physical address alone (a LIMIT:
-    # never flattened; a bitmap scan sorts its matches by id, which must not carry 6 KB
-    # vectors each through a sort that then spills to disk); the middle one fetches those
-    # rows by address and ranks them (OFFSET 0: not flattened either, so the window
-    # functions above it hold (id, version, score), not vectors)
+    # A dense query walks the primary key backwards. The innermost query finds the
+    # window's rows by their physical address alone (a LIMIT: never flattened; a bitmap
+    # scan sorts its matches by id, which must not carry 6 KB vectors each through a sort
+    # that then spills to disk); the middle one fetches those rows by address and ranks
+    # them (OFFSET 0: not flattened either, so the window functions above it hold (id,
+    # version, score), not vectors)
     window = (
         "SELECT version_id, score, count(*) OVER (), min(id) OVER () "
         f"FROM (SELECT d.id, d.version_id, {score} AS score "
