@@ -88,7 +88,7 @@ from archive.search_index import (
 )
 from archive.search_latest import latest_page
 from archive.search_plan import COUNT_CAP, RANK_CAP, Ranked, SqlitePlan
-from archive.search_plan_pg import pg_matches, pg_page
+from archive.search_plan_pg import pg_facets, pg_page
 from archive.search_query import (
     SearchFilterError,
     SearchSyntaxError,
@@ -326,11 +326,7 @@ def search(
             # last: PostgreSQL tests equal-cost conditions in order, and this one detoasts
             where.append(f"d.{tsv} @@ to_tsquery('simple', :match)")
             boost = pg_boost(xtree, params) if xtree is not None else ""
-            counted = (
-                count_facets(conn, pg_matches(conn, where, params, bool(status)))
-                if facets
-                else None
-            )
+            counted = pg_facets(conn, where, params, bool(status)) if facets else None
             if not page:
                 return SearchResult(0, [], facets=counted)
             ranked = pg_page(conn, tsv, where, params, bool(status), sort, limit, offset, boost)

@@ -11,24 +11,24 @@ from sqlalchemy import Connection, text
 
 from archive import search_pg_ranges
 from archive import search_plan as plan
+from archive.search_facets import count_facets_grouped
 
 # ts_rank weights, in PostgreSQL's order {D, C, B, A}: body C, summary B, title A,
 # in the proportions of search_plan's bm25 weights (10 : 4 : 1)
 PG_WEIGHTS = "'{0.0, 0.1, 0.4, 1.0}'"
 
 
-def pg_matches(
+def pg_facets(
     conn: Connection, where: list[str], params: dict[str, Any], status: bool
-) -> Callable[[str, int], list]:
-    """PostgreSQL: ``columns`` of the matches passing the filters, newest doc first."""
+) -> dict[str, Any]:
+    """PostgreSQL: the facets of the matches passing the filters, counted by the database
+    (archive/search_facets.py)."""
     frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
-    condition = " AND ".join(where)
-
-    def select(columns: str, cap: int) -> list:
-        query = f"SELECT {columns} {frm} WHERE {condition} ORDER BY d.id DESC LIMIT :cap"
-        return conn.execute(text(query), {**params, "cap": cap}).all()
-
-    return select
+    matches = (
+        "SELECT d.id, d.version_id, d.site, d.date, d.author_folded, d.category_folded "
+        f"{frm} WHERE {' AND '.join(where)} ORDER BY d.id DESC LIMIT :facet_rows"
+    )
+    return count_facets_grouped(conn, matches, params)
 
 
 def pg_page(

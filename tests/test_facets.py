@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from sqlalchemy import text
 
 from archive.records import ArticleRecord
 from archive.search import search
@@ -149,3 +150,47 @@ def test_search_page_facets_histogram_and_pick_lists(client):
     link = '<li class="chosen"><a href="/search?q=lao+dong&amp;province_is=T%E1%BB%89nh+B"'
     assert link in chosen
     assert '<option value="Tỉnh B" selected>Tỉnh B (1)</option>' in chosen
+
+
+@pytest.mark.parametrize("cap", [1000, 4, 1])
+@pytest.mark.parametrize(
+    "query, filters",
+    [("lao dong", {}), ("lao dong", {"sites": "c"}), ("y te", {}), ("zzz", {}),
+     ("lao dong", {"author": "minh"}), ("lao dong", {"status": "live"})],
+)  # fmt: skip
+def test_postgresql_counts_facets_in_the_database_as_python_does(
+    archive, backend, monkeypatch, cap, query, filters
+):
+    """On PostgreSQL the facets are counted by the database (GROUPING SETS,
+    ``count_facets_grouped``): the same answer as counting the matches' rows here
+    (``count_facets``), also past a lowered cap (the newest matches only, "partial")."""
+    if backend is None:
+        pytest.skip("PostgreSQL only: SQLite counts the rows it reads")
+    import archive.search as search_module
+    import archive.search_facets as facets_module
+
+    monkeypatch.setattr(facets_module, "FACET_CAP", cap)
+    with archive.engine.begin() as conn:  # an undated match with an empty date
+        conn.exec_driver_sql(
+            "UPDATE search_docs SET date = '' WHERE id = (SELECT min(id) FROM search_docs)"
+        )
+    grouped = search(archive, query, facets=True, limit=0, **filters).facets
+    rows_seen: list[int] = []
+
+    def by_rows(conn, where, params, status):  # the matches' rows, counted in Python
+        frm = "FROM search_docs d" + (" JOIN articles a ON a.id = d.article_id" if status else "")
+
+        def select(columns: str, limit: int) -> list:
+            condition = " AND ".join(where)
+            query = f"SELECT {columns} {frm} WHERE {condition} ORDER BY d.id DESC LIMIT :n"
+            rows = conn.execute(text(query), {**params, "n": limit}).all()
+            rows_seen.append(len(rows))
+            return rows
+
+        return facets_module.count_facets(conn, select)
+
+    monkeypatch.setattr(search_module, "pg_facets", by_rows)
+    counted = search(archive, query, facets=True, limit=0, **filters).facets
+    assert rows_seen  # the Python count ran
+    assert grouped == counted
+    assert grouped["partial"] == (rows_seen[0] > cap)
