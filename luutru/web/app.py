@@ -34,7 +34,8 @@ from luutru.web import api, attachments, feeds, memento, operators, pages
 from luutru.web import changes as changes_views
 from luutru.web import diffs as diff_views
 from luutru.web import facets as _facets  # noqa: F401  (registers the facet_view template global)
-from luutru.web.cache import CachedArchive, WebCache
+from luutru.web.cache import WebCache
+from luutru.web.cached_archive import CachedArchive
 from luutru.web.pages import render_error
 from luutru.web.response_cache import ResponseCache
 from luutru.web.service import BadRequest, NotFound, SearchUnavailable

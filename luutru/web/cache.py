@@ -26,7 +26,11 @@ was: beside a crawl no reader waits for a recomputation, and however many pages 
 their recomputing takes at most that one thread. A page is never served more than
 ``STALE_LIMIT`` seconds behind.
 
-A server database has no such counter: there entries live ``SERVER_TTL`` seconds.
+On PostgreSQL the last-write marker is the server's WAL position (``pg_current_wal_lsn``,
+looked at most every ``PG_LOOK`` seconds: a query, not a file), which moves with any write;
+what a search shows is then read by the same probe. Writers there take one lock in turn
+(archive/db.py), so the newest ids grow in commit order, as on SQLite. Where the WAL
+position cannot be read (a standby, no privilege) entries live ``SERVER_TTL`` seconds.
 Site profiles are files, not archive rows: they are read again after ``PROFILES_TTL``.
 
 cachetools' TTLCache bounds both the number of entries and their age; one lock per cache,
@@ -48,6 +52,7 @@ from urllib.parse import quote
 from cachetools import TTLCache
 
 from archive.store import Archive
+from luutru.web.pg_markers import PgMarkers
 
 SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
 # Lookups keyed on the last-write marker (an article, its versions): a crawl's every commit
@@ -55,7 +60,8 @@ SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
 # crawl (a search page gone is computed again in a reader's request).
 LOOKUP_ENTRIES = 4_096
 MAX_AGE = 300.0  # seconds: even an unchanged archive's entries are recomputed this often
-SERVER_TTL = 2.0  # seconds an entry lives on PostgreSQL (no write marker to watch)
+SERVER_TTL = 2.0  # seconds an entry lives on a server database with no WAL position to read
+PG_LOOK = 0.5  # seconds between two looks at PostgreSQL's WAL position (a round trip each)
 PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
 # Seconds a search page may be kept by unchanged_since while the archive grows: its BM25
 # scores are those of when it was computed (archive/search_fresh.py).
@@ -110,7 +116,7 @@ class WebCache:
         self._conn = _marker_connection(archive.path) if archive.path is not None else None
         self._results: TTLCache = TTLCache(SEARCH_ENTRIES, MAX_AGE)
         self._lookups: TTLCache = TTLCache(LOOKUP_ENTRIES, MAX_AGE)
-        self._seen_version: int | None = None  # data_version at the last content probe
+        self._seen_version: Hashable = None  # data_version (or WAL) at the last content probe
         self._content: Hashable = None
         # When what a search shows last changed (luutru/web/response_cache.py keeps a
         # search page only once it has been still for SEARCH_LAG seconds).
@@ -124,10 +130,18 @@ class WebCache:
         self._refresher: ThreadPoolExecutor | None = None  # one thread, made on first use
         self.refreshed = 0  # pages recomputed in the background
         self._cleared_with: list[Callable[[], None]] = []  # others' caches (clear_with)
+        # PostgreSQL: its markers (None: not PostgreSQL, or no WAL position to read, so
+        # entries live SERVER_TTL), the WAL position last read and when
+        self._pg = PgMarkers.of(archive) if self._conn is None else None
+        self._wal: str | None = None
+        self._wal_read_at = float("-inf")
 
     def marker(self) -> Hashable:
         """Changes whenever the archive may have changed."""
         if self._conn is None:
+            wal = self._wal_position() if self._pg is not None else None
+            if wal is not None:
+                return ("pg", wal)
             return ("ttl", int(time.monotonic() / SERVER_TTL))
         with self._lock:
             try:
@@ -140,7 +154,7 @@ class WebCache:
         of new matches: newest version id and search document id), or on a server
         database (the TTL marker, None). Read again only when data_version moved."""
         if self._conn is None:
-            return self.marker(), None
+            return self._pg_content()
         with self._lock:
             try:
                 version = self._conn.execute("PRAGMA data_version").fetchone()[0]
@@ -157,6 +171,39 @@ class WebCache:
                 return self._content
             except sqlite3.Error:
                 return ("uncached", time.monotonic()), None  # never equal twice
+
+    def _wal_position(self) -> str | None:
+        """PostgreSQL's WAL position, read at most every PG_LOOK seconds; None when it
+        cannot be read (then never tried again: entries live SERVER_TTL)."""
+        now = time.monotonic()
+        with self._lock:
+            if now - self._wal_read_at < PG_LOOK or self._pg is None:
+                return self._wal
+            pg = self._pg
+        wal = pg.wal_position()
+        with self._lock:
+            if wal is None:
+                self._pg = None
+            self._wal, self._wal_read_at = wal, now
+        return wal
+
+    def _pg_content(self) -> tuple[Hashable, tuple | None]:
+        """``content_marker`` on a server database: read again when the WAL moved."""
+        marker = self.marker()
+        with self._lock:
+            pg = self._pg
+            if marker == self._seen_version and self._content is not None:
+                return self._content
+        content = pg.content() if pg is not None and marker[0] == "pg" else None  # type: ignore[index]
+        if content is None:  # no WAL position, or the probe failed
+            return marker if pg is None else ("uncached", time.monotonic()), None
+        with self._lock:
+            if content != self._content:
+                if self._content is not None:  # not the first look
+                    self.content_changed_at = time.monotonic()
+                self._content = content
+            self._seen_version = marker
+            return self._content
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for ``key`` at the archive's current state, computed when missing
@@ -353,43 +400,3 @@ class WebCache:
 
 
 _MISSING: Any = object()
-
-
-class CachedArchive:
-    """The archive as the routes see it: the reads a page repeats (an article page looks
-    its article up three times, and the versions twice) answered from ``cache`` while the
-    archive is unchanged; everything else passed through. Callers get copies, so a route
-    that adds keys to what it got changes nothing for the next request."""
-
-    def __init__(self, archive: Archive, cache: WebCache) -> None:
-        self._archive = archive
-        self._cache = cache
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._archive, name)
-
-    def find(self, ref: str) -> dict | None:
-        found = self._cache.get(("find", ref), lambda: self._archive.find(ref))
-        return None if found is None else dict(found)
-
-    def versions(self, article_id: int) -> list[dict]:
-        rows = self._cache.get(("versions", article_id), lambda: self._archive.versions(article_id))
-        return [dict(r) for r in rows]
-
-    def version(self, article_id: int, number: int | None = None, as_of: str | None = None):
-        found = self._cache.get(
-            ("version", article_id, number, as_of),
-            lambda: self._archive.version(article_id, number, as_of),
-        )
-        return None if found is None else dict(found)
-
-    def near_duplicates_of(self, article_id: int) -> list[dict]:
-        rows = self._cache.get(
-            ("near_duplicates_of", article_id),
-            lambda: self._archive.near_duplicates_of(article_id),
-        )
-        return [dict(r) for r in rows]
-
-    def near_duplicate_clusters(self) -> list[list[dict]]:
-        clusters = self._cache.get("clusters", self._archive.near_duplicate_clusters)
-        return [[dict(m) for m in c] for c in clusters]
