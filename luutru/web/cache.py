@@ -162,12 +162,7 @@ class WebCache:
                     newest, doc, removed, sites = self._conn.execute(
                         _SITES + CONTENT_PROBE
                     ).fetchone()
-                    content = (("content", removed, sites), (newest, doc))
-                    if content != self._content:
-                        if self._content is not None:  # not the first look
-                            self.content_changed_at = time.monotonic()
-                        self._content = content
-                    self._seen_version = version
+                    self._note((("content", removed, sites), (newest, doc)), version)
                 return self._content
             except sqlite3.Error:
                 return ("uncached", time.monotonic()), None  # never equal twice
@@ -198,12 +193,16 @@ class WebCache:
         if content is None:  # no WAL position, or the probe failed
             return marker if pg is None else ("uncached", time.monotonic()), None
         with self._lock:
-            if content != self._content:
-                if self._content is not None:  # not the first look
-                    self.content_changed_at = time.monotonic()
-                self._content = content
-            self._seen_version = marker
+            self._note(content, marker)
             return self._content
+
+    def _note(self, content: tuple, seen: Hashable) -> None:
+        """Keep what a search shows, read at the write marker ``seen`` (under the lock)."""
+        if content != self._content:
+            if self._content is not None:  # not the first look
+                self.content_changed_at = time.monotonic()
+            self._content = content
+        self._seen_version = seen
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         """The value for ``key`` at the archive's current state, computed when missing
