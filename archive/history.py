@@ -9,13 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 
 from archive import blobs, neardup, statements
 from archive.schema import articles, captures, near_duplicates, versions
 from archive.times import normalize_iso, now_iso
 
 NEARDUP_INDEX_SIZE = 20_000  # signatures kept in memory (~5.5 KB each with the LSH)
+# Members of one article's near-duplicate cluster gathered at most (a page lists them all)
+CLUSTER_LIMIT = 500
 
 
 class HistoryMixin:
@@ -198,6 +200,68 @@ class HistoryMixin:
             if site is None or any(m["site"] == site for m in members):
                 result.append(members)
         return result
+
+    def near_duplicate_cluster(self, article_id: int) -> list[dict]:
+        """The cluster of ``near_duplicate_clusters`` that holds this article (members as
+        there, sorted by id), or [] when it has no link; found by following its links
+        out from the article, one hop a query, so that the cost is the cluster's, not the
+        archive's. An article page used to read every link of the archive for this (a
+        province's portals republish the same notices: tens of thousands of links).
+        At most ``CLUSTER_LIMIT`` members are gathered; the walk stops there."""
+        with self._read() as conn:
+            members = {article_id}
+            frontier = {article_id}
+            newest_linked: dict[int, int] = {}  # article -> its newest linked version
+            while frontier and len(members) < CLUSTER_LIMIT:
+                mine = select(versions.c.id).where(versions.c.article_id.in_(frontier))
+                linked = {
+                    v
+                    for pair in conn.execute(
+                        select(
+                            near_duplicates.c.version_id, near_duplicates.c.other_version_id
+                        ).where(
+                            or_(
+                                near_duplicates.c.version_id.in_(mine),
+                                near_duplicates.c.other_version_id.in_(mine),
+                            )
+                        )
+                    )
+                    for v in pair
+                }
+                frontier = set()
+                if linked:
+                    rows = conn.execute(
+                        select(versions.c.id, versions.c.article_id).where(
+                            versions.c.id.in_(linked)
+                        )
+                    )
+                    for version_id, owner in rows:
+                        newest_linked[owner] = max(newest_linked.get(owner, 0), version_id)
+                        if owner not in members:
+                            members.add(owner)
+                            frontier.add(owner)
+            if len(newest_linked) < 2:
+                return []
+            rows = conn.execute(
+                select(
+                    versions.c.title,
+                    articles.c.site,
+                    articles.c.article_key,
+                    articles.c.canonical_url,
+                )
+                .join(articles, articles.c.id == versions.c.article_id)
+                .where(versions.c.id.in_(list(newest_linked.values())))
+            ).all()
+        found = [
+            {
+                "id": f"{row.site}:{row.article_key}",
+                "site": row.site,
+                "title": row.title,
+                "url": row.canonical_url,
+            }
+            for row in rows
+        ]
+        return sorted(found, key=lambda m: m["id"])
 
     def near_duplicates_of(self, article_id: int) -> list[dict]:
         """Other articles with a version near-duplicate to one of this article's versions."""

@@ -214,6 +214,8 @@ near_duplicates = Table(
     Column("found_at", String(40), nullable=False),
     UniqueConstraint("version_id", "other_version_id"),
 )
+# The other side of a link (0012): an article's links are looked up from both sides.
+Index("ix_near_duplicates_other_version_id", near_duplicates.c.other_version_id)
 
 # 0003 ---------------------------------------------------------------------------------
 

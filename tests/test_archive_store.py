@@ -289,7 +289,7 @@ def test_a_new_archive_opened_while_another_process_writes_waits_for_wal(tmp_pat
 
 def test_migrated_to_head_and_matches_schema(archive):
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head == "0011"
+    assert head == "0012"
     with archive.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head
         # the FTS5 virtual tables of 0004 (search_folded, search_exact and their shadow

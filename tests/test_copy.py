@@ -51,4 +51,4 @@ def test_migrate_command_prints_head(tmp_path, capsys):
     from luutru.cli import main
 
     assert main(["migrate", "--data", str(tmp_path)]) == 0
-    assert "at revision 0011" in capsys.readouterr().out
+    assert "at revision 0012" in capsys.readouterr().out

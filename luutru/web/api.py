@@ -271,20 +271,23 @@ def api_article_by_url(
     ref = article_ref_for_url(archive, url)
     if ref is None:
         raise service.NotFound(f"no article was seen under {url}")
-    return service.article_payload(archive, ref)
+    with archive.reading():  # one connection for its reads (archive/core.py)
+        return service.article_payload(archive, ref)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleOut, responses=NOT_FOUND)
 def api_article(archive: ArchiveDep, article_id: str) -> dict[str, Any]:
     """The current version of an article ("site:key"), its aliases, status, version count
     and near-duplicates."""
-    return service.article_payload(archive, article_id)
+    with archive.reading():
+        return service.article_payload(archive, article_id)
 
 
 @router.get("/articles/{article_id}/versions", response_model=VersionsOut, responses=NOT_FOUND)
 def api_versions(archive: ArchiveDep, article_id: str) -> dict[str, Any]:
     """Every version, oldest first, with its capture time, WARC pointer and citation link."""
-    article, versions = service.versions_payload(archive, article_id)
+    with archive.reading():
+        article, versions = service.versions_payload(archive, article_id)
     return {"id": article["id"], "version_count": len(versions), "versions": versions}
 
 
@@ -296,7 +299,8 @@ def api_diff(
     b: Annotated[int | None, Query(description="new version (default: current)")] = None,
 ) -> dict[str, Any]:
     """Word-level diff a → b, changed fields first."""
-    return service.diff_payload(archive, article_id, a, b)
+    with archive.reading():
+        return service.diff_payload(archive, article_id, a, b)
 
 
 @router.get("/runs", response_model=list[RunOut])

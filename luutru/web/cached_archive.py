@@ -44,6 +44,9 @@ class CachedArchive:
         )
         return [dict(r) for r in rows]
 
-    def near_duplicate_clusters(self) -> list[list[dict]]:
-        clusters = self._cache.get("clusters", self._archive.near_duplicate_clusters)
-        return [[dict(m) for m in c] for c in clusters]
+    def near_duplicate_cluster(self, article_id: int) -> list[dict]:
+        members = self._cache.get(
+            ("near_duplicate_cluster", article_id),
+            lambda: self._archive.near_duplicate_cluster(article_id),
+        )
+        return [dict(m) for m in members]

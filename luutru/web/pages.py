@@ -236,6 +236,14 @@ def _article_page(
     request: Request, archive: Archive, ref: str, number: int | None, a: int | None,
     b: int | None,
 ) -> HTMLResponse:  # fmt: skip
+    with archive.reading():  # its reads on one connection (archive/core.py says why)
+        return _article_page_read(request, archive, ref, number, a, b)
+
+
+def _article_page_read(
+    request: Request, archive: Archive, ref: str, number: int | None, a: int | None,
+    b: int | None,
+) -> HTMLResponse:  # fmt: skip
     article = service.article_payload(archive, ref)
     _, versions = service.versions_payload(archive, ref)
     if number is None:
@@ -247,9 +255,7 @@ def _article_page(
     diff = None
     if len(versions) > 1:
         diff = service.diff_payload(archive, ref, a, b)
-    clusters = [
-        c for c in archive.near_duplicate_clusters() if any(m["id"] == article["id"] for m in c)
-    ]
+    cluster = archive.near_duplicate_cluster(service.find_article(archive, ref)["article_id"])
     paragraphs = [p for p in (shown.get("body") or "").split("\n\n") if p.strip()]
     return _render(
         request,
@@ -260,7 +266,7 @@ def _article_page(
         is_current=shown["number"] == article["version"],
         paragraphs=paragraphs,
         diff=diff,
-        cluster=clusters[0] if clusters else [],
+        cluster=cluster,
         article_path=service.article_path,
         files=files_of(archive, ref),  # attached files as archived (luutru/web/attachments.py)
     )
