@@ -219,12 +219,18 @@ def reader_engine(path: Path, *, pool_size: int = 8) -> Engine:
     return engine
 
 
-def server_reader_engine(url: str, *, pool_size: int = 8) -> Engine:
+def server_reader_engine(
+    url: str, *, pool_size: int = 8, pre_ping: bool = True, generic_plans: bool = False
+) -> Engine:
     """A reader's engine on a server database (PostgreSQL): every session read-only, so a
-    bug in a reading path fails instead of writing; ``pool_size`` connections at most."""
-    engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=0)
+    bug in a reading path fails instead of writing; ``pool_size`` connections at most.
+    ``pre_ping``: each checkout first tests its connection (a round trip).
+    ``generic_plans``: statements whose plan does not depend on their parameters (index
+    seeks) are planned once, not at every run as _PG_SESSION has searches planned."""
+    engine = create_engine(url, pool_pre_ping=pre_ping, pool_size=pool_size, max_overflow=0)
     if engine.dialect.name == "postgresql":
-        _pg_session(engine, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        more = ("SET plan_cache_mode = auto",) if generic_plans else ()
+        _pg_session(engine, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", *more)
     return engine
 
 

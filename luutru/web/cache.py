@@ -52,6 +52,7 @@ from urllib.parse import quote
 from cachetools import TTLCache
 
 from archive.store import Archive
+from luutru.web import article_marker
 from luutru.web.pg_markers import PgMarkers
 
 SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
@@ -114,6 +115,7 @@ class WebCache:
         self.archive = archive
         self._lock = threading.Lock()
         self._conn = _marker_connection(archive.path) if archive.path is not None else None
+        self.local_markers = self._conn is not None  # SQLite: markers read in-process
         self._results: TTLCache = TTLCache(SEARCH_ENTRIES, MAX_AGE)
         self._lookups: TTLCache = TTLCache(LOOKUP_ENTRIES, MAX_AGE)
         self._seen_version: Hashable = None  # data_version (or WAL) at the last content probe
@@ -133,6 +135,7 @@ class WebCache:
         # PostgreSQL: its markers (None: not PostgreSQL, or no WAL position to read, so
         # entries live SERVER_TTL), the WAL position last read and when
         self._pg = PgMarkers.of(archive) if self._conn is None else None
+        self._pg_own = self._pg  # closed with the cache (_pg is dropped when unreadable)
         self._wal: str | None = None
         self._wal_read_at = float("-inf")
 
@@ -166,6 +169,23 @@ class WebCache:
                 return self._content
             except sqlite3.Error:
                 return ("uncached", time.monotonic()), None  # never equal twice
+
+    def article_marker(self, ref: str) -> Hashable | None:
+        """What the pages of article ``ref`` show (luutru/web/article_marker.py): read
+        when the last-write marker has moved; None when it cannot say (a URL, no such
+        article, an error, no WAL position): then only the last-write marker counts."""
+        found = article_marker.query(ref)
+        if found is None:
+            return None
+        if self._conn is not None:
+            with self._lock:
+                try:
+                    row = self._conn.execute(*found).fetchone()
+                except sqlite3.Error:
+                    return None
+        else:
+            row = self._pg.row(*found) if self._pg is not None else None
+        return None if row is None else tuple(row)
 
     def _wal_position(self) -> str | None:
         """PostgreSQL's WAL position, read at most every PG_LOOK seconds; None when it
@@ -396,6 +416,8 @@ class WebCache:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
+        if self._pg_own is not None:
+            self._pg_own.close()
 
 
 _MISSING: Any = object()

@@ -9,7 +9,10 @@ any of that runs.
 
 When a kept response is still right, using the markers of luutru/web/cache.py:
 - article pages and the article API (``/articles/…``, ``/api/articles/…``): while the
-  archive's last-write marker has not moved (any commit, a new capture included);
+  archive's last-write marker has not moved (any commit, a new capture included), or,
+  when it has, while what the article's pages show is unchanged
+  (luutru/web/article_marker.py: one row of index seeks): beside a crawl, the pages of
+  the articles it is not writing stay kept;
 - searches (``/``, ``/search``, ``/api/search``): while what a search can show is
   unchanged (``WebCache.content_marker``), so a crawl's commits that add no version keep
   them, once that content has been still for SEARCH_LAG seconds and the search cache
@@ -31,11 +34,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cachetools import TTLCache
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from luutru.web import article_marker
 from luutru.web import cache as web_cache
 from luutru.web.cache import WebCache
 from luutru.web.i18n import accepted_language
@@ -49,13 +54,14 @@ ARTICLE_PREFIXES = ("/articles/", "/api/articles/")
 PRIVATE_HEADERS = frozenset({b"authorization", b"cookie"})
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Kept:
-    marker: Hashable
+    marker: Hashable  # moved on when ``own`` was found unchanged (in place: the TTL stays)
     start: Message
     body: bytes
     made_at: float = 0.0
     lagging: bool = False  # made from a lagged search page: kept SEARCH_LAG at most
+    own: Hashable = None  # an article page: what its article's pages showed (None: unknown)
 
     def valid(self, marker: Hashable) -> bool:
         if not self.lagging:
@@ -83,6 +89,7 @@ class ResponseCache:
         )
         cache.clear_with(self._kept.clear)
         self._making: dict[Hashable, asyncio.Event] = {}
+        self._probes: ThreadPoolExecutor | None = None  # PostgreSQL: article markers' threads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = self._kind(scope)
@@ -95,6 +102,11 @@ class ResponseCache:
         while True:
             marker = self._marker(kind)
             kept = self._kept.get(key)
+            own: Hashable = None
+            if kept is not None and kept.own is not None and not kept.valid(marker):
+                own = await self._article(scope)  # the archive moved: did this article?
+                if own == kept.own:
+                    kept.marker = marker
             if kept is not None and kept.valid(marker):
                 await send({**kept.start, "headers": [*kept.start["headers"], _HIT]})
                 await send({"type": "http.response.body", "body": kept.body})
@@ -108,7 +120,9 @@ class ResponseCache:
                 break
         done = self._making[key] = asyncio.Event()
         try:
-            await self._make(scope, receive, send, kind, key, marker)
+            if kind == "article" and own is None:  # read before the page: never newer
+                own = await self._article(scope)
+            await self._make(scope, receive, send, kind, key, marker, own)
         finally:
             if self._making.get(key) is done:
                 del self._making[key]
@@ -116,7 +130,7 @@ class ResponseCache:
 
     async def _make(
         self, scope: Scope, receive: Receive, send: Send, kind: str, key: Hashable,
-        marker: Hashable,
+        marker: Hashable, own: Hashable = None,
     ) -> None:  # fmt: skip
         lagged_before = self.cache.stale_served
         start: Message | None = None
@@ -151,7 +165,21 @@ class ResponseCache:
             if self.cache.stale_served == lagged_before:
                 return  # made fresh, but new versions may come any moment: not kept
             lagging = True  # the search cache lagged already
-        self._kept[key] = _Kept(marker, start, b"".join(chunks), time.monotonic(), lagging)
+        self._kept[key] = _Kept(marker, start, b"".join(chunks), time.monotonic(), lagging, own)
+
+    async def _article(self, scope: Scope) -> Hashable:
+        """What the pages of the article in this path show (None: unknown). On SQLite a
+        read of the web process's own connection; on PostgreSQL a round trip, made in
+        the thread pool so that the event loop never waits on the server."""
+        ref = article_marker.article_ref(scope.get("raw_path") or scope["path"].encode())
+        if ref is None:
+            return None
+        if self.cache.local_markers:
+            return self.cache.article_marker(ref)
+        if self._probes is None:  # not the routes' threads: a probe would queue behind them
+            self._probes = ThreadPoolExecutor(4, thread_name_prefix="luutru-article-marker")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._probes, self.cache.article_marker, ref)
 
     def _search_settled(self, lagged_before: int) -> bool:
         """Whether a search page just made may be kept: no lagged answer was given while it
