@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, select
 
 from archive import blobs, neardup, statements
 from archive.schema import articles, captures, near_duplicates, versions
@@ -213,21 +213,8 @@ class HistoryMixin:
             frontier = {article_id}
             newest_linked: dict[int, int] = {}  # article -> its newest linked version
             while frontier and len(members) < CLUSTER_LIMIT:
-                mine = select(versions.c.id).where(versions.c.article_id.in_(frontier))
-                linked = {
-                    v
-                    for pair in conn.execute(
-                        select(
-                            near_duplicates.c.version_id, near_duplicates.c.other_version_id
-                        ).where(
-                            or_(
-                                near_duplicates.c.version_id.in_(mine),
-                                near_duplicates.c.other_version_id.in_(mine),
-                            )
-                        )
-                    )
-                    for v in pair
-                }
+                links = statements.links_of_articles(versions.c.article_id.in_(frontier))
+                linked = {v for link in conn.execute(links) for v in link[:2]}
                 frontier = set()
                 if linked:
                     rows = conn.execute(

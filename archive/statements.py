@@ -11,7 +11,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from archive.schema import (
     aliases,
@@ -131,18 +140,27 @@ def version_of(how: str) -> Select:
 
 
 @cache
-def near_duplicates_of() -> Select:
+def near_duplicates_of() -> CompoundSelect:
     """Parameter ``article_id``: each near-duplicate link of one of its versions, with
     which side is the article's (``mine``)."""
-    mine = select(versions.c.id).where(versions.c.article_id == bindparam("article_id"))
-    return select(
-        near_duplicates.c.version_id,
-        near_duplicates.c.other_version_id,
-        near_duplicates.c.similarity,
-        near_duplicates.c.version_id.in_(mine).label("mine"),
-    ).where(
-        or_(near_duplicates.c.version_id.in_(mine), near_duplicates.c.other_version_id.in_(mine))
-    )
+    return links_of_articles(versions.c.article_id == bindparam("article_id"))
+
+
+def links_of_articles(owned: Any) -> CompoundSelect:
+    """The near-duplicate links of the versions ``owned`` picks (a condition on
+    ``versions``), each side found through its own index and ``mine`` saying which side
+    is theirs. Not one query with ``version_id IN (…) OR other_version_id IN (…)``:
+    PostgreSQL reads every link of the archive for that (4-6 ms at 30,000 links, per
+    query of an article page)."""
+    n, v = near_duplicates, versions
+    theirs = select(v.c.id).where(owned).correlate(None)  # its own FROM, not the join's
+    columns = (n.c.version_id, n.c.other_version_id, n.c.similarity)
+    return union_all(
+        select(*columns, literal(True).label("mine")).join(v, v.c.id == n.c.version_id)
+        .where(owned),
+        select(*columns, literal(False).label("mine")).join(v, v.c.id == n.c.other_version_id)
+        .where(owned, n.c.version_id.not_in(theirs)),
+    )  # fmt: skip
 
 
 @cache
