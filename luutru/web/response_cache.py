@@ -170,7 +170,7 @@ class ResponseCache:
     async def _article(self, scope: Scope) -> Hashable:
         """What the pages of the article in this path show (None: unknown). On SQLite a
         read of the web process's own connection; on PostgreSQL a round trip, made in
-        the thread pool so that the event loop never waits on the server."""
+        threads of its own so that the event loop never waits on the server."""
         ref = article_marker.article_ref(scope.get("raw_path") or scope["path"].encode())
         if ref is None:
             return None
