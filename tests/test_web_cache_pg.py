@@ -77,3 +77,23 @@ def test_no_wal_position_falls_back_to_a_short_life(
         assert app.state.cache.marker()[0] == "ttl"
         response = client.get("/api/search", params={"q": "lao động"})
         assert response.status_code == 200 and response.json()["total"] == 1
+
+
+def test_a_marker_connection_the_server_dropped_is_replaced(data: Path, backend: str) -> None:
+    """The markers' connections are not pinged before use (a round trip each): when the
+    server has dropped one (a restart, an idle timeout), the read is tried once more on a
+    new connection, and the WAL position is still read, not given up for good."""
+    reader = open_reader(data, backend)
+    markers = PgMarkers.of(reader)
+    assert markers is not None
+    try:
+        first = markers.wal_position()
+        with markers.engine.connect() as conn:  # the pooled connection the next read takes
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with Archive.open(data) as admin, admin.engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+        assert markers.wal_position() is not None and first is not None
+        assert markers.row("SELECT 1 WHERE 1 = :one", {"one": 1}) == (1,)
+    finally:
+        markers.close()
+        reader.close()
