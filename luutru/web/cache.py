@@ -135,7 +135,7 @@ class WebCache:
         # PostgreSQL: its markers (None: not PostgreSQL, or no WAL position to read, so
         # entries live SERVER_TTL), the WAL position last read and when
         self._pg = PgMarkers.of(archive) if self._conn is None else None
-        self._pg_own = self._pg  # closed with the cache (_pg is dropped when unreadable)
+        self._pg_markers = self._pg  # closed with the cache (_pg is dropped when unreadable)
         self._wal: str | None = None
         self._wal_read_at = float("-inf")
 
@@ -416,8 +416,8 @@ class WebCache:
         if self._conn is not None:
             self._conn.close()
             self._conn = None
-        if self._pg_own is not None:
-            self._pg_own.close()
+        if self._pg_markers is not None:
+            self._pg_markers.close()
 
 
 _MISSING: Any = object()

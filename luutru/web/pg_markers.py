@@ -39,7 +39,7 @@ CONTENT_PROBE = (
 
 
 class PgMarkers:
-    """Reads the markers of one PostgreSQL archive (each read is a round trip), on two
+    """Reads the markers of one PostgreSQL archive (each read is a round trip), on four
     connections of their own: in the readers' pool a marker waited behind the pages
     being made (beside a crawl 40 ms for a 0.3 ms read). Without a ping before each
     read, which would double its round trips; a connection the server dropped fails
