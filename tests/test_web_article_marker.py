@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 from archive.records import Gone
 from archive.schema import articles, attachments, near_duplicates, versions
 from archive.store import Archive
-from luutru.web import article_marker
+from luutru.web import article_marker, response_cache
 from luutru.web import cache as web_cache
 from luutru.web.app import create_app
 from luutru.web.server import open_reader
@@ -157,6 +157,33 @@ def test_the_change_shows(client: TestClient, data: Path) -> None:
     assert client.get("/api/articles/demo-aspnet:1").json()["version"] == 2
     _write(data, _removal)
     assert client.get("/api/articles/demo-aspnet:1").json()["status"] == "removed"
+
+
+def test_a_page_made_again_reuses_the_reads_of_its_unchanged_article(
+    data: Path, backend: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept page is made again once its time is up (relative times); while its article
+    is unchanged its reads (the article, its versions, its near-duplicates) are answered
+    from the cache, though other articles were written meanwhile. Only the cluster,
+    whose further members are other articles, is read again."""
+    import time
+
+    monkeypatch.setattr(response_cache, "RESPONSE_TTL", 0.2)
+    app = create_app(WebSettings(data=str(data), db=backend), archive=open_reader(data, backend))
+    with TestClient(app) as client:
+        cache = app.state.cache
+        client.get("/articles/demo-aspnet:1")
+        _write(data, lambda a: a.record(news_record("3", "Một bài mới về y tế."), None))
+        time.sleep(0.3)
+        misses = cache.misses
+        response = client.get("/articles/demo-aspnet:1")
+        assert response.headers["x-cache"] == "miss"  # made again: its time was up
+        assert cache.misses - misses == 1  # the cluster; not the article's own reads
+        _write(data, _version)
+        time.sleep(0.3)
+        misses = cache.misses
+        assert "giao thông" in client.get("/articles/demo-aspnet:1").text
+        assert cache.misses - misses >= 4  # its article changed: everything read again
 
 
 @pytest.mark.parametrize(

@@ -25,6 +25,8 @@ serves SQLite (``sqlite3``'s ``:name``) and PostgreSQL (SQLAlchemy's ``text``).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from contextvars import ContextVar
 from urllib.parse import unquote
 
 _COLUMNS = (
@@ -49,6 +51,12 @@ BY_ID = _COLUMNS + "a.id = :id"
 
 PREFIXES = ("/articles/", "/api/articles/")
 
+# (ref, marker) of the article whose page is being made: set by the response cache
+# around the route, read by the lookups it makes (``subject``). A page is made again
+# once its 30 s are up, for its relative times; its reads need not be while its article
+# is unchanged, though every crawl commit moved the archive's last-write marker.
+CURRENT: ContextVar[tuple[str, tuple] | None] = ContextVar("luutru_article", default=None)
+
 
 def article_ref(raw_path: bytes) -> str | None:
     """The article a kept page's path names (its first segment after the prefix, as
@@ -71,3 +79,13 @@ def query(ref: str) -> tuple[str, dict[str, object]] | None:
         site, _, key = ref.partition(":")
         return BY_KEY, {"site": site, "key": key}
     return None
+
+
+def subject(article: int | str | None) -> Hashable | None:
+    """The marker to key a lookup about ``article`` (its number, or the ref its page
+    names) on, when that is the article whose page is being made; else None."""
+    current = CURRENT.get()
+    if current is None or article is None:
+        return None
+    ref, row = current
+    return ("article", row) if article == ref or article == row[0] else None

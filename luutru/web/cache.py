@@ -224,10 +224,13 @@ class WebCache:
             self._content = content
         self._seen_version = seen
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], article: int | str | None = None) -> T:
         """The value for ``key`` at the archive's current state, computed when missing
-        (outside the lock, by one thread at a time per entry: ``_once``)."""
-        return self._get((self.marker(), key), compute)
+        (outside the lock, by one thread at a time per entry: ``_once``). ``article``:
+        what the value is about; keyed on that article's own marker while its page is
+        being made (article_marker.subject), so other articles' writes keep it."""
+        own = article_marker.subject(article)
+        return self._get((own if own is not None else self.marker(), key), compute)
 
     def search(
         self,

@@ -151,7 +151,13 @@ class ResponseCache:
                 complete = not message.get("more_body", False)
             await send(message)
 
-        await self.app(scope, receive, recording_send)
+        ref = article_marker.article_ref(scope.get("raw_path") or scope["path"].encode())
+        mine = article_marker.CURRENT.set((ref, own)) if own is not None and ref else None
+        try:  # the page's lookups keyed on its article's marker (article_marker.subject)
+            await self.app(scope, receive, recording_send)
+        finally:
+            if mine is not None:
+                article_marker.CURRENT.reset(mine)
         if (
             start is None
             or not complete
