@@ -99,12 +99,15 @@ class ResponseCache:
         headers = scope.get("headers", [])
         host = next((v for k, v in headers if k == b"host"), b"")
         key = (scope["path"], scope.get("query_string", b""), host, _language(headers))
+        # the article its path names, read once (article pages: None for any other kind)
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        ref = article_marker.article_ref(raw_path) if kind == "article" else None
         while True:
             marker = self._marker(kind)
             kept = self._kept.get(key)
             own: Hashable = None
             if kept is not None and kept.own is not None and not kept.valid(marker):
-                own = await self._article(scope)  # the archive moved: did this article?
+                own = await self._article(ref)  # the archive moved: did this article?
                 if own == kept.own:
                     kept.marker = marker
             if kept is not None and kept.valid(marker):
@@ -120,9 +123,9 @@ class ResponseCache:
                 break
         done = self._making[key] = asyncio.Event()
         try:
-            if kind == "article" and own is None:  # read before the page: never newer
-                own = await self._article(scope)
-            await self._make(scope, receive, send, kind, key, marker, own)
+            if own is None:  # read before the page: never newer
+                own = await self._article(ref)
+            await self._make(scope, receive, send, kind, key, marker, ref, own)
         finally:
             if self._making.get(key) is done:
                 del self._making[key]
@@ -130,7 +133,7 @@ class ResponseCache:
 
     async def _make(
         self, scope: Scope, receive: Receive, send: Send, kind: str, key: Hashable,
-        marker: Hashable, own: Hashable = None,
+        marker: Hashable, ref: str | None = None, own: Hashable = None,
     ) -> None:  # fmt: skip
         lagged_before = self.cache.stale_served
         start: Message | None = None
@@ -151,7 +154,6 @@ class ResponseCache:
                 complete = not message.get("more_body", False)
             await send(message)
 
-        ref = article_marker.article_ref(scope.get("raw_path") or scope["path"].encode())
         mine = article_marker.CURRENT.set((ref, own)) if own is not None and ref else None
         try:  # the page's lookups keyed on its article's marker (article_marker.subject)
             await self.app(scope, receive, recording_send)
@@ -173,11 +175,10 @@ class ResponseCache:
             lagging = True  # the search cache lagged already
         self._kept[key] = _Kept(marker, start, b"".join(chunks), time.monotonic(), lagging, own)
 
-    async def _article(self, scope: Scope) -> Hashable:
-        """What the pages of the article in this path show (None: unknown). On SQLite a
-        read of the web process's own connection; on PostgreSQL a round trip, made in
-        threads of its own so that the event loop never waits on the server."""
-        ref = article_marker.article_ref(scope.get("raw_path") or scope["path"].encode())
+    async def _article(self, ref: str | None) -> Hashable:
+        """What the pages of article ``ref`` show (None: unknown, or no article). On
+        SQLite a read of the web process's own connection; on PostgreSQL a round trip,
+        made in threads of its own so that the event loop never waits on the server."""
         if ref is None:
             return None
         if self.cache.local_markers:
