@@ -315,3 +315,59 @@ def test_signing_and_banding_do_not_import_scipy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# sha256 of the stored signature bytes of each text, computed when the scheme was last
+# changed (2adce9b). Archives keep signatures for good: a faster way of computing them
+# must give the same bytes, or new versions would no longer match the stored ones.
+PINNED_SIGNATURES = {
+    "release": "94710388b157c2cd",
+    "tricky": "d87fca3f5ed04e6f",
+    "tricky_nfd": "d87fca3f5ed04e6f",
+    "unrelated": "e7f8b331ff95b867",
+    "republished": "00241415e3fa95b5",
+    "long_words": "c838f1087f09a2a0",
+}
+
+
+def test_signatures_stay_the_stored_scheme() -> None:
+    import hashlib
+
+    from archive.neardup import signatures
+
+    texts = {
+        "release": RELEASE,
+        "tricky": TRICKY,
+        "tricky_nfd": unicodedata.normalize("NFD", TRICKY),
+        "unrelated": UNRELATED,
+        "republished": REPUBLISHED,
+        # a 70,000-character word: its hash needs powers past the tables' first block
+        "long_words": "x " * 3000 + "y" * 70000 + " z" * 50,
+    }
+    got = {name: hashlib.sha256(signatures([t])[0]).hexdigest()[:16] for name, t in texts.items()}
+    assert got == PINNED_SIGNATURES
+    together = signatures(list(texts.values()))  # one batch, one array of code points
+    pinned = list(PINNED_SIGNATURES.values())
+    assert [hashlib.sha256(s).hexdigest()[:16] for s in together] == pinned
+
+
+@pytest.mark.parametrize("base_name", ["_R", "_R_INV"])
+def test_powers_from_tables_equal_pow(base_name: str) -> None:
+    """Powers as products of two table entries (and a third factor past 2^24) are the
+    powers modulo 2^64 that a running product gives."""
+    import numpy as np
+
+    from archive import minhash
+
+    base = int(getattr(minhash, base_name))
+    block = minhash._POWER_BLOCK
+    exponents = np.array(
+        [0, 1, block - 1, block, block + 1, block * block - 1, block * block,
+         block * block + 5, 3 * block * block + 12_345, 123_456_789, 7],
+        dtype=np.int64,
+    )  # fmt: skip
+    assert minhash._powers(base, exponents).tolist() == [
+        pow(base, int(e), 1 << 64) for e in exponents
+    ]
+    n = 3 * block + 17
+    assert minhash._first_powers(base, n).tolist() == [pow(base, i, 1 << 64) for i in range(n)]
