@@ -385,8 +385,9 @@ class BatchWritesMixin:
         if not signed:
             return 0
         index = self._neardups()  # type: ignore[attr-defined]  # includes the batch
-        found = [(v, a, [(int(k), score) for k, score in index.query(s, exclude=str(v))])
-                 for v, a, s in signed]  # fmt: skip
+        answers = index.query_many([(s, str(v)) for v, _a, s in signed])
+        found = [(v, a, [(int(k), score) for k, score in matches])
+                 for (v, a, _s), matches in zip(signed, answers, strict=True)]  # fmt: skip
         found = [(v, a, [(o, sc) for o, sc in m if o < v]) for v, a, m in found]
         if not any(m for _v, _a, m in found):
             return 0

@@ -95,9 +95,11 @@ class HistoryMixin:
             ).all()
         stale = [version_id for version_id, sig in rows if not neardup.is_current(sig)]
         fresh = self._resign(stale) if stale else {}
-        for version_id, sig in rows:
-            self._neardup_index.add(str(version_id), fresh.get(version_id, sig))
-            self._neardup_loaded = max(self._neardup_loaded, version_id)
+        self._neardup_index.add_many(
+            [(str(version_id), fresh.get(version_id, sig)) for version_id, sig in rows]
+        )
+        if rows:
+            self._neardup_loaded = max(self._neardup_loaded, max(v for v, _sig in rows))
         return self._neardup_index
 
     def _resign(self, version_ids: list[int]) -> dict[int, bytes]:

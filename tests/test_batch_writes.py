@@ -292,9 +292,9 @@ def test_links_reach_past_the_articles_own_history(tmp_path: Path, monkeypatch) 
         assert len(earlier) == history and len(other) == 5
 
         class Index:  # best first: the article's own history, then the others
-            def query(self, sig: bytes, exclude: str | None = None) -> list[tuple[str, float]]:
+            def query_many(self, queries: list) -> list[list[tuple[str, float]]]:
                 ranked = [(str(v), 0.99) for v in reversed(earlier)]
-                return ranked + [(str(v), 0.9) for v in other]
+                return [ranked + [(str(v), 0.9) for v in other] for _query in queries]
 
         monkeypatch.setattr(archive, "_neardups", lambda: Index())
         with archive.engine.begin() as conn:

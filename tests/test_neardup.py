@@ -281,6 +281,55 @@ def test_index_finds_what_datasketch_lsh_finds() -> None:
     assert compared > 100  # the comparison saw many hits, not only empty lists
 
 
+def _variants(n: int, seed: int) -> list[bytes]:
+    """Signatures of a few bases, each with some values changed: similarities 0.3-1."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    bases = rng.integers(0, 2**32, size=(8, 128), dtype=np.uint64).astype(np.uint32)
+    out = []
+    for i in range(n):
+        v = bases[i % len(bases)].copy()
+        changed = rng.choice(128, size=int(rng.integers(0, 90)), replace=False)
+        v[changed] = rng.integers(0, 2**32, size=len(changed), dtype=np.uint64)
+        out.append(b"mh2\x00" + v.astype("<u4").tobytes())
+    return out
+
+
+def test_batches_add_and_query_as_one_by_one() -> None:
+    """``add_many`` / ``query_many`` (what a batch's write uses) leave the index as ``add``
+    one at a time would, evictions and keys given again included, and answer the same."""
+    from archive.neardup import NearDupIndex
+
+    sigs = _variants(260, seed=3)
+    items = [(str(i), sig) for i, sig in enumerate(sigs)]
+    # keys given again (a new signature, an empty one) inside a batch and across batches
+    items[50:50] = [("7", sigs[200]), ("60", b""), ("61", sigs[0])]
+    items += [("5", sigs[101]), ("5", sigs[102])]
+    one, many = NearDupIndex(max_size=150), NearDupIndex(max_size=150)
+    for key, sig in items:
+        one.add(key, sig)
+    for lo in range(0, len(items), 37):
+        many.add_many(items[lo : lo + 37])
+    assert list(many._sigs.items()) == list(one._sigs.items())
+    assert many._buckets == one._buckets
+    queries = [(sig, str(i % 50) if i % 3 else None) for i, sig in enumerate(sigs)]
+    queries.append((b"", None))
+    expected = [one.query(sig, exclude=exclude) for sig, exclude in queries]
+    assert many.query_many(queries) == expected
+    assert sum(map(len, expected)) > 100  # many hits compared, not only empty lists
+
+
+def test_an_evicted_signature_leaves_no_bucket_behind() -> None:
+    from archive.neardup import NearDupIndex
+
+    index = NearDupIndex(max_size=10)
+    index.add_many([(str(i), sig) for i, sig in enumerate(_variants(40, seed=5))])
+    assert len(index) == 10
+    keys_in_buckets = {k for buckets in index._buckets for b in buckets.values() for k in b}
+    assert keys_in_buckets == set(index._sigs) == {str(i) for i in range(30, 40)}
+
+
 def test_permutations_are_datasketchs_without_importing_it() -> None:
     import numpy as np
     from datasketch import MinHash
@@ -309,8 +358,10 @@ def test_signing_and_banding_do_not_import_scipy() -> None:
     code = (
         "import sys\n"
         "from archive import neardup\n"
-        "neardup.signatures(['một hai ba bốn năm sáu bảy tám chín mười ' * 20])\n"
-        "neardup._bands(neardup.THRESHOLD)\n"
+        "sig = neardup.signatures(['một hai ba bốn năm sáu bảy tám chín mười ' * 20])[0]\n"
+        "index = neardup.NearDupIndex()\n"
+        "index.add('a', sig)\n"
+        "assert index.query(sig) == [('a', 1.0)]\n"
         "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
