@@ -204,6 +204,11 @@ def _band_multipliers(r: int) -> Any:
     return np.array(out, dtype=np.uint64)
 
 
+# Candidates compared in one numpy pass at most (8 MiB of signatures): a notice republished
+# every week gives each new copy hundreds of candidates.
+_SCORED_AT_ONCE = 16_384
+
+
 class NearDupIndex:
     """In-memory LSH index of signatures keyed by article / version id.
 
@@ -298,36 +303,56 @@ class NearDupIndex:
         """``query(sig, exclude)`` for each (signature, key to leave out), in one pass."""
         for sig, _exclude in queries:
             self._check(sig)
-        signed = [sig for sig, _exclude in queries if sig]
-        band_keys = iter(self._band_keys(signed))
-        out: list[list[tuple[str, float]]] = []
-        for sig, exclude in queries:
-            out.append(self._scored(sig, next(band_keys), exclude) if sig else [])
-        return out
+        signed = [(sig, exclude) for sig, exclude in queries if sig]
+        found = [
+            self._candidates(band_keys, exclude)
+            for band_keys, (_sig, exclude) in zip(
+                self._band_keys([sig for sig, _exclude in signed]), signed, strict=True
+            )
+        ]
+        scored: list[list[tuple[str, float]]] = []
+        start = size = 0
+        for end, keys in enumerate(found, start=1):  # in groups: bounded memory
+            size += len(keys)
+            if size >= _SCORED_AT_ONCE or end == len(found):
+                scored += self._scored([sig for sig, _e in signed[start:end]], found[start:end])
+                start, size = end, 0
+        answers = iter(scored)
+        return [next(answers) if sig else [] for sig, _exclude in queries]
 
-    def _scored(
-        self, sig: bytes, band_keys: list[int], exclude: str | None
-    ) -> list[tuple[str, float]]:
+    def _candidates(self, band_keys: list[int], exclude: str | None) -> list[str]:
+        """The keys sharing a band with a signature, sorted (ties are ordered by key)."""
         candidates: set[str] = set()
         for band_key, buckets in zip(band_keys, self._buckets, strict=True):
             bucket = buckets.get(band_key)
             if bucket:
                 candidates.update(bucket)
         candidates.discard(exclude)  # type: ignore[arg-type]
-        if not candidates:
-            return []
+        return sorted(candidates)
+
+    def _scored(self, sigs: list[bytes], found: list[list[str]]) -> list[list[tuple[str, float]]]:
+        """The candidates of each signature at or above the threshold, best first: every
+        candidate of the batch compared in one numpy pass (most fall short)."""
+        out: list[list[tuple[str, float]]] = [[] for _ in sigs]
+        if not any(found):
+            return out
         import numpy as np
 
-        values = np.frombuffer(sig, dtype=_DTYPE, offset=len(_MAGIC))
-        keys = sorted(candidates)
+        width = SIGNATURE_BYTES // 4
+        queries = np.frombuffer(b"".join(sigs), dtype=_DTYPE).reshape(len(sigs), width)
+        keys = [key for keys in found for key in keys]
         others = np.frombuffer(b"".join([self._sigs[k] for k in keys]), dtype=_DTYPE)
-        others = others.reshape(len(keys), -1)[:, len(_MAGIC) // 4 :]
+        others = others.reshape(len(keys), width)
+        owner = np.repeat(np.arange(len(sigs)), [len(keys) for keys in found])
+        skip = len(_MAGIC) // 4
         # what ``similarity`` (datasketch's jaccard) computes: equal values / NUM_PERM
-        scores = np.count_nonzero(others == values, axis=1) / float(NUM_PERM)
-        # most candidates fall short: only the hits become Python objects
-        hits = [(keys[i], float(scores[i])) for i in np.flatnonzero(scores >= self.threshold)]
-        hits.sort(key=lambda kv: (-kv[1], kv[0]))
-        return hits
+        equal = others[:, skip:] == queries[owner, skip:]
+        scores = np.count_nonzero(equal, axis=1) / float(NUM_PERM)
+        for i in np.flatnonzero(scores >= self.threshold).tolist():
+            out[owner[i]].append((keys[i], float(scores[i])))
+        for hits in out:
+            hits.sort(key=lambda kv: (-kv[1], kv[0]))
+        return out
 
     def __len__(self) -> int:
         return len(self._sigs)

@@ -296,9 +296,10 @@ def _variants(n: int, seed: int) -> list[bytes]:
     return out
 
 
-def test_batches_add_and_query_as_one_by_one() -> None:
+def test_batches_add_and_query_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """``add_many`` / ``query_many`` (what a batch's write uses) leave the index as ``add``
     one at a time would, evictions and keys given again included, and answer the same."""
+    from archive import neardup
     from archive.neardup import NearDupIndex
 
     sigs = _variants(260, seed=3)
@@ -318,6 +319,8 @@ def test_batches_add_and_query_as_one_by_one() -> None:
     expected = [one.query(sig, exclude=exclude) for sig, exclude in queries]
     assert many.query_many(queries) == expected
     assert sum(map(len, expected)) > 100  # many hits compared, not only empty lists
+    monkeypatch.setattr(neardup, "_SCORED_AT_ONCE", 7)  # candidates scored in many groups
+    assert many.query_many(queries) == expected
 
 
 def test_an_evicted_signature_leaves_no_bucket_behind() -> None:
