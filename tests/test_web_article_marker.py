@@ -19,7 +19,7 @@ from archive.records import Gone
 from archive.schema import articles, attachments, near_duplicates, versions
 from archive.store import Archive
 from luutru.web import article_marker, response_cache
-from luutru.web import cache as web_cache
+from luutru.web import markers as web_markers
 from luutru.web.app import create_app
 from luutru.web.server import open_reader
 from luutru.web.settings import WebSettings
@@ -38,7 +38,7 @@ PAGES = [
 
 @pytest.fixture
 def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(web_cache, "PG_LOOK", 0.0)  # PostgreSQL: the WAL looked at each time
+    monkeypatch.setattr(web_markers, "PG_LOOK", 0.0)  # PostgreSQL: the WAL looked at each time
     with Archive.open(tmp_path) as archive:
         archive.upsert_site("demo-aspnet", "Sở Lao động", "Hòa An", "Sở LĐTBXH")
         archive.record(news_record("1", BODY), None)

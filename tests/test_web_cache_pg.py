@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive.store import Archive
-from luutru.web import cache as web_cache
+from luutru.web import markers as web_markers
 from luutru.web.app import create_app
 from luutru.web.pg_markers import PgMarkers
 from luutru.web.server import open_reader
@@ -25,8 +25,8 @@ pytestmark = pytest.mark.usefixtures("backend")
 def data(tmp_path: Path, backend: str | None, monkeypatch: pytest.MonkeyPatch) -> Path:
     if backend is None:
         pytest.skip("PostgreSQL only: SQLite has PRAGMA data_version")
-    monkeypatch.setattr(web_cache, "PG_LOOK", 0.0)  # every request looks at the WAL
-    monkeypatch.setattr(web_cache, "SERVER_TTL", 3600.0)  # so TTL expiry cannot pass it
+    monkeypatch.setattr(web_markers, "PG_LOOK", 0.0)  # every request looks at the WAL
+    monkeypatch.setattr(web_markers, "SERVER_TTL", 3600.0)  # so TTL expiry cannot pass it
     with Archive.open(tmp_path) as archive:
         archive.record(news_record("1", "Hội nghị về an toàn lao động tại huyện Đông Sơn."), None)
     return tmp_path

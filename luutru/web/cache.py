@@ -31,7 +31,8 @@ looked at most every ``PG_LOOK`` seconds: a query, not a file), which moves with
 what a search shows is then read by the same probe. Writers there take one lock in turn
 (archive/db.py), so the newest ids grow in commit order, as on SQLite. Where the WAL
 position cannot be read (a standby, no privilege) entries live ``SERVER_TTL`` seconds.
-Site profiles are files, not archive rows: they are read again after ``PROFILES_TTL``.
+The markers are read by luutru/web/markers.py. Site profiles are files, not archive rows:
+they are read again after ``PROFILES_TTL``.
 
 cachetools' TTLCache bounds both the number of entries and their age; one lock per cache,
 since the route functions run in the thread pool.
@@ -40,20 +41,17 @@ since the route functions run in the thread pool.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import quote
 
 from cachetools import TTLCache
 
 from archive.store import Archive
 from luutru.web import article_marker
-from luutru.web.pg_markers import PgMarkers
+from luutru.web.markers import ArchiveMarkers
 
 SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
 # Lookups keyed on the last-write marker (an article, its versions): a crawl's every commit
@@ -61,8 +59,6 @@ SEARCH_ENTRIES = 2_048  # result pages kept per process (~10 KB each)
 # crawl (a search page gone is computed again in a reader's request).
 LOOKUP_ENTRIES = 4_096
 MAX_AGE = 300.0  # seconds: even an unchanged archive's entries are recomputed this often
-SERVER_TTL = 2.0  # seconds an entry lives on a server database with no WAL position to read
-PG_LOOK = 0.5  # seconds between two looks at PostgreSQL's WAL position (a round trip each)
 PROFILES_TTL = 30.0  # seconds before the site profiles are read from disk again
 # Seconds a search page may be kept by unchanged_since while the archive grows: its BM25
 # scores are those of when it was computed (archive/search_fresh.py).
@@ -83,30 +79,6 @@ STALE_LIMIT = 60.0
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-# What a search can show, read when data_version moves (see the module doc). The sites of
-# the articles are walked by the (site, status) index one site at a time (a loose index
-# scan), so the removed articles are found without reading every article.
-CONTENT_PROBE = (
-    "SELECT (SELECT max(id) FROM versions), (SELECT max(id) FROM search_docs), "
-    "(SELECT count(*) || ' ' || coalesce(max(a.removed_at), '') FROM s "
-    "CROSS JOIN articles a ON a.site = s.site AND a.status = 'removed'), "
-    "(SELECT group_concat(id || char(31) || coalesce(name, '') || char(31) || "
-    "coalesce(province, '') || char(31) || coalesce(department, ''), char(30)) FROM sites)"
-)
-_SITES = (
-    "WITH RECURSIVE s(site) AS (SELECT min(site) FROM articles UNION ALL "
-    "SELECT (SELECT min(site) FROM articles WHERE site > s.site) FROM s "
-    "WHERE s.site IS NOT NULL) "
-)
-
-
-def _marker_connection(path: Path) -> sqlite3.Connection | None:
-    try:
-        uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-        return sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-    except sqlite3.Error:
-        return None
-
 
 class WebCache:
     """Per-process caches over one archive (see the module doc)."""
@@ -114,15 +86,9 @@ class WebCache:
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
         self._lock = threading.Lock()
-        self._conn = _marker_connection(archive.path) if archive.path is not None else None
-        self.local_markers = self._conn is not None  # SQLite: markers read in-process
+        self.markers = ArchiveMarkers(archive)
         self._results: TTLCache = TTLCache(SEARCH_ENTRIES, MAX_AGE)
         self._lookups: TTLCache = TTLCache(LOOKUP_ENTRIES, MAX_AGE)
-        self._seen_version: Hashable = None  # data_version (or WAL) at the last content probe
-        self._content: Hashable = None
-        # When what a search shows last changed (luutru/web/response_cache.py keeps a
-        # search page only once it has been still for SEARCH_LAG seconds).
-        self.content_changed_at = 0.0
         self._profiles: TTLCache = TTLCache(8, PROFILES_TTL)
         self.hits = 0
         self.misses = 0
@@ -132,97 +98,16 @@ class WebCache:
         self._refresher: ThreadPoolExecutor | None = None  # one thread, made on first use
         self.refreshed = 0  # pages recomputed in the background
         self._cleared_with: list[Callable[[], None]] = []  # others' caches (clear_with)
-        # PostgreSQL: its markers (None: not PostgreSQL, or no WAL position to read, so
-        # entries live SERVER_TTL), the WAL position last read and when
-        self._pg = PgMarkers.of(archive) if self._conn is None else None
-        self._pg_markers = self._pg  # closed with the cache (_pg is dropped when unreadable)
-        self._wal: str | None = None
-        self._wal_read_at = float("-inf")
+        # the markers' answers, as the routes and luutru/web/response_cache.py ask them
+        self.marker = self.markers.marker
+        self.content_marker = self.markers.content_marker
+        self.article_marker = self.markers.article_marker
+        self.local_markers = self.markers.local
 
-    def marker(self) -> Hashable:
-        """Changes whenever the archive may have changed."""
-        if self._conn is None:
-            wal = self._wal_position() if self._pg is not None else None
-            if wal is not None:
-                return ("pg", wal)
-            return ("ttl", int(time.monotonic() / SERVER_TTL))
-        with self._lock:
-            try:
-                return ("sqlite", self._conn.execute("PRAGMA data_version").fetchone()[0])
-            except sqlite3.Error:
-                return ("uncached", time.monotonic())  # never equal twice: no caching
-
-    def content_marker(self) -> tuple[Hashable, tuple | None]:
-        """(what a search shows besides its matches: removed articles and sites; the marks
-        of new matches: newest version id and search document id), or on a server
-        database (the TTL marker, None). Read again only when data_version moved."""
-        if self._conn is None:
-            return self._pg_content()
-        with self._lock:
-            try:
-                version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-                if version != self._seen_version:
-                    newest, doc, removed, sites = self._conn.execute(
-                        _SITES + CONTENT_PROBE
-                    ).fetchone()
-                    self._note((("content", removed, sites), (newest, doc)), version)
-                return self._content
-            except sqlite3.Error:
-                return ("uncached", time.monotonic()), None  # never equal twice
-
-    def article_marker(self, ref: str) -> Hashable | None:
-        """What the pages of article ``ref`` show (luutru/web/article_marker.py): read
-        when the last-write marker has moved; None when it cannot say (a URL, no such
-        article, an error, no WAL position): then only the last-write marker counts."""
-        found = article_marker.query(ref)
-        if found is None:
-            return None
-        if self._conn is not None:
-            with self._lock:
-                try:
-                    row = self._conn.execute(*found).fetchone()
-                except sqlite3.Error:
-                    return None
-        else:
-            row = self._pg.row(*found) if self._pg is not None else None
-        return None if row is None else tuple(row)
-
-    def _wal_position(self) -> str | None:
-        """PostgreSQL's WAL position, read at most every PG_LOOK seconds; None when it
-        cannot be read (then never tried again: entries live SERVER_TTL)."""
-        now = time.monotonic()
-        with self._lock:
-            if now - self._wal_read_at < PG_LOOK or self._pg is None:
-                return self._wal
-            pg = self._pg
-        wal = pg.wal_position()
-        with self._lock:
-            if wal is None:
-                self._pg = None
-            self._wal, self._wal_read_at = wal, now
-        return wal
-
-    def _pg_content(self) -> tuple[Hashable, tuple | None]:
-        """``content_marker`` on a server database: read again when the WAL moved."""
-        marker = self.marker()
-        with self._lock:
-            pg = self._pg
-            if marker == self._seen_version and self._content is not None:
-                return self._content
-        content = pg.content() if pg is not None and marker[0] == "pg" else None  # type: ignore[index]
-        if content is None:  # no WAL position, or the probe failed
-            return marker if pg is None else ("uncached", time.monotonic()), None
-        with self._lock:
-            self._note(content, marker)
-            return self._content
-
-    def _note(self, content: tuple, seen: Hashable) -> None:
-        """Keep what a search shows, read at the write marker ``seen`` (under the lock)."""
-        if content != self._content:
-            if self._content is not None:  # not the first look
-                self.content_changed_at = time.monotonic()
-            self._content = content
-        self._seen_version = seen
+    @property
+    def content_changed_at(self) -> float:
+        """When what a search shows last changed (monotonic seconds)."""
+        return self.markers.content_changed_at
 
     def get(self, key: Hashable, compute: Callable[[], T], article: int | str | None = None) -> T:
         """The value for ``key`` at the archive's current state, computed when missing
@@ -416,11 +301,7 @@ class WebCache:
         if self._refresher is not None:
             self._refresher.shutdown(wait=True, cancel_futures=True)
             self._refresher = None
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-        if self._pg_markers is not None:
-            self._pg_markers.close()
+        self.markers.close()
 
 
 _MISSING: Any = object()
