@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from archive import blobs, neardup, statements
+from archive import blobs, lsh, neardup, statements
 from archive.schema import articles, captures, near_duplicates, versions
 from archive.times import normalize_iso, now_iso
 
@@ -21,7 +21,7 @@ CLUSTER_LIMIT = 500
 
 
 class HistoryMixin:
-    _neardup_index: neardup.NearDupIndex | None = None
+    _neardup_index: lsh.NearDupIndex | None = None
     _neardup_loaded = 0  # highest version id in the index
 
     # ---------------------------------------------------------------- finding articles
@@ -74,12 +74,12 @@ class HistoryMixin:
 
     # ---------------------------------------------------------------- near-duplicates
 
-    def _neardups(self) -> neardup.NearDupIndex:
+    def _neardups(self) -> lsh.NearDupIndex:
         """The index of the newest ``NEARDUP_INDEX_SIZE`` signatures, topped up with versions
         written since (by this process's other crawls, or another process) before each use.
         Bounded, so a crawl's memory does not grow with the archive."""
         if self._neardup_index is None:
-            self._neardup_index = neardup.NearDupIndex(max_size=NEARDUP_INDEX_SIZE)
+            self._neardup_index = lsh.NearDupIndex(max_size=NEARDUP_INDEX_SIZE)
             with self._read() as conn:
                 newest = conn.execute(
                     select(func.max(versions.c.id)).where(versions.c.minhash.is_not(None))

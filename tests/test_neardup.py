@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from archive.lsh import NearDupIndex
 from archive.neardup import (
     MIN_TOKENS,
     SIGNATURE_BYTES,
     THRESHOLD,
-    NearDupIndex,
     clusters,
     signature,
     similarity,
@@ -184,7 +184,8 @@ def test_clusters_are_transitive_and_ordered() -> None:
 
 
 def test_index_is_bounded_and_forgets_the_oldest() -> None:
-    from archive.neardup import NearDupIndex, signature
+    from archive.lsh import NearDupIndex
+    from archive.neardup import signature
 
     texts = [" ".join(f"từ{i}x{j}" for j in range(40)) for i in range(5)]
     index = NearDupIndex(max_size=3)
@@ -249,7 +250,8 @@ def test_index_finds_what_datasketch_lsh_finds() -> None:
     import numpy as np
     from datasketch import LeanMinHash, MinHashLSH
 
-    from archive.neardup import _LSH_MARGIN, NUM_PERM, SCHEME, SEED
+    from archive.lsh import _LSH_MARGIN
+    from archive.neardup import NUM_PERM, SCHEME, SEED
 
     rng = np.random.default_rng(7)
     bases = rng.integers(0, 2**32, size=(12, NUM_PERM), dtype=np.uint64).astype(np.uint32)
@@ -299,8 +301,8 @@ def _variants(n: int, seed: int) -> list[bytes]:
 def test_batches_add_and_query_as_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
     """``add_many`` / ``query_many`` (what a batch's write uses) leave the index as ``add``
     one at a time would, evictions and keys given again included, and answer the same."""
-    from archive import neardup
-    from archive.neardup import NearDupIndex
+    from archive import lsh
+    from archive.lsh import NearDupIndex
 
     sigs = _variants(260, seed=3)
     items = [(str(i), sig) for i, sig in enumerate(sigs)]
@@ -319,12 +321,12 @@ def test_batches_add_and_query_as_one_by_one(monkeypatch: pytest.MonkeyPatch) ->
     expected = [one.query(sig, exclude=exclude) for sig, exclude in queries]
     assert many.query_many(queries) == expected
     assert sum(map(len, expected)) > 100  # many hits compared, not only empty lists
-    monkeypatch.setattr(neardup, "_SCORED_AT_ONCE", 7)  # candidates scored in many groups
+    monkeypatch.setattr(lsh, "_SCORED_AT_ONCE", 7)  # candidates scored in many groups
     assert many.query_many(queries) == expected
 
 
 def test_an_evicted_signature_leaves_no_bucket_behind() -> None:
-    from archive.neardup import NearDupIndex
+    from archive.lsh import NearDupIndex
 
     index = NearDupIndex(max_size=10)
     index.add_many([(str(i), sig) for i, sig in enumerate(_variants(40, seed=5))])
@@ -348,9 +350,10 @@ def test_banding_is_the_one_minhashlsh_chooses(threshold: float) -> None:
     from datasketch import MinHashLSH
 
     from archive import neardup
+    from archive.lsh import optimal_banding
 
-    lsh = MinHashLSH(threshold=threshold, num_perm=neardup.NUM_PERM)
-    assert neardup.optimal_banding(threshold) == (lsh.b, lsh.r)
+    theirs = MinHashLSH(threshold=threshold, num_perm=neardup.NUM_PERM)
+    assert optimal_banding(threshold) == (theirs.b, theirs.r)
 
 
 def test_signing_and_banding_do_not_import_scipy() -> None:
@@ -362,7 +365,8 @@ def test_signing_and_banding_do_not_import_scipy() -> None:
         "import sys\n"
         "from archive import neardup\n"
         "sig = neardup.signatures(['một hai ba bốn năm sáu bảy tám chín mười ' * 20])[0]\n"
-        "index = neardup.NearDupIndex()\n"
+        "from archive.lsh import NearDupIndex\n"
+        "index = NearDupIndex()\n"
         "index.add('a', sig)\n"
         "assert index.query(sig) == [('a', 1.0)]\n"
         "assert 'scipy' not in sys.modules and 'datasketch' not in sys.modules\n"
