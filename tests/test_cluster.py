@@ -332,13 +332,13 @@ def test_a_postgresql_archive_keeps_the_schedulers_jobs(
     """Every scheduler of the archive (active and standby, any machine) shares the jobs,
     and the web UI's schedules page reads them from there."""
     from luutru import scheduler
-    from luutru.web import service
+    from luutru.web import schedules
 
     monkeypatch.setenv("LUUTRU_DB", pg_url)
     data = tmp_path / "data"
-    assert service.scheduled_jobs(data, pg_url) is None  # no scheduler ran yet
+    assert schedules.scheduled_jobs(data, pg_url) is None  # no scheduler ran yet
     scheduler.prepare(str(data), None, None, only=("demo-aspnet",))
     assert not (data / scheduler.STORE_NAME).exists()
-    jobs = service.scheduled_jobs(data, pg_url)
+    jobs = schedules.scheduled_jobs(data, pg_url)
     assert [job.id for job in jobs] == ["demo-aspnet"]
     assert jobs[0].next_run_time.endswith("+07:00")

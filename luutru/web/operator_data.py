@@ -13,7 +13,8 @@ from pathlib import Path
 from archive.activity import DayActivity, RunActivity, daily_activity, run_activity
 from archive.store import Archive
 from luutru import operations
-from luutru.web.service import VIETNAM, NotFound, scheduled_jobs
+from luutru.web.schedules import scheduled_jobs
+from luutru.web.service import VIETNAM, NotFound
 
 WINDOWS = (30, 90)  # days the site page offers
 

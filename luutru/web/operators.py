@@ -19,7 +19,8 @@ from luutru.web import operator_data
 from luutru.web.charts import BarChart, Series, render
 from luutru.web.i18n import translator
 from luutru.web.pages import ArchiveDep, _render, _settings, pick_language
-from luutru.web.service import RUN_STATUSES, BadRequest, job_store_name
+from luutru.web.schedules import job_store_name
+from luutru.web.service import RUN_STATUSES, BadRequest
 from luutru.web.timefmt import local_text, parse
 
 router = APIRouter(include_in_schema=False)
