@@ -20,7 +20,7 @@ from typing import Any
 
 from crawler.extract import extract_article
 from crawler.extract.vietnamese.stopwords import STOPWORDS
-from crawler.profiles import ArticleRules
+from crawler.profile_model import ArticleRules
 
 Output = dict[str, Any]
 

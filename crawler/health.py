@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from statistics import median
 from typing import Any
 
-from crawler.profiles import HealthRules
+from crawler.profile_model import HealthRules
 
 FIELDS = ("title", "date", "author", "body")
 

@@ -236,7 +236,8 @@ def template_fits(
     """The bundled template ``template`` finds the listing's article links and, on every
     sample, the title and text the generic extractor finds: it fits this site."""
     from crawler.extract import extract_article
-    from crawler.profiles import ProfileError, parse_profile
+    from crawler.profile_model import ProfileError
+    from crawler.profiles import parse_profile
 
     url, html = listing
     try:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from crawler.profiles import RevisitRules
+from crawler.profile_model import RevisitRules
 
 
 class Action(Enum):

@@ -16,7 +16,7 @@ from w3lib.url import canonicalize_url
 
 from crawler import patterns
 from crawler.listing.identity import clean_url, declared_canonical, is_print_view, url_key
-from crawler.profiles import SiteProfile
+from crawler.profile_model import SiteProfile
 
 
 def article_key(profile: SiteProfile, url: str) -> str | None:

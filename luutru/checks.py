@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from archive.records import ArticleRecord
-from crawler.profiles import SiteProfile
+from crawler.profile_model import SiteProfile
 
 FIELDS_SHOWN = ("title", "date", "datetime", "author", "source", "category", "summary")
 BODY_PREVIEW = 240  # characters of body shown per article

@@ -24,7 +24,7 @@ from typing import Any
 
 import crawler  # noqa: F401  (sets the offline tldextract environment before Scrapy loads)
 from crawler import runlog
-from crawler.profiles import SiteProfile
+from crawler.profile_model import SiteProfile
 from luutru.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -287,7 +287,8 @@ def crawl_sites(
     Returns the exit code."""
     import traceback
 
-    from crawler.profiles import ProfileError, get_profile
+    from crawler.profile_model import ProfileError
+    from crawler.profiles import get_profile
     from luutru.errors import CommandFailed, UsageError, describe
     from luutru.progress import ErrorTally, Progress
 

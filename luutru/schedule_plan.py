@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.profiles import ProfileError, SiteProfile, load_profiles
+from crawler.profile_model import ProfileError, SiteProfile
+from crawler.profiles import load_profiles
 from luutru.config import Config
 from luutru.triggers import cron_trigger, interval_trigger, trigger_signature
 

@@ -25,7 +25,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from crawler.extract import extract_article, is_soft_404  # noqa: E402
-from crawler.profiles import ArticleRules, get_profile  # noqa: E402
+from crawler.profile_model import ArticleRules  # noqa: E402
+from crawler.profiles import get_profile  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 # pages folder -> site profile id

@@ -6,7 +6,7 @@ import unicodedata
 
 from crawler.extract import extract_article, is_soft_404, select
 from crawler.extract.page import make_selector
-from crawler.profiles import ArticleRules
+from crawler.profile_model import ArticleRules
 
 URL_A = "https://sldtbxh.example.gov.vn/Pages/tin-tuc/chi-tiet.aspx?ItemID=123"
 URL_B = "https://example.gov.vn/web/guest/tin-tuc/-/asset_publisher/abc/content/tin-moi"

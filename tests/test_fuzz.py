@@ -20,7 +20,8 @@ from crawler.extract import ExtractedArticle, extract_article
 from crawler.extract.vietnamese.bylines import clean_author, is_person_name, split_author_source
 from crawler.extract.vietnamese.dates import parse_vietnamese_date
 from crawler.extract.vietnamese.text import normalize_multiline, normalize_text
-from crawler.profiles import ArticleRules, get_profile
+from crawler.profile_model import ArticleRules
+from crawler.profiles import get_profile
 from demo_portal import aspnet, liferay
 from demo_portal.content import build_sites
 

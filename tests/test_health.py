@@ -15,7 +15,7 @@ import pytest
 
 from archive.store import Archive
 from crawler.health import assess
-from crawler.profiles import HealthRules
+from crawler.profile_model import HealthRules
 from demo_portal import DemoPortal
 from luutru.config import ConfigError, NotifyConfig, load_config
 from luutru.notify import notify

@@ -14,7 +14,8 @@ import pytest
 
 from archive.store import Archive
 from crawler import offload
-from crawler.profiles import ArticleRules, get_profile
+from crawler.profile_model import ArticleRules
+from crawler.profiles import get_profile
 from crawler.spiders.page_facts import page_facts
 from demo_portal import DemoPortal
 from tests.fresh_python import output_of

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from crawler.profiles import ProfileError, get_profile, load_profile_file, load_profiles
+from crawler.profile_model import ProfileError
+from crawler.profiles import get_profile, load_profile_file, load_profiles
 
 GOOD = """
 id = "so-test"

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from crawler.extract import ExtractedArticle, extract_article
-from crawler.profiles import ArticleRules, parse_profile
+from crawler.profile_model import ArticleRules
+from crawler.profiles import parse_profile
 
 REAL = Path(__file__).parent / "pages" / "real"
 PAGES = sorted(REAL.glob("*.html"))

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from archive.crawlstate import KeyState
-from crawler.profiles import RevisitRules
+from crawler.profile_model import RevisitRules
 from crawler.revisits import Action, decide, revisit_due
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))

@@ -18,7 +18,7 @@ from crawler.extract.page import make_selector
 from crawler.extract.profile import ProfileExtractor
 from crawler.extract.soft404 import soft_404_marker
 from crawler.extract.vietnamese.dates import ArticleDate
-from crawler.profiles import ArticleRules
+from crawler.profile_model import ArticleRules
 
 FIELDS = ("title", "date", "summary", "category", "body")
 

@@ -12,7 +12,7 @@ from lxml import etree
 
 from crawler.extract.page import element_text, select, text_of
 from crawler.extract.vietnamese.dates import ArticleDate, find_article_date
-from crawler.profiles import ArticleRules
+from crawler.profile_model import ArticleRules
 
 
 class ProfileExtractor:

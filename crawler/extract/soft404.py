@@ -6,7 +6,7 @@ import parsel
 
 from crawler.extract.page import make_selector
 from crawler.extract.vietnamese.text import normalize_text
-from crawler.profiles import ArticleRules
+from crawler.profile_model import ArticleRules
 
 
 def visible_text(sel: parsel.Selector) -> str:

@@ -15,7 +15,7 @@ from scrapy.http import TextResponse
 
 from archive.records import ArticleRecord
 from crawler.extract import ExtractedArticle
-from crawler.profiles import SiteProfile
+from crawler.profile_model import SiteProfile
 
 CORE_FIELDS = ("title", "date", "body")
 LAYOUT_PREFIX = "luutru/layout/"  # + "body/div.entry-content": pages of that layout

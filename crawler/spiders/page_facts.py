@@ -15,7 +15,7 @@ from crawler.extract.declared import declared
 from crawler.extract.model import ExtractedArticle
 from crawler.extract.page import make_selector, selected_hrefs
 from crawler.listing import ListingItem, find_items
-from crawler.profiles import ArticleRules
+from crawler.profile_model import ArticleRules
 from crawler.urls import same_site_check
 
 

@@ -32,7 +32,8 @@ from scrapy.http import Request, Response, TextResponse
 
 from crawler import offload, patterns
 from crawler.offload import worker_count
-from crawler.profiles import SiteProfile, get_profile
+from crawler.profile_model import SiteProfile
+from crawler.profiles import get_profile
 from crawler.revisits import Action, decide, revisit_due
 from crawler.runlease import SiteBusy
 from crawler.session import CrawlSession
