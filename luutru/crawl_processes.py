@@ -167,6 +167,6 @@ def run(args: argparse.Namespace, count: int) -> int:
     for output in outputs:
         sys.stdout.write(output.decode("utf-8", "replace"))
     sys.stdout.flush()
-    from luutru.crawling import EXIT_FAILED
+    from luutru.crawl_summary import EXIT_FAILED
 
     return max(code if code >= 0 else EXIT_FAILED for code in codes)  # < 0: a signal
