@@ -154,11 +154,8 @@ def add_broken_jobs(
     for site, error in sorted(plan.broken.items()):
         if site in existing:
             continue
-        try:
-            raw = raw_schedule(error.path)
-            trigger = interval_trigger(every) if every else cron_trigger(raw or "")
-        except ValueError:
-            log.error("%s: not scheduled: its schedule cannot be read", site)
+        trigger = broken_trigger(site, error.path, every)
+        if trigger is None:
             continue
         scheduler.add_job(
             JOB_FUNC,
@@ -169,3 +166,13 @@ def add_broken_jobs(
             misfire_grace_time=misfire_grace,
         )
         report.added.append(site)
+
+
+def broken_trigger(site: str, path: str, every: float | None) -> Any | None:
+    """The trigger of a broken profile's job, from its schedule line alone (or ``--every``);
+    None, logged, when that cannot be read either."""
+    try:
+        return interval_trigger(every) if every else cron_trigger(raw_schedule(path) or "")
+    except ValueError:
+        log.error("%s: not scheduled: its schedule cannot be read", site)
+        return None

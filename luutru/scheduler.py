@@ -28,8 +28,8 @@ from luutru.schedule_plan import (
     Plan,
     SyncReport,
     add_broken_jobs,
+    broken_trigger,
     plan_jobs,
-    raw_schedule,
     sync_jobs,
 )
 from luutru.schedule_runs import (  # noqa: F401  (run_site: the jobs' function, by name)
@@ -44,7 +44,7 @@ from luutru.schedule_runs import (  # noqa: F401  (run_site: the jobs' function,
     stop_children,
 )
 from luutru.standby import Heartbeat, SchedulerLease, wait_until_active
-from luutru.triggers import TIMEZONE, cron_trigger, interval_trigger, trigger_signature
+from luutru.triggers import TIMEZONE, trigger_signature
 from luutru.workspace import Workspace, shared_workspace
 
 log = logging.getLogger("luutru.scheduler")
@@ -198,11 +198,8 @@ def list_jobs(
         if state is not None:  # its job stays, and its run will be recorded as failed
             jobs.append((site, state.get("next_run_time"), str(state.get("trigger"))))
             continue
-        try:
-            raw = raw_schedule(error.path)
-            trigger = interval_trigger(every) if every else cron_trigger(raw or "")
-        except ValueError:
-            log.error("%s: not scheduled: its schedule cannot be read", site)
+        trigger = broken_trigger(site, error.path, every)
+        if trigger is None:
             continue
         jobs.append((site, trigger.get_next_fire_time(None, now), str(trigger)))
     return sorted(jobs, key=lambda job: job[0])

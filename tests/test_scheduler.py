@@ -23,6 +23,7 @@ import pytest
 
 from demo_portal import DemoPortal
 from luutru import scheduler as sched
+from luutru.triggers import cron_trigger
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_SITES = ("demo-aspnet", "demo-liferay")
@@ -106,15 +107,15 @@ def stored_jobs(data: Path, sites: Path, **kw: Any) -> dict[str, Any]:
 def test_cron_weekdays_are_standard_cron_in_vietnam_time() -> None:
     # APScheduler 3 counts weekdays from Monday; profiles use cron's Sunday = 0.
     start = datetime(2026, 1, 1, tzinfo=UTC)  # a Thursday
-    monday = sched.cron_trigger("0 6 * * 1").get_next_fire_time(None, start)
+    monday = cron_trigger("0 6 * * 1").get_next_fire_time(None, start)
     assert monday.weekday() == 0 and (monday.hour, monday.minute) == (6, 0)
     assert monday.utcoffset() == timedelta(hours=7)
-    sunday = sched.cron_trigger("30 5 * * 0").get_next_fire_time(None, start)
+    sunday = cron_trigger("30 5 * * 0").get_next_fire_time(None, start)
     assert sunday.weekday() == 6
-    assert str(sched.cron_trigger("0 6 * * */2")).count("sun,tue,thu,sat") == 1
-    assert sched.cron_trigger("0 6 * * *", jitter=30).jitter == 30
+    assert str(cron_trigger("0 6 * * */2")).count("sun,tue,thu,sat") == 1
+    assert cron_trigger("0 6 * * *", jitter=30).jitter == 30
     with pytest.raises(ValueError):
-        sched.cron_trigger("0 6 * * 9")
+        cron_trigger("0 6 * * 9")
 
 
 def test_jobs_persist_across_restarts_and_follow_the_profiles(tmp_path: Path) -> None:
