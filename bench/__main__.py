@@ -154,11 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"\n== crawl: {title}, each response after {crawl.UNPROFILED_LATENCY_S} s ==")
             print(crawl.table(measure))
     if args.only in (None, "extraction"):
-        from bench import extraction, file_text
+        from bench import extraction, extraction_table, file_text
 
         results["extraction"] = extraction.run(args.articles, reps=args.reps)
         print(f"\n== extraction: demo portal, {args.articles} articles ==")
-        print(extraction.table(results["extraction"]))
+        print(extraction_table.table(results["extraction"]))
         results["extraction"]["file_text"] = file_text.run(reps=args.reps)
         print("\n== attached files: PDF text, luutru against pypdf ==")
         print(file_text.table(results["extraction"]["file_text"]))

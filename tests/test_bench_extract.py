@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bench import extraction
+from bench import extraction, extraction_table
 from bench.extract_score import f1, score_page
 from bench.extract_tools import TOOLS, Page, Tool, run_luutru_generic
 from bench.summary import summary, summary_table
@@ -120,7 +120,7 @@ def test_a_field_the_tool_lacks_is_a_dash_not_zero(result: dict[str, Any]) -> No
     r = result["tools"]["date only"]["real"]
     assert r["date"]["share"] == 1.0
     assert r["title"] is None and r["author"] is None and r["body_f1"] is None
-    row = next(line for line in extraction.table(result).splitlines() if "date only" in line)
+    row = next(line for line in extraction_table.table(result).splitlines() if "date only" in line)
     cells = row.split()
     assert cells.count("–") >= 5  # title, time, author, lead, body F1, F1≥0.9
     assert "100.0" in cells
@@ -130,14 +130,14 @@ def test_a_raising_tool_is_a_miss_and_counted(result: dict[str, Any]) -> None:
     r = result["tools"]["boom"]["real"]
     assert r["errors"] == r["pages"]
     assert r["title"]["ok"] == 0 and r["body_f1"]["mean"] == 0.0
-    assert "NOTE: boom raised" in extraction.table(result)
+    assert "NOTE: boom raised" in extraction_table.table(result)
 
 
 def test_a_missing_library_makes_the_row_unavailable(result: dict[str, Any]) -> None:
     t = result["tools"]["missing lib"]
     assert t["available"] is False
     assert "luutru_no_such_module_xyz" in t["unavailable"]
-    lines = [line for line in extraction.table(result).splitlines() if "missing lib" in line]
+    lines = [line for line in extraction_table.table(result).splitlines() if "missing lib" in line]
     assert len(lines) == 3  # one per set
     assert all("unavailable" in line for line in lines)
 
