@@ -1,6 +1,4 @@
-import sys
-
-from luutru.cli import main
+from luutru.cli import run
 
 if __name__ == "__main__":  # not when a worker process imports it
-    sys.exit(main())
+    run()

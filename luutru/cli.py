@@ -13,7 +13,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from luutru.cli_parser import build_parser, parse
 from luutru.errors import debug_requested, report
@@ -25,9 +25,11 @@ __all__ = ["COMMANDS", "READING", "build_parser", "main"]
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
+    from luutru import exiting
     from luutru.crawl_processes import process_count
     from luutru.crawling import crawl_sites, parse_setting_pairs
 
+    exiting.want()  # the process ends without its heap's teardown (luutru/exiting.py)
     overrides: dict[str, Any] = parse_setting_pairs(args.settings)  # a bad pair: exit 2 here
     count = process_count(args.processes, len(dict.fromkeys(args.site)))
     if count > 1:
@@ -231,6 +233,16 @@ def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
         module, name = target.split(":")
         target = getattr(importlib.import_module(module), name)
     return target
+
+
+def run() -> NoReturn:
+    """The `luutru` program: ``main``, then its exit (a crawl's: luutru/exiting.py)."""
+    code = main()
+    from luutru import exiting
+
+    if exiting.wanted:
+        exiting.leave(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
