@@ -379,8 +379,21 @@ def run(
     summary["ratio_luutru_over_bare"] = round(
         statistics.median(r["ratio_luutru_over_bare"] for r in done), 3
     )
+    # The same pages over each command's whole life (start-up and exit included), the
+    # way a user timing the two commands would see them.
+    summary["ratio_by_process_wall"] = round(
+        statistics.median(_by_process_wall(r) for r in done), 3
+    )
     summary["last_round"] = done[-1]
     return summary
+
+
+def _by_process_wall(one: dict[str, Any]) -> float:
+    lu, bare = one["luutru"], one["bare"]
+    if not lu["process_wall_seconds"] or not bare["process_wall_seconds"] or not bare["pages"]:
+        return 0.0
+    ours = lu["pages"] / lu["process_wall_seconds"]
+    return ours / (bare["pages"] / bare["process_wall_seconds"])
 
 
 def table(result: dict[str, Any]) -> str:

@@ -36,6 +36,11 @@ def _crawl(c: dict[str, Any]) -> list[Row]:
             where += f", pages {r['page_padding_kb']} KB heavier"
         cpu = lu.get("cpu_ms_per_page")
         cpu_note = f"; CPU {cpu} vs {bare.get('cpu_ms_per_page')} ms/page" if cpu else ""
+        if r.get("ratio_by_process_wall"):
+            cpu_note += (
+                f"; x{r['ratio_by_process_wall']} by each command's whole wall time "
+                f"({lu['process_wall_seconds']:.2f} vs {bare['process_wall_seconds']:.2f} s)"
+            )
         rows.append(
             _row(
                 f"crawl throughput, luutru crawl ({where})",
