@@ -380,10 +380,19 @@ def _create_whole(path: Path) -> None:
     a reader that finds the file (`luutru export` during a first crawl) never finds it
     without its schema, which it would report as "no archive". When another process
     created the archive meanwhile, its file is kept and this one dropped."""
+    from archive import schema_snapshot
+
     building = path.with_name(f".{path.name}.new-{os.getpid()}-{time.monotonic_ns()}")
     engine = _sqlite_engine(building)
     try:
-        migrate(engine)
+        raw = engine.raw_connection()
+        try:
+            # The head schema in one script (archive/schema_snapshot.py), else Alembic.
+            built = schema_snapshot.load(raw.driver_connection)
+        finally:
+            raw.close()
+        if not built:
+            migrate(engine)
     finally:
         engine.dispose()  # the last connection: SQLite folds the WAL into the file
     try:
