@@ -21,7 +21,7 @@ from luutru.errors import debug_requested, report
 if TYPE_CHECKING:  # imported when a command runs: `luutru --help` needs none of it
     from luutru.workspace import Workspace
 
-__all__ = ["COMMANDS", "READING", "build_parser", "main"]
+__all__ = ["COMMANDS", "READING", "build_parser", "main", "run"]
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
