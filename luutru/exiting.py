@@ -4,12 +4,13 @@ A crawl process holds a large heap at the end (Scrapy, Twisted, lxml trees and c
 SQLAlchemy): Python's finalisation frees it one object at a time, a quarter of a second
 after a crawl of a thousand pages, while the command has said everything and the archive
 is closed. So the `luutru crawl` program (``cli.run``, not ``cli.main`` called as a
-function) ends with what the interpreter's exit would do first: every ``atexit`` handler
-(the extraction workers' pool, logging's flush and close, multiprocessing's children),
-the standard streams flushed; then ``os._exit`` with the command's code, skipping only
-the teardown. Whatever must reach the disk is closed explicitly before: the archive, its
-WARC files and the run's log when the run ends (crawler/session.py), the archive's
-database when the command's workspace closes (cli.main).
+function) ends with what the interpreter's exit would do first: non-daemon threads
+joined (thread pools told to stop first), every ``atexit`` handler (the extraction
+workers' pool, logging's flush and close, multiprocessing's children), the standard
+streams flushed; then ``os._exit`` with the command's code, skipping only the teardown.
+Whatever must reach the disk is closed explicitly before: the archive, its WARC files
+and the run's log when the run ends (crawler/session.py), the archive's database when
+the command's workspace closes (cli.main).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import atexit
 import contextlib
 import os
 import sys
+import threading
 from typing import NoReturn
 
 wanted = False  # set by a command whose process ends this way (cli.cmd_crawl)
@@ -29,10 +31,15 @@ def want() -> None:
 
 
 def leave(code: int) -> NoReturn:
-    """Run the exit handlers, flush, and exit with ``code`` (see the module doc)."""
+    """Do what the interpreter's exit does first, flush, and exit with ``code``: the
+    threads, then the exit handlers (see the module doc)."""
     _flush()
-    # atexit's own runner: the handlers the interpreter would run, newest first, each
-    # once (the list is emptied after).
+    # The interpreter's own first steps, in its order: threading's exit hooks (thread
+    # pools told to stop) and every non-daemon thread joined, so no thread's work is cut
+    # short; then atexit's handlers, newest first, each once.
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None and threading.current_thread() is threading.main_thread():
+        shutdown()
     atexit._run_exitfuncs()
     _flush()
     os._exit(code)

@@ -13,8 +13,17 @@ from demo_portal import DemoPortal
 REPO = Path(__file__).resolve().parent.parent
 
 SCRIPT = """
-import atexit, sys
+import atexit, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
 from luutru import exiting
+
+def late(path):
+    time.sleep(0.3)
+    with open(path, "w") as out:
+        out.write("thread done")
+
+threading.Thread(target=late, args=(sys.argv[1] + ".thread",)).start()  # not a daemon
+ThreadPoolExecutor(1).submit(time.sleep, 0.01)  # an idle pool's thread: told to stop
 
 class Teardown:
     def __del__(self):
@@ -46,6 +55,7 @@ def test_leaving_runs_the_exit_handlers_and_flushes_but_skips_the_teardown(
     assert quick.returncode == 3
     assert quick.stdout == "saidhandler ran\n"  # flushed, the handler ran; no teardown
     assert (tmp_path / "quick.txt").read_text() == "written, not flushed"
+    assert (tmp_path / "quick.txt.thread").read_text() == "thread done"  # joined first
     assert quick.stderr == ""
 
 
