@@ -98,8 +98,8 @@ class HistoryMixin:
         self._neardup_index.add_many(
             [(str(version_id), fresh.get(version_id, sig)) for version_id, sig in rows]
         )
-        if rows:
-            self._neardup_loaded = max(self._neardup_loaded, max(v for v, _sig in rows))
+        if rows:  # ordered by id
+            self._neardup_loaded = max(self._neardup_loaded, rows[-1][0])
         return self._neardup_index
 
     def _resign(self, version_ids: list[int]) -> dict[int, bytes]:

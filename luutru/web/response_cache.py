@@ -50,7 +50,6 @@ RESPONSE_BYTES = 64 * 1024 * 1024  # kept bodies per process
 MAX_BODY = 2 * 1024 * 1024  # a larger response is not kept
 WAIT_S = 10.0  # seconds a reader waits for another making the same page, then makes it too
 SEARCH_PATHS = frozenset({"/", "/search", "/api/search"})
-ARTICLE_PREFIXES = ("/articles/", "/api/articles/")
 PRIVATE_HEADERS = frozenset({b"authorization", b"cookie"})
 
 
@@ -209,7 +208,7 @@ class ResponseCache:
         path = scope["path"]
         if path in SEARCH_PATHS:
             return "search"
-        if path.startswith(ARTICLE_PREFIXES):
+        if path.startswith(article_marker.PREFIXES):
             return "article"
         return None
 
