@@ -15,7 +15,8 @@ from .common import (
     token,
     visitor_numbers,
 )
-from .content import ASP_CATS, ASP_MISSING_IDS, ASP_SOFT404_ID, Article, Site, alias_path
+from .content import ASP_CATS, ASP_MISSING_IDS, ASP_SOFT404_ID, Article, Site
+from .truth import alias_path
 
 PER_PAGE = 10
 SITE_NAME = "Sở Lao động - Thương binh và Xã hội tỉnh Hòa An"

@@ -36,9 +36,8 @@ from .content import (
     build_sites,
     clean,
     fill,
-    lf_cat_path,
-    truth_record,
 )
+from .truth import lf_cat_path, truth_record
 from .vocab import CAPTIONS, DISTRICTS, PEN_NAMES, SOURCES, TABLE_HEADS
 
 FAMILIES = ("liferay", "aspnet", "wordpress", "php")

@@ -15,17 +15,8 @@ from .common import (
     token,
     visitor_numbers,
 )
-from .content import (
-    LF_CATS,
-    LF_MISSING_IDS,
-    LF_PREFIX,
-    LF_SOFT404_ID,
-    Article,
-    Site,
-    alias_path,
-    canonical_path,
-    lf_cat_path,
-)
+from .content import LF_CATS, LF_MISSING_IDS, LF_PREFIX, LF_SOFT404_ID, Article, Site
+from .truth import alias_path, canonical_path, lf_cat_path
 
 PER_PAGE = 10
 SITE_NAME = "Sở Thông tin và Truyền thông tỉnh Hòa An"

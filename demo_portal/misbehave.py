@@ -33,7 +33,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from . import aspnet, liferay
-from .content import ASP_CATS, LF, LF_CATS, LF_PREFIX, Article, Site, lf_cat_path
+from .content import ASP_CATS, LF, LF_CATS, LF_PREFIX, Article, Site
+from .truth import lf_cat_path
 
 
 # What the drills need of the server (server.py), described here so that this module does

@@ -13,7 +13,7 @@ from http.server import ThreadingHTTPServer
 
 from . import aspnet, liferay, php, wordpress, wp_routes
 from .common import View
-from .content import Article, Site, build_sites, canonical_path
+from .content import Article, Site, build_sites
 from .families import (
     DEFAULT_EXTRA,
     DEFAULT_FAMILIES,
@@ -28,6 +28,7 @@ from .families import (
 from .furniture import page_furniture
 from .handler import ROBOTS, ROBOTS_EXTRA, SIDEBAR_FILES, Handler, etag_of
 from .misbehave import parse_modes
+from .truth import canonical_path
 
 __all__ = ["ROBOTS", "DemoPortal", "Handler", "check_loopback", "etag_of", "main"]
 

@@ -31,7 +31,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from demo_portal import DemoPortal, ground_truth  # noqa: E402
-from demo_portal.content import ASP, ASP_SOFT404_ID, LF, LF_SOFT404_ID, canonical_path  # noqa: E402
+from demo_portal.content import ASP, ASP_SOFT404_ID, LF, LF_SOFT404_ID  # noqa: E402
+from demo_portal.truth import canonical_path  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 STABLE_BASE = "http://127.0.0.1:8765"

@@ -1,4 +1,4 @@
-"""The serving benchmark's corpus (bench/serve.py): second versions and near-duplicate
+"""The serving benchmark's corpus (bench/serve_corpus.py): second versions and near-duplicate
 links, as a province's archive has them. Until builder 2 it had no link, and an article
 page reading every link of the archive looked cheap in the benchmark."""
 
@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.store import Archive
-from bench import serve
+from bench import serve_corpus
 
 
 def test_the_corpus_has_second_versions_and_near_duplicate_clusters(tmp_path: Path) -> None:
-    serve._build(tmp_path, 200)
+    serve_corpus.build(tmp_path, 200)
     with Archive.open(tmp_path) as archive, archive.engine.connect() as conn:
         links = conn.exec_driver_sql(
             "SELECT v.number, o.number FROM near_duplicates n "
@@ -20,7 +20,7 @@ def test_the_corpus_has_second_versions_and_near_duplicate_clusters(tmp_path: Pa
         seconds = conn.exec_driver_sql("SELECT count(*) FROM versions WHERE number = 2").scalar()
         # the 10th version's article, linked to the 11th, itself linked to the 12th
         ten = conn.exec_driver_sql("SELECT article_id FROM versions WHERE id = 10").scalar()
-        assert seconds == 200 // serve.SECOND_VERSION_EVERY
+        assert seconds == 200 // serve_corpus.SECOND_VERSION_EVERY
         # every 5th first version to the next, every 10th's next to the one after
         assert len(links) == (200 // 5 - 1) + (200 // 10 - 1)  # the 200th has no next
         assert set(links) == {(1, 1)}
