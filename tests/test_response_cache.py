@@ -7,6 +7,7 @@ repeated one)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +199,9 @@ class _Markers:
     def clear_with(self, clear: Any) -> None:
         pass
 
+    def close_with(self, close: Any) -> None:
+        self.close = close
+
 
 def _scope(path: str = "/api/search", query: bytes = b"q=x") -> dict[str, Any]:
     return {"type": "http", "method": "GET", "path": path, "query_string": query,
@@ -314,3 +318,40 @@ def test_the_access_log_is_off_unless_asked_for(
     (data / "luutru.toml").write_text(config, "utf-8")
     assert main(["serve", "--data", str(data), "--workers", "1", *argv]) == 0
     assert seen["access_log"] is expected
+
+
+class _RemoteMarkers(_Markers):
+    """As PostgreSQL's: an article's marker is a round trip, asked in the probe threads."""
+
+    local_markers = False
+
+    def article_marker(self, ref: str) -> Any:
+        return ("marker of", ref)
+
+
+def _probe_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("luutru-article-marker")]
+
+
+def test_the_article_probe_threads_end_with_the_web_cache() -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("not asked for a page")
+
+    markers = _RemoteMarkers()
+    layer = ResponseCache(app, markers)  # type: ignore[arg-type]
+    assert asyncio.run(layer._article("demo-liferay:1")) == ("marker of", "demo-liferay:1")
+    assert _probe_threads(), "the probe ran in a thread of its own"
+    markers.close()  # what WebCache.close calls (close_with)
+    assert not _probe_threads()
+    # asked after the end: unknown, so the page would be made again; no thread started
+    assert asyncio.run(layer._article("demo-liferay:1")) is None
+    assert not _probe_threads()
+
+
+def test_closing_the_web_cache_closes_what_was_built_on_it(data: Path) -> None:
+    calls: list[str] = []
+    with Archive.open(data) as archive:
+        cache = web_cache.WebCache(archive)
+        cache.close_with(lambda: calls.append("response cache"))
+        cache.close()
+    assert calls == ["response cache"]

@@ -98,6 +98,7 @@ class WebCache:
         self._refresher: ThreadPoolExecutor | None = None  # one thread, made on first use
         self.refreshed = 0  # pages recomputed in the background
         self._cleared_with: list[Callable[[], None]] = []  # others' caches (clear_with)
+        self._closed_with: list[Callable[[], None]] = []  # others' threads (close_with)
         # the markers' answers, as the routes and luutru/web/response_cache.py ask them
         self.marker = self.markers.marker
         self.content_marker = self.markers.content_marker
@@ -297,7 +298,14 @@ class WebCache:
         for clear in self._cleared_with:
             clear()
 
+    def close_with(self, close: Callable[[], None]) -> None:
+        """Have ``close()`` call ``close()`` of what was built on this cache first (the
+        response cache's probe threads), so that the app's end stops every thread."""
+        self._closed_with.append(close)
+
     def close(self) -> None:
+        for close in self._closed_with:
+            close()
         if self._refresher is not None:
             self._refresher.shutdown(wait=True, cancel_futures=True)
             self._refresher = None

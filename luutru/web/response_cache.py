@@ -89,6 +89,8 @@ class ResponseCache:
         cache.clear_with(self._kept.clear)
         self._making: dict[Hashable, asyncio.Event] = {}
         self._probes: ThreadPoolExecutor | None = None  # PostgreSQL: article markers' threads
+        self._closed = False
+        cache.close_with(self.close)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = self._kind(scope)
@@ -182,10 +184,19 @@ class ResponseCache:
             return None
         if self.cache.local_markers:
             return self.cache.article_marker(ref)
+        if self._closed:  # the app is ending: unknown, so the page is made again
+            return None
         if self._probes is None:  # not the routes' threads: a probe would queue behind them
             self._probes = ThreadPoolExecutor(4, thread_name_prefix="luutru-article-marker")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._probes, self.cache.article_marker, ref)
+
+    def close(self) -> None:
+        """Stop the probe threads (the app's end, through ``WebCache.close``)."""
+        self._closed = True
+        if self._probes is not None:
+            self._probes.shutdown(wait=True, cancel_futures=True)
+            self._probes = None
 
     def _search_settled(self, lagged_before: int) -> bool:
         """Whether a search page just made may be kept: no lagged answer was given while it
