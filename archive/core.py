@@ -21,7 +21,8 @@ from sqlalchemy import Connection, Engine, select, update
 
 from archive import schema
 from archive.checkpoint import Checkpointer
-from archive.db import _WRITE, ReadOnlyArchiveError, open_database, settle
+from archive.db import _WRITE, open_database, settle
+from archive.readers import ReadOnlyArchiveError
 from archive.schema import runs
 from archive.times import now_iso
 

@@ -75,7 +75,8 @@ def open_existing_as(
     the command. UsageError when there is none there or its schema is not this
     luutru's; a database that cannot be reached raises the driver's error (the command
     line names it)."""
-    from archive.db import is_writable, make_engine, read_only_engine
+    from archive.db import make_engine
+    from archive.readers import is_writable, read_only_engine
     from archive.revisions import head as revision_head
     from archive.revisions import revisions, schema_revision
 
@@ -129,7 +130,7 @@ def open_existing_as(
 
 def _read_only(factory: Any, path: Path) -> Any:
     """``read_only_engine(path)``, its refusal (a WAL log without its index) as one line."""
-    from archive.db import ReadOnlyArchiveError
+    from archive.readers import ReadOnlyArchiveError
 
     try:
         return factory(path)

@@ -93,7 +93,8 @@ def test_0010_keeps_both_vectors_in_their_row(tmp_path: Path, pg_url: str) -> No
 def test_every_connection_plans_a_search_for_its_own_words(pg_url: str) -> None:
     """A prepared search statement is never given one plan for any words (generic
     plans ranked every match of a common word): writer and server-reader engines."""
-    from archive.db import make_engine, server_reader_engine
+    from archive.db import make_engine
+    from archive.readers import server_reader_engine
 
     for engine in (make_engine(pg_url), server_reader_engine(pg_url, pool_size=1)):
         try:

@@ -29,7 +29,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from archive import db
-from archive.db import ReadOnlyArchiveError, read_only_uri, settle
+from archive.db import settle
+from archive.readers import ReadOnlyArchiveError, read_only_uri
 from archive.store import Archive
 from crawler.session import io_failure
 from luutru.cli import main

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
 
-from archive.db import ReadOnlyArchiveError
+from archive.readers import ReadOnlyArchiveError
 from archive.records import Gone
 from archive.store import Archive
 from luutru.cli import main

@@ -55,7 +55,7 @@ class PgMarkers:
         dialect = getattr(engine, "dialect", None)
         if getattr(dialect, "name", None) != "postgresql":
             return None
-        from archive.db import server_reader_engine
+        from archive.readers import server_reader_engine
 
         url = engine.url.render_as_string(hide_password=False)  # type: ignore[union-attr]
         return cls(server_reader_engine(url, pool_size=4, pre_ping=False, generic_plans=True))

@@ -8,7 +8,7 @@ with ``worker_app`` (imported by name, as a factory) from the settings the paren
 env ``LUUTRU_SERVE`` (JSON: data, sites, config, db; the operator token is not passed,
 each worker reads it from the configuration as the parent did).
 
-Readers never write: SQLite ``mode=ro`` connections (``archive.db.reader_engine``), or
+Readers never write: SQLite ``mode=ro`` connections (``archive.readers.reader_engine``), or
 read-only sessions on PostgreSQL, READER_THREADS of them per process, as many as the
 threads the route functions run in. The parent keeps the archive it opened to check it
 (exists, current schema) open while the server runs: that connection keeps the SQLite file
@@ -42,7 +42,7 @@ def open_reader(data: str | Path, db: str | None, pool_size: int = READER_THREAD
     """The archive for reading only, beside whatever writes it (see the module doc)."""
     from sqlalchemy.engine import make_url
 
-    from archive.db import reader_engine, server_reader_engine
+    from archive.readers import reader_engine, server_reader_engine
 
     path: Path | None = None
     if db is None:
