@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.archive_writes import data_bytes, write_throughput
-from bench.crawl import REPO, SITES, _tail, portal_process
+from bench.crawl import SITES
+from bench.processes import REPO, portal_process, tail
 
 # Politeness off, for benchmarks only (as bench.crawl); ROBOTSTXT_OBEY stays True.
 OVERRIDES = (
@@ -62,7 +63,7 @@ def crawl_once(base: str, data: Path, log_path: Path, full: bool) -> dict[str, A
         counts = archive.counts()
     stats = [r["stats"] for r in runs]
     if not stats or not all(stats):
-        raise RuntimeError(f"luutru crawl exited {done.returncode}:\n{_tail(log_path)}")
+        raise RuntimeError(f"luutru crawl exited {done.returncode}:\n{tail(log_path)}")
     outcomes: dict[str, int] = {}
     for s in stats:
         for k, v in s.items():

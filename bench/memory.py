@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.archive import data_bytes
-from bench.crawl import REPO, SITES, _tail, portal_process
+from bench.crawl import SITES
+from bench.processes import REPO, portal_process, tail
 
 OVERRIDES = (
     "AUTOTHROTTLE_ENABLED=False",
@@ -116,7 +117,7 @@ def crawl(base: str, data: Path, log_path: Path, full: bool) -> dict[str, Any]:
         counts = archive.counts()
     stats = [r["stats"] or {} for r in runs]
     if not runs:
-        raise RuntimeError(f"luutru crawl exited {result['exit_code']}:\n{_tail(log_path)}")
+        raise RuntimeError(f"luutru crawl exited {result['exit_code']}:\n{tail(log_path)}")
     log_text = log_path.read_text(encoding="utf-8", errors="replace")
     result.update(
         full=full,

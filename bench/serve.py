@@ -42,7 +42,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench.crawl import OVERRIDES, REPO, free_port, portal_process
+from bench.crawl import OVERRIDES
+from bench.processes import REPO, cpu_seconds, free_port, portal_process
 from bench.serve_corpus import (
     LINKS_SQL,
     cached_archive,
@@ -58,24 +59,6 @@ CRAWL_PORTAL_ARTICLES = 3_000  # enough that a crawl round lasts several seconds
 
 
 # --------------------------------------------------------------------------- processes
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of ``pid`` and its living children, from /proc: the
-    server's own cost per request, which holds on a busy machine when wall times do not."""
-    total = 0.0
-    tick = os.sysconf("SC_CLK_TCK")
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        children = []
-    for one in [str(pid), *children]:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick
-    return total
 
 
 @contextmanager
@@ -193,10 +176,10 @@ def _phases(
     with server(data, log_dir, workers, db) as (base, pid):
 
         def measured(clients: int, unseen: bool = False) -> dict[str, Any]:
-            cpu, load = tree_cpu_seconds(pid), os.getloadavg()[0]
+            cpu, load = cpu_seconds(pid), os.getloadavg()[0]
             figures = drive(base, paths, clients, seconds, unseen)
             figures["load_average_before"] = round(load, 1)
-            used = tree_cpu_seconds(pid) - cpu
+            used = cpu_seconds(pid) - cpu
             figures["server_cpu_ms_per_request"] = round(
                 1000 * used / max(figures["requests"] + figures["errors"], 1), 2
             )

@@ -36,6 +36,9 @@ def _crawl(c: dict[str, Any]) -> list[Row]:
             where += f", pages {r['page_padding_kb']} KB heavier"
         cpu = lu.get("cpu_ms_per_page")
         cpu_note = f"; CPU {cpu} vs {bare.get('cpu_ms_per_page')} ms/page" if cpu else ""
+        if r.get("cpu_budget_ms_per_page") is not None:
+            # what x0.85 allows on this machine's CPUs (bench/crawl.py cpu_budget_ms_per_page)
+            cpu_note += f" (x0.85 allows {r['cpu_budget_ms_per_page']:.1f} on {r['cpus']} CPUs)"
         if r.get("ratio_by_process_wall"):
             cpu_note += (
                 f"; x{r['ratio_by_process_wall']} by each command's whole wall time "

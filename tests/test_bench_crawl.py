@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -135,3 +136,40 @@ def test_the_ratio_by_whole_command_counts_start_up_and_exit() -> None:
     }
     (row,) = _crawl(measure)
     assert "x0.726 by each command's whole wall time (8.40 vs 6.10 s)" in row["notes"]
+
+
+def test_the_cpu_budget_is_what_the_cpus_allow_beside_the_portal() -> None:
+    # 1,000 pages/s of bare Scrapy, x0.85 of it is 850 pages/s: 2 CPUs give 2.35 ms of
+    # CPU a page, the portal's 0.5 ms taken off
+    assert crawl.cpu_budget_ms_per_page(1000.0, 0.5, 2) == 1.85
+    # a slow portal leaves a crawler far more than it needs; a greedy one nothing
+    assert crawl.cpu_budget_ms_per_page(60.0, 1.0, 2) == 38.22
+    assert crawl.cpu_budget_ms_per_page(1000.0, 5.0, 2) == 0.0
+    assert crawl.cpu_budget_ms_per_page(0.0, 0.5, 2) is None
+    assert crawl.cpu_budget_ms_per_page(1000.0, None, 2) is None
+
+
+def test_the_budget_line_says_whether_the_crawl_is_bound_by_the_cpus() -> None:
+    result = {
+        "cpu_budget_ms_per_page": 1.85,
+        "cpus": 2,
+        "luutru": {"cpu_ms_per_page": 7.7},
+        "bare": {"portal_cpu_ms_per_page": 0.5},
+    }
+    assert "over it: this measure is bound by the CPUs" in crawl.budget_line(result)
+    result["luutru"]["cpu_ms_per_page"] = 1.2
+    assert "within it" in crawl.budget_line(result)
+    assert "not measured" in crawl.budget_line({"cpu_budget_ms_per_page": None})
+
+
+def test_a_portals_cpu_is_read_while_it_runs(tmp_path: Path) -> None:
+    from bench.processes import cpu_seconds, portal
+
+    with portal(40, tmp_path) as served:
+        before = cpu_seconds(served.pid)
+        assert before > 0  # its start-up
+        # /proc counts in clock ticks (10 ms): serve until the portal's count moves
+        deadline = time.monotonic() + 10
+        while cpu_seconds(served.pid) == before and time.monotonic() < deadline:
+            urllib.request.urlopen(f"{served.base}/robots.txt", timeout=10).close()
+        assert cpu_seconds(served.pid) > before
