@@ -86,7 +86,6 @@ def read_only_engine(path: Path) -> Engine:
     engine = create_engine("sqlite://", creator=connect, poolclass=QueuePool)
 
     _reads_only(engine)
-
     return engine
 
 
@@ -111,7 +110,6 @@ def reader_engine(path: Path, *, pool_size: int = 8) -> Engine:
     )
 
     _reads_only(engine, busy_timeout_ms=30_000)
-
     return engine
 
 
@@ -151,8 +149,9 @@ def pg_session(engine: Engine, *more: str) -> None:
 
 
 def _reads_only(engine: Engine, busy_timeout_ms: int | None = None) -> None:
-    """Every connection of ``engine``: autocommit off in SQLAlchemy's hands (a plain
-    deferred ``BEGIN``), the FTS vocabulary tables made, then ``query_only``."""
+    """Every connection of ``engine``: the driver's own transaction handling off (a plain
+    deferred ``BEGIN`` from SQLAlchemy), the FTS vocabulary tables made, then
+    ``query_only``; ``busy_timeout_ms`` when given."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
