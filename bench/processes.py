@@ -34,6 +34,39 @@ def free_port() -> int:
 
 
 @contextmanager
+def answering(
+    cmd: list[str], log_path: Path, probe: str, what: str, timeout: float, stop_wait: float = 10
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``cmd`` in a process of its own (output to ``log_path``), yielded once a GET of
+    ``probe`` gets any HTTP answer; terminated (killed after ``stop_wait`` s) after."""
+    log = open(log_path, "wb")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{what} exited ({proc.returncode}); see {log.name}")
+            try:
+                urllib.request.urlopen(probe, timeout=5).close()
+                break
+            except urllib.error.HTTPError:
+                break  # it answered
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{what} not answering at {probe}") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(stop_wait)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@contextmanager
 def portal(
     articles: int,
     log_dir: Path,
@@ -47,63 +80,21 @@ def portal(
     ``real_pages``: bench/real_portal.py's real pages instead of the demo portal."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = open(log_dir / f"portal-{port}.log", "wb")  # noqa: SIM115 (closed below)
-    cmd = [
-        sys.executable,
-        "-m",
-        "luutru",
-        "demo-portal",
-        "--articles",
-        str(articles),
-        "--port",
-        str(port),
-        "--epoch",
-        str(epoch),
-        "--delay",
-        str(delay),
-        "--padding-kb",
-        str(padding_kb),
-    ]
+    cmd = [sys.executable, "-m", "luutru", "demo-portal", "--articles", str(articles),
+           "--port", str(port), "--epoch", str(epoch), "--delay", str(delay),
+           "--padding-kb", str(padding_kb)]  # fmt: skip
     if real_pages:
         cmd = [sys.executable, "-m", "bench.real_portal", "--port", str(port),
                "--articles", str(articles), "--delay", str(delay)]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"demo portal exited ({proc.returncode}); see {log.name}")
-            try:
-                urllib.request.urlopen(base + "/robots.txt", timeout=2).close()
-                break
-            except urllib.error.HTTPError:
-                break  # it answered
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"demo portal not answering at {base}") from None
-                time.sleep(0.1)
+    log_path = log_dir / f"portal-{port}.log"
+    with answering(cmd, log_path, base + "/robots.txt", "demo portal", 60) as proc:
         yield Portal(base, proc.pid)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @contextmanager
-def portal_process(
-    articles: int,
-    log_dir: Path,
-    epoch: int = 0,
-    delay: float = 0.0,
-    padding_kb: int = 0,
-    real_pages: bool = False,
-) -> Iterator[str]:
-    """``portal``, yielding its base URL."""
-    with portal(articles, log_dir, epoch, delay, padding_kb, real_pages) as served:
+def portal_process(articles: int, log_dir: Path, **options: Any) -> Iterator[str]:
+    """``portal`` (same options), yielding its base URL."""
+    with portal(articles, log_dir, **options) as served:
         yield served.base
 
 

@@ -33,8 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bench.crawl import OVERRIDES
-from bench.processes import REPO, cpu_seconds, free_port, portal_process
+from bench.processes import REPO, answering, cpu_seconds, free_port, portal_process
 from bench.serve_corpus import (
     LINKS_SQL,
     cached_archive,
@@ -74,31 +72,10 @@ def server(
         cmd += ["--workers", str(workers)]
     if db is not None:
         cmd += ["--db", db]
-    log = open(log_dir / f"serve-{port}.log", "wb")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"luutru serve exited ({proc.returncode}); see {log.name}")
-            try:
-                urllib.request.urlopen(base + "/api/search?q=x&limit=1", timeout=5).close()
-                break
-            except urllib.error.HTTPError:
-                break  # it answered
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"luutru serve not answering at {base}") from None
-                time.sleep(0.2)
+    probe = base + "/api/search?q=x&limit=1"
+    log_path = log_dir / f"serve-{port}.log"
+    with answering(cmd, log_path, probe, "luutru serve", 120, stop_wait=15) as proc:
         yield base, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 # The crawl beside the readers: flat out (the crawl benchmark's overrides: politeness off,

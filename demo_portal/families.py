@@ -37,7 +37,7 @@ from .content import (
     clean,
     fill,
 )
-from .truth import lf_cat_path, truth_record
+from .truth import article_truth, lf_cat_path, truth_record
 from .vocab import CAPTIONS, DISTRICTS, PEN_NAMES, SOURCES, TABLE_HEADS
 
 FAMILIES = ("liferay", "aspnet", "wordpress", "php")
@@ -318,26 +318,8 @@ def is_trap(url: str) -> bool:
 
 
 def post_truth(a: Post, base_url: str) -> dict[str, object]:
-    base = base_url.rstrip("/")
-    p = a.published
-    cats = WP_CATS if a.site == WP else PHP_CATS
-    return {
-        "site": a.site,
-        "key": str(a.id),
-        "url": base + post_canonical(a),
-        "aliases": [base + x for x in post_aliases(a)],
-        "title": clean(a.title),
-        "date": p.strftime("%Y-%m-%d"),
-        "datetime": p.strftime("%Y-%m-%dT%H:%M:00+07:00") if a.has_time else None,
-        "author": clean(a.author) if a.author else None,
-        "source": clean(a.source) if a.source else None,
-        "summary": clean(a.lead),
-        "body": a.body_text,
-        "category": cats[a.cat][1],
-        "attachments": [base + x for x in a.attachments],
-        "status": a.status,
-        "republished_of": None,
-    }
+    category = (WP_CATS if a.site == WP else PHP_CATS)[a.cat][1]
+    return article_truth(a, base_url, post_canonical(a), post_aliases(a), category, None)
 
 
 def ground_truth(

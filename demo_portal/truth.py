@@ -6,6 +6,8 @@ Pure, like demo_portal/content.py, whose articles these are.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .content import (
     ASP,
     ASP_CATS,
@@ -76,13 +78,28 @@ def category_name(a: Article) -> str:
 
 
 def truth_record(a: Article, base_url: str) -> dict[str, object]:
+    return article_truth(
+        a, base_url, canonical_path(a), alias_paths(a), category_name(a), a.republished_of
+    )
+
+
+def article_truth(
+    a: Any,
+    base_url: str,
+    path: str,
+    alias_paths: list[str],
+    category: str,
+    republished_of: str | None,
+) -> dict[str, object]:
+    """The ground-truth record of an article of any family (an ``Article``, or an opt-in
+    family's ``Post``: the same fields), given its paths and category's name."""
     base = base_url.rstrip("/")
     p = a.published
     return {
         "site": a.site,
         "key": str(a.id),
-        "url": base + canonical_path(a),
-        "aliases": [base + x for x in alias_paths(a)],
+        "url": base + path,
+        "aliases": [base + x for x in alias_paths],
         "title": clean(a.title),
         "date": p.strftime("%Y-%m-%d"),
         "datetime": p.strftime("%Y-%m-%dT%H:%M:00+07:00") if a.has_time else None,
@@ -90,10 +107,10 @@ def truth_record(a: Article, base_url: str) -> dict[str, object]:
         "source": clean(a.source) if a.source else None,
         "summary": clean(a.lead),
         "body": a.body_text,
-        "category": category_name(a),
+        "category": category,
         "attachments": [base + x for x in a.attachments],
         "status": a.status,
-        "republished_of": a.republished_of,
+        "republished_of": republished_of,
     }
 
 
